@@ -1,0 +1,27 @@
+#pragma once
+// The subcommands of the losscheck command line.
+
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "losscheck/target.h"
+
+namespace losscheck::cli {
+
+/// A built-in target by name ("impl", "reference"); throws std::invalid_argument for an unknown name.
+std::unique_ptr<target> make_builtin_target(const std::string& name, unsigned precision_bits);
+
+/// The line protocol: one case per line in, one result per line out, flushed. Returns the exit code: 0, or 2 when a
+/// line is not JSON at all (reported on `err` with its line number).
+int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& err);
+
+/// Prints every loss with its inputs, options and defaults.
+void list_losses(std::ostream& out);
+
+/// Evaluates a built-in set of cases over all seven losses with impl and reference and prints a comparison table.
+/// Returns 0 when every case agrees.
+int showcase(std::ostream& out, unsigned precision_bits);
+
+}  // namespace losscheck::cli

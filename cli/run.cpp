@@ -1,0 +1,56 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "commands.h"
+#include "losscheck/error.h"
+#include "losscheck/impl.h"
+#include "losscheck/json.h"
+#include "losscheck/problem.h"
+#include "losscheck/reference.h"
+
+namespace losscheck::cli {
+
+std::unique_ptr<target> make_builtin_target(const std::string& name, unsigned precision_bits) {
+  if (name == "impl") return impl::make_target();
+  if (name == "reference") return reference::make_target(precision_bits);
+  throw std::invalid_argument(fmt::format("unknown target '{}' (valid targets: impl, reference)", name));
+}
+
+int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::string line;
+  long line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j;
+    try {
+      j = parse_json(line);
+    } catch (const format_error& e) {
+      err << fmt::format("losscheck run: line {}: {}\n", line_number, e.what());
+      return 2;
+    }
+    loss_result r;
+    try {
+      r = t.evaluate(case_from_json(j));
+    } catch (const std::exception& e) {
+      r = loss_result::failure(id_from_json(j), e.what());
+    }
+    out << to_json(r) << '\n' << std::flush;
+  }
+  return 0;
+}
+
+void list_losses(std::ostream& out) {
+  for (const auto& spec : loss_catalog()) {
+    out << fmt::format("{}\n  {}\n  inputs:\n", spec.name, spec.doc);
+    for (const auto& i : spec.inputs)
+      out << fmt::format("    {:<12} {:<9} {}\n", i.name, i.required ? "required" : "optional", i.doc);
+    out << "  options:\n";
+    for (const auto& o : spec.options) out << fmt::format("    {:<16} = {:<8} {}\n", o.name, o.default_value, o.doc);
+    out << fmt::format("  gradients: {}\n\n", fmt::join(spec.differentiable, ", "));
+  }
+}
+
+}  // namespace losscheck::cli

@@ -1,0 +1,373 @@
+#include "losscheck/json.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "losscheck/error.h"
+
+namespace losscheck {
+
+using nlohmann::json;
+
+namespace {
+
+// A decimal whose float32 rounding through float64 would differ from its correct float32 rounding (the double
+// lands exactly between two floats) is kept as its text behind this marker, so tensor_from_json can round it once.
+constexpr char raw_number_marker = '\x01';
+
+float parse_float32(const std::string& text) { return std::strtof(text.c_str(), nullptr); }
+double parse_float64(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+
+/// SAX handler: nlohmann's DOM builder plus the raw-number rule and a depth limit.
+class dom_builder {
+ public:
+  explicit dom_builder(json& root) : dom_(root, /*allow_exceptions=*/true) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const std::string& raw) {
+    const auto as_float = static_cast<float>(v);
+    if (std::isfinite(v) && as_float != parse_float32(raw)) {
+      std::string marked(1, raw_number_marker);
+      marked += raw;
+      return dom_.string(marked);
+    }
+    return dom_.number_float(v, raw);
+  }
+  bool string(std::string& s) {
+    if (!s.empty() && s.front() == raw_number_marker) s.front() = '?';  // the marker is ours alone
+    return dom_.string(s);
+  }
+  bool binary(json::binary_t& b) { return dom_.binary(b); }
+  bool start_object(std::size_t n) { return deeper() && dom_.start_object(n); }
+  bool key(std::string& k) { return dom_.key(k); }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) { return deeper() && dom_.start_array(n); }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    throw format_error(fmt::format("invalid JSON at byte {}: {}", position, strip_prefix(ex.what())));
+  }
+
+ private:
+  bool deeper() {
+    if (++depth_ > max_json_depth)
+      throw format_error(fmt::format("JSON nested deeper than {} levels", max_json_depth));
+    return true;
+  }
+  static std::string strip_prefix(std::string what) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 3: ..." -> "parse error at line 1, ..."
+    if (auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
+    return what;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  int depth_ = 0;
+};
+
+bool is_raw_number(const json& j) {
+  return j.is_string() && !j.get_ref<const std::string&>().empty() &&
+         j.get_ref<const std::string&>().front() == raw_number_marker;
+}
+
+/// Replaces raw-number markers by ordinary numbers (for echoing ids).
+void restore_numbers(json& j) {
+  if (is_raw_number(j)) {
+    j = parse_float64(j.get_ref<const std::string&>().substr(1));
+  } else if (j.is_structured()) {
+    for (auto& v : j) restore_numbers(v);
+  }
+}
+
+std::string type_name(const json& j) {
+  if (is_raw_number(j)) return "number";
+  return j.type_name();
+}
+
+[[noreturn]] void fail(std::string_view where, std::string_view message) {
+  throw format_error(fmt::format("{}: {}", where, message));
+}
+
+double float_value(const json& v, dtype type, std::string_view where, std::size_t index) {
+  auto narrow = [&](double d) { return type == dtype::float32 ? static_cast<double>(static_cast<float>(d)) : d; };
+  if (v.is_number_float()) return narrow(v.get<double>());
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      return type == dtype::float32 ? static_cast<double>(static_cast<float>(u)) : static_cast<double>(u);
+    }
+    const auto i = v.get<std::int64_t>();
+    return type == dtype::float32 ? static_cast<double>(static_cast<float>(i)) : static_cast<double>(i);
+  }
+  if (is_raw_number(v)) {
+    const auto text = v.get_ref<const std::string&>().substr(1);
+    return type == dtype::float32 ? static_cast<double>(parse_float32(text)) : parse_float64(text);
+  }
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    fail(where, fmt::format("data[{}] is the string \"{}\"; only \"nan\", \"inf\" and \"-inf\" are allowed", index, s));
+  }
+  fail(where, fmt::format("data[{}] must be a number, got {}", index, type_name(v)));
+}
+
+std::int64_t int_value(const json& v, std::string_view where, std::size_t index) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      fail(where, fmt::format("data[{}] = {} is out of the int64 range", index, u));
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number_float() || is_raw_number(v))
+    fail(where, fmt::format("data[{}] of an int64 tensor must be an integer, got {}", index,
+                            is_raw_number(v) ? v.get_ref<const std::string&>().substr(1) : v.dump()));
+  fail(where, fmt::format("data[{}] of an int64 tensor must be an integer, got {}", index,
+                          v.is_string() ? "the string " + v.dump() : type_name(v)));
+}
+
+option_value option_from_json(const json& v, std::string_view where) {
+  if (v.is_null()) return std::monostate{};
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      fail(where, fmt::format("{} is out of the int64 range", u));
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number_float()) return v.get<double>();
+  if (is_raw_number(v)) return parse_float64(v.get_ref<const std::string&>().substr(1));
+  if (v.is_string()) return v.get<std::string>();
+  fail(where, fmt::format("an option must be null, a boolean, a number or a string, got {}", type_name(v)));
+}
+
+void check_keys(const json& j, std::string_view where, std::initializer_list<std::string_view> allowed,
+                const std::vector<std::string>& extra = {}) {
+  for (const auto& [k, v] : j.items()) {
+    (void)v;
+    bool ok = std::find(allowed.begin(), allowed.end(), k) != allowed.end() ||
+              std::find(extra.begin(), extra.end(), k) != extra.end();
+    if (!ok) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      names.insert(names.end(), extra.begin(), extra.end());
+      fail(where, fmt::format("unknown key \"{}\" (valid keys: {})", k, fmt::join(names, ", ")));
+    }
+  }
+}
+
+}  // namespace
+
+json parse_json(std::string_view text) {
+  json root;
+  dom_builder builder(root);
+  try {
+    json::sax_parse(text.begin(), text.end(), &builder);
+  } catch (const json::exception& e) {
+    throw format_error(fmt::format("invalid JSON: {}", e.what()));
+  }
+  return root;
+}
+
+std::string id_from_json(const json& j) {
+  if (!j.is_object()) return "null";
+  auto it = j.find("id");
+  if (it == j.end()) return "null";
+  json id = *it;
+  restore_numbers(id);
+  return id.dump();
+}
+
+tensor tensor_from_json(const json& j, dtype float_type, std::string_view where) {
+  if (!j.is_object()) fail(where, fmt::format("a tensor must be an object with shape and data, got {}", type_name(j)));
+  check_keys(j, where, {"shape", "dtype", "data"});
+  auto shape_it = j.find("shape");
+  auto data_it = j.find("data");
+  if (shape_it == j.end()) fail(where, "missing \"shape\"");
+  if (data_it == j.end()) fail(where, "missing \"data\"");
+  if (!shape_it->is_array()) fail(where, fmt::format("\"shape\" must be an array, got {}", type_name(*shape_it)));
+  if (!data_it->is_array()) fail(where, fmt::format("\"data\" must be an array, got {}", type_name(*data_it)));
+  tensor t;
+  t.type = float_type;
+  if (auto d = j.find("dtype"); d != j.end()) {
+    if (!d->is_string()) fail(where, fmt::format("\"dtype\" must be a string, got {}", type_name(*d)));
+    auto parsed = parse_dtype(d->get<std::string>());
+    if (!parsed) fail(where, fmt::format("unknown dtype \"{}\" (valid: float32, float64, int64)", d->get<std::string>()));
+    if (*parsed != dtype::int64 && *parsed != float_type)
+      fail(where, fmt::format("dtype {} differs from the case dtype {} (one float dtype per case)",
+                              to_string(*parsed), to_string(float_type)));
+    t.type = *parsed;
+  }
+  for (std::size_t i = 0; i < shape_it->size(); ++i) {
+    const auto& d = (*shape_it)[i];
+    if (!d.is_number_integer()) fail(where, fmt::format("shape[{}] must be an integer, got {}", i, type_name(d)));
+    if (d.is_number_unsigned() && d.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      fail(where, fmt::format("shape[{}] is out of the int64 range", i));
+    const auto v = d.get<std::int64_t>();
+    if (v < 0) fail(where, fmt::format("shape[{}] is negative ({})", i, v));
+    t.shape.push_back(v);
+  }
+  std::int64_t n = 0;
+  try {
+    n = checked_numel(t.shape);
+  } catch (const loss_error& e) {
+    fail(where, e.what());
+  }
+  if (static_cast<std::uint64_t>(n) != data_it->size())
+    fail(where, fmt::format("shape {} needs {} values but data has {}", format_shape(t.shape), n, data_it->size()));
+  const auto& data = *data_it;
+  if (t.type == dtype::int64) {
+    t.ints.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) t.ints.push_back(int_value(data[i], where, i));
+  } else {
+    t.values.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) t.values.push_back(float_value(data[i], t.type, where, i));
+  }
+  return t;
+}
+
+loss_case case_from_json(const json& j, const std::vector<std::string>& extra_keys) {
+  if (!j.is_object()) fail("case", fmt::format("a case must be a JSON object, got {}", type_name(j)));
+  check_keys(j, "case", {"id", "loss", "dtype", "options", "inputs", "grad_output"}, extra_keys);
+  loss_case c;
+  c.id = id_from_json(j);
+  auto loss = j.find("loss");
+  if (loss == j.end()) fail("case", "missing \"loss\"");
+  if (!loss->is_string()) fail("case", fmt::format("\"loss\" must be a string, got {}", type_name(*loss)));
+  c.loss = loss->get<std::string>();
+  if (auto d = j.find("dtype"); d != j.end()) {
+    const auto parsed = d->is_string() ? parse_dtype(d->get<std::string>()) : std::nullopt;
+    if (!parsed || *parsed == dtype::int64)
+      fail("case", fmt::format("\"dtype\" must be \"float32\" or \"float64\", got {}", d->dump()));
+    c.type = *parsed;
+  }
+  if (auto o = j.find("options"); o != j.end() && !o->is_null()) {
+    if (!o->is_object()) fail("case", fmt::format("\"options\" must be an object, got {}", type_name(*o)));
+    for (const auto& [k, v] : o->items()) c.options[k] = option_from_json(v, fmt::format("options.{}", k));
+  }
+  auto in = j.find("inputs");
+  if (in == j.end()) fail("case", "missing \"inputs\"");
+  if (!in->is_object()) fail("case", fmt::format("\"inputs\" must be an object, got {}", type_name(*in)));
+  for (const auto& [k, v] : in->items()) {
+    if (v.is_null()) continue;  // an optional input given as null is absent
+    c.inputs[k] = tensor_from_json(v, c.type, fmt::format("inputs.{}", k));
+  }
+  if (auto g = j.find("grad_output"); g != j.end() && !g->is_null()) c.grad_output = tensor_from_json(*g, c.type, "grad_output");
+  return c;
+}
+
+loss_result result_from_json(const json& j, dtype float_type) {
+  if (!j.is_object()) fail("result", fmt::format("a result must be a JSON object, got {}", type_name(j)));
+  check_keys(j, "result", {"id", "output", "grads", "error", "unsupported"});
+  loss_result r;
+  r.id = id_from_json(j);
+  if (auto e = j.find("error"); e != j.end()) {
+    if (!e->is_string()) fail("result", fmt::format("\"error\" must be a string, got {}", type_name(*e)));
+    r.error = e->get<std::string>();
+    return r;
+  }
+  if (auto u = j.find("unsupported"); u != j.end()) {
+    if (!u->is_string()) fail("result", fmt::format("\"unsupported\" must be a string, got {}", type_name(*u)));
+    r.unsupported = u->get<std::string>();
+    return r;
+  }
+  auto out = j.find("output");
+  if (out == j.end()) fail("result", "missing \"output\" (or \"error\" / \"unsupported\")");
+  r.output = tensor_from_json(*out, float_type, "output");
+  if (auto g = j.find("grads"); g != j.end() && !g->is_null()) {
+    if (!g->is_object()) fail("result", fmt::format("\"grads\" must be an object, got {}", type_name(*g)));
+    for (const auto& [k, v] : g->items()) r.grads[k] = tensor_from_json(v, float_type, fmt::format("grads.{}", k));
+  }
+  return r;
+}
+
+std::string format_float(double v, dtype type) {
+  if (std::isnan(v)) return "\"nan\"";
+  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
+  if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
+  char buf[64];
+  std::to_chars_result res = type == dtype::float32 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
+                                                    : std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+std::string to_json(const tensor& t) {
+  std::string out = fmt::format("{{\"shape\":[{}],\"dtype\":\"{}\",\"data\":[", fmt::join(t.shape, ","), to_string(t.type));
+  if (t.type == dtype::int64) {
+    out += fmt::format("{}", fmt::join(t.ints, ","));
+  } else {
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      if (i) out += ',';
+      out += format_float(t.values[i], t.type);
+    }
+  }
+  out += "]}";
+  return out;
+}
+
+namespace {
+std::string option_to_json(const option_value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "null";
+        else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(x);
+        else if constexpr (std::is_same_v<T, double>) return format_float(x, dtype::float64);
+        else return json(x).dump();
+      },
+      v);
+}
+}  // namespace
+
+std::string to_json(const loss_case& c) {
+  std::string out = fmt::format("{{\"id\":{},\"loss\":{},\"dtype\":\"{}\",\"options\":{{", c.id, json(c.loss).dump(),
+                                to_string(c.type));
+  bool first = true;
+  for (const auto& [k, v] : c.options) {
+    out += fmt::format("{}{}:{}", first ? "" : ",", json(k).dump(), option_to_json(v));
+    first = false;
+  }
+  out += "},\"inputs\":{";
+  first = true;
+  for (const auto& [k, t] : c.inputs) {
+    out += fmt::format("{}{}:{}", first ? "" : ",", json(k).dump(), to_json(t));
+    first = false;
+  }
+  out += "}";
+  if (c.grad_output) out += ",\"grad_output\":" + to_json(*c.grad_output);
+  out += "}";
+  return out;
+}
+
+std::string to_json(const loss_result& r) {
+  std::string out = fmt::format("{{\"id\":{}", r.id);
+  if (r.error) return out + ",\"error\":" + json(*r.error).dump(-1, ' ', false, json::error_handler_t::replace) + "}";
+  if (r.unsupported)
+    return out + ",\"unsupported\":" + json(*r.unsupported).dump(-1, ' ', false, json::error_handler_t::replace) + "}";
+  if (r.output) out += ",\"output\":" + to_json(*r.output);
+  out += ",\"grads\":{";
+  bool first = true;
+  for (const auto& [k, t] : r.grads) {
+    out += fmt::format("{}{}:{}", first ? "" : ",", json(k).dump(), to_json(t));
+    first = false;
+  }
+  out += "}}";
+  return out;
+}
+
+}  // namespace losscheck

@@ -1,0 +1,223 @@
+"""An exec target for losscheck that evaluates every case with Python PyTorch.
+
+Usage:
+    /usr/bin/python3 examples/torch_exec.py < cases.jsonl > results.jsonl
+    losscheck run --target exec --exec '/usr/bin/python3 examples/torch_exec.py' ...
+
+It speaks the line protocol of docs/format.md: one case per line on stdin, one result per line on stdout, in order,
+each line flushed. Each case is evaluated with `torch.nn.functional` in the case's dtype, with the options passed
+under torch's own argument names, and differentiated with `torch.autograd.grad` with respect to the inputs listed in
+the "gradients reported" column of docs/format.md. Anything torch raises becomes `{"id": ..., "error": "<loss>: ..."}`.
+
+Needs Debian's /usr/bin/python3 (python3-torch 1.13.1 and numpy). Blank lines are skipped; a line that is not JSON
+is reported on stderr with its line number and the program exits with status 2.
+"""
+
+import json
+import math
+import sys
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# (function, required inputs, optional inputs, loss-specific options, gradients reported)
+LOSSES = {
+    "mse_loss": (F.mse_loss, ["input", "target"], [], [], ["input", "target"]),
+    "binary_cross_entropy": (F.binary_cross_entropy, ["input", "target"], ["weight"], [], ["input", "target"]),
+    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, ["input", "target"],
+                                         ["weight", "pos_weight"], [], ["input", "target"]),
+    "cross_entropy": (F.cross_entropy, ["input", "target"], ["weight"], ["ignore_index", "label_smoothing"],
+                      ["input"]),  # with probability (float) targets also target and weight, see grad_names
+    "nll_loss": (F.nll_loss, ["input", "target"], ["weight"], ["ignore_index"], ["input"]),
+    "kl_div": (F.kl_div, ["input", "target"], [], ["log_target"], ["input", "target"]),
+    "cosine_embedding_loss": (F.cosine_embedding_loss, ["input1", "input2", "target"], [], ["margin"],
+                              ["input1", "input2"]),
+}
+COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class RawFloat(str):
+    """A JSON number with a fraction or exponent, kept as its text so it can be rounded once to the target dtype."""
+
+
+class CaseError(Exception):
+    """The case is valid JSON but not a valid case."""
+
+
+def reject_constant(name):
+    raise ValueError(f"{name} is not JSON (write \"nan\", \"inf\", \"-inf\")")
+
+
+def decimal_to_float32(text):
+    """Round a decimal string correctly (to nearest, ties to even) to float32.
+
+    numpy.float32(str) goes through float64 and can round twice; that is only wrong when the float64 value lands
+    exactly on a midpoint between two float32 values, so only then is the exact decimal consulted."""
+    d = float(text)  # correctly rounded to float64; overflows only far beyond float32's range
+    f = np.float32(d)
+    if not math.isfinite(d) or float(f) == d:
+        return f
+    other = np.nextafter(f, np.float32(math.copysign(math.inf, d - float(f))))
+    exact_f = Fraction(float(f)) if math.isfinite(f) else int(math.copysign(1, d)) * Fraction(2) ** 128  # inf
+    mid = (exact_f + Fraction(float(other))) / 2
+    if Fraction(d) != mid:
+        return f
+    exact = Fraction(text)
+    if exact == mid:
+        return f  # a true tie: the cast already rounded it to even
+    return f if (exact > mid) == (exact_f > mid) else other
+
+
+def parse_number(value, dtype):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise CaseError(f"float data must be numbers or \"nan\"/\"inf\"/\"-inf\", got {json.dumps(value)}")
+    if isinstance(value, str) and not isinstance(value, RawFloat) and value not in ("nan", "inf", "-inf"):
+        raise CaseError(f"bad float value {json.dumps(value)}")
+    text = str(value)
+    return float(text) if dtype == "float64" else float(decimal_to_float32(text))
+
+
+def make_tensor(name, obj, case_dtype):
+    if not isinstance(obj, dict) or not isinstance(obj.get("shape"), list) or not isinstance(obj.get("data"), list):
+        raise CaseError(f"input '{name}' must be an object with 'shape' and 'data' arrays")
+    shape = obj["shape"]
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        raise CaseError(f"input '{name}': shape must hold non-negative integers")
+    dtype = obj.get("dtype", case_dtype)
+    if dtype not in ("int64", case_dtype):
+        raise CaseError(f"input '{name}': dtype {json.dumps(dtype)} is neither int64 nor the case's {case_dtype}")
+    if len(obj["data"]) != math.prod(shape):
+        raise CaseError(f"input '{name}': {len(obj['data'])} values for shape {shape}")
+    if dtype == "int64":
+        data = obj["data"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63 for v in data):
+            raise CaseError(f"input '{name}': int64 data must be integers in range")
+        return torch.tensor(data, dtype=torch.long).reshape(shape)
+    data = [parse_number(v, dtype) for v in obj["data"]]
+    return torch.tensor(data, dtype=DTYPES[dtype]).reshape(shape)
+
+
+def make_option(name, value):
+    if name in ("size_average", "reduce", "log_target"):
+        if value is not None and not isinstance(value, bool):
+            raise CaseError(f"option '{name}' must be a boolean")
+        return value
+    if name == "reduction":
+        if not isinstance(value, str) or isinstance(value, RawFloat):
+            raise CaseError("option 'reduction' must be a string")
+        return str(value)
+    if name == "ignore_index":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise CaseError("option 'ignore_index' must be an integer")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, RawFloat)):  # label_smoothing, margin
+        raise CaseError(f"option '{name}' must be a number")
+    return float(value)
+
+
+def format_float(x, dtype):
+    if math.isnan(x):
+        return '"nan"'
+    if math.isinf(x):
+        return '"inf"' if x > 0 else '"-inf"'
+    return str(np.float32(x)) if dtype == "float32" else repr(x)
+
+
+def format_tensor(t):
+    dtype = str(t.dtype).replace("torch.", "")
+    data = ", ".join(format_float(x, dtype) for x in t.detach().reshape(-1).tolist())
+    return f'{{"shape": {json.dumps(list(t.shape))}, "dtype": "{dtype}", "data": [{data}]}}'
+
+
+def format_json(value):
+    """json.dumps, except that RawFloat numbers are written back as the text they were read from."""
+    if isinstance(value, RawFloat):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(format_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {format_json(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def evaluate(case):
+    """Returns (output, {name: grad}) or raises CaseError / a torch exception."""
+    loss = case.get("loss")
+    if loss not in LOSSES:
+        raise CaseError(f"unknown loss {json.dumps(loss)}")
+    fn, required, optional, extra_options, grad_names = LOSSES[loss]
+    dtype = case.get("dtype", "float32")
+    if dtype not in DTYPES:
+        raise CaseError(f"dtype must be float32 or float64, got {json.dumps(dtype)}")
+    options, inputs = case.get("options") or {}, case.get("inputs")
+    if not isinstance(options, dict) or not isinstance(inputs, dict):
+        raise CaseError("'options' and 'inputs' must be objects")
+    kwargs = {}
+    for name, value in options.items():
+        if name not in COMMON_OPTIONS + extra_options:
+            raise CaseError(f"unknown option '{name}'")
+        kwargs[name] = make_option(name, value)
+    for name in inputs:
+        if name not in required + optional:
+            raise CaseError(f"unknown input '{name}'")
+    tensors = {}
+    for name in required + optional:
+        if inputs.get(name) is not None:
+            tensors[name] = make_tensor(name, inputs[name], dtype)
+        elif name in required:
+            raise CaseError(f"missing input '{name}'")
+    if loss == "cross_entropy" and tensors["target"].is_floating_point():
+        grad_names = ["input", "target", "weight"]  # probability targets: composite ops, all differentiable
+    wrt = [n for n in grad_names if n in tensors and tensors[n].is_floating_point()]
+    for name in wrt:
+        tensors[name].requires_grad_(True)
+
+    positional = [tensors[n] for n in required]
+    output = fn(*positional, **{n: tensors[n] for n in optional if n in tensors}, **kwargs)
+
+    grad_output = case.get("grad_output")
+    grad_output = torch.ones_like(output) if grad_output is None else make_tensor("grad_output", grad_output, dtype)
+    if output.requires_grad:
+        grads = torch.autograd.grad(output, [tensors[n] for n in wrt], grad_output, allow_unused=True)
+    else:
+        grads = [None] * len(wrt)
+    return output, {n: torch.zeros_like(tensors[n]) if g is None else g for n, g in zip(wrt, grads)}
+
+
+def result_line(case):
+    case_id = case.get("id") if isinstance(case, dict) else None
+    head = f'{{"id": {format_json(case_id)}, '
+    loss = case.get("loss") if isinstance(case, dict) else None
+    loss = loss if isinstance(loss, str) else "case"
+    try:
+        if not isinstance(case, dict):
+            raise CaseError("a case must be a JSON object")
+        output, grads = evaluate(case)
+    except Exception as e:  # CaseError and whatever torch raises (RuntimeError, ValueError, IndexError, ...)
+        message = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return head + f'"error": {json.dumps(f"{loss}: {message}")}}}'
+    grad_text = ", ".join(f"{json.dumps(n)}: {format_tensor(g)}" for n, g in grads.items())
+    return head + f'"output": {format_tensor(output)}, "grads": {{{grad_text}}}}}'
+
+
+def main():
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    for line_number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line, parse_float=RawFloat, parse_constant=reject_constant)
+        except ValueError as e:
+            print(f"torch_exec.py: line {line_number}: malformed JSON: {e}", file=sys.stderr)
+            sys.exit(2)
+        sys.stdout.write(result_line(case) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
