@@ -23,6 +23,10 @@ constexpr char raw_number_marker = '\x01';
 float parse_float32(const std::string& text) { return std::strtof(text.c_str(), nullptr); }
 double parse_float64(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
+/// The lexer's view: numbers as long double, so that decimals beyond the float64 range (1e400) still lex (up to
+/// about 1e4932) and reach number_float with their text, where they are converted once, correctly, by strtod.
+using wide_json = nlohmann::basic_json<std::map, std::vector, std::string, bool, std::int64_t, std::uint64_t, long double>;
+
 /// SAX handler: nlohmann's DOM builder plus the raw-number rule and a depth limit.
 class dom_builder {
  public:
@@ -32,7 +36,8 @@ class dom_builder {
   bool boolean(bool v) { return dom_.boolean(v); }
   bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
   bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const std::string& raw) {
+  bool number_float(long double, const std::string& raw) {
+    const double v = parse_float64(raw);  // correctly rounded (beyond the range: +-inf)
     const auto as_float = static_cast<float>(v);
     if (std::isfinite(v) && as_float != parse_float32(raw)) {
       std::string marked(1, raw_number_marker);
@@ -176,7 +181,7 @@ json parse_json(std::string_view text) {
   json root;
   dom_builder builder(root);
   try {
-    json::sax_parse(text.begin(), text.end(), &builder);
+    wide_json::sax_parse(text.begin(), text.end(), &builder);
   } catch (const json::exception& e) {
     throw format_error(fmt::format("invalid JSON: {}", e.what()));
   }
@@ -240,6 +245,10 @@ tensor tensor_from_json(const json& j, dtype float_type, std::string_view where)
   return t;
 }
 
+namespace {
+void read_case_body(const json& j, loss_case& c);
+}  // namespace
+
 loss_case case_from_json(const json& j, const std::vector<std::string>& extra_keys) {
   if (!j.is_object()) fail("case", fmt::format("a case must be a JSON object, got {}", type_name(j)));
   check_keys(j, "case", {"id", "loss", "dtype", "options", "inputs", "grad_output"}, extra_keys);
@@ -249,6 +258,16 @@ loss_case case_from_json(const json& j, const std::vector<std::string>& extra_ke
   if (loss == j.end()) fail("case", "missing \"loss\"");
   if (!loss->is_string()) fail("case", fmt::format("\"loss\" must be a string, got {}", type_name(*loss)));
   c.loss = loss->get<std::string>();
+  try {
+    read_case_body(j, c);
+  } catch (const format_error& e) {
+    throw format_error(fmt::format("{}: {}", c.loss, e.what()));
+  }
+  return c;
+}
+
+namespace {
+void read_case_body(const json& j, loss_case& c) {
   if (auto d = j.find("dtype"); d != j.end()) {
     const auto parsed = d->is_string() ? parse_dtype(d->get<std::string>()) : std::nullopt;
     if (!parsed || *parsed == dtype::int64)
@@ -267,8 +286,8 @@ loss_case case_from_json(const json& j, const std::vector<std::string>& extra_ke
     c.inputs[k] = tensor_from_json(v, c.type, fmt::format("inputs.{}", k));
   }
   if (auto g = j.find("grad_output"); g != j.end() && !g->is_null()) c.grad_output = tensor_from_json(*g, c.type, "grad_output");
-  return c;
 }
+}  // namespace
 
 loss_result result_from_json(const json& j, dtype float_type) {
   if (!j.is_object()) fail("result", fmt::format("a result must be a JSON object, got {}", type_name(j)));

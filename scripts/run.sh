@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One entry point that does all set-up on a fresh Debian 12 machine (as root, or with sudo available), builds
+# incrementally and runs:
+#   scripts/run.sh main   the main job (a showcase of the built-in implementation against the reference)
+#   scripts/run.sh test   the test suite (ctest)
+# Environment: BUILD_DIR (default build), LOSSCHECK_SKIP_APT=1 to skip the package check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+job=${1:-}
+case "$job" in main|test) ;; *) echo "usage: scripts/run.sh main|test" >&2; exit 2 ;; esac
+
+packages=(g++ cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev nlohmann-json3-dev libcli11-dev
+          libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev python3-torch python3-numpy)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+[ "${LOSSCHECK_SKIP_APT:-0}" = 1 ] || install_missing
+
+build=${BUILD_DIR:-build}
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+ninja -C "$build" -j "$(nproc)" >/dev/null || ninja -C "$build" -j 1
+
+case "$job" in
+  main) "$build/losscheck" showcase ;;
+  test) cd "$build" && ctest --output-on-failure -j "$(nproc)" ;;
+esac

@@ -1,0 +1,444 @@
+"""Generate random losscheck cases (docs/format.md) as JSON lines.
+
+Usage:
+    /usr/bin/python3 tools/random_cases.py --seed S --count N [--loss mse_loss,kl_div,...] [--describe]
+
+Prints N cases with ids 0..N-1, spread over the seven losses (or those given with --loss), both dtypes and every
+option: each reduction (with "elementwise_mean", "batchmean" for kl_div and the legacy size_average/reduce flags in
+all combinations, null included), optional weights, pos_weight with broadcasting shapes, every kind of ignore_index,
+label smoothing, class-index and probability targets, shapes (C), (N,C), (N,C,d1), (N,C,d1,d2) with N=0 and N=1,
+broadcasting inputs, grad_output (random, or omitted) and value regimes from ordinary to large logits, probabilities
+at 0 and 1, zero vectors and zeros in KL targets. About 10% of the cases are invalid ones torch rejects.
+
+Values are drawn in the case's dtype and written in their shortest exact form, so every reader sees the same tensor.
+The same seed gives the same cases (Python's random.Random; numpy only rounds). --describe writes one line per case
+to stderr saying what was drawn (and which rule an invalid case breaks).
+"""
+
+import argparse
+import json
+import math
+import random
+import sys
+
+import numpy as np
+
+LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+          "kl_div", "cosine_embedding_loss"]
+INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
+    "mse_loss": ["shape"],
+    "binary_cross_entropy": ["shape", "input_range", "weight_size"],
+    "binary_cross_entropy_with_logits": ["shape", "weight_size"],
+    "cross_entropy": ["shape", "target_range", "weight_size", "label_smoothing", "prob_ignore_index"],
+    "nll_loss": ["shape", "target_range", "weight_size"],
+    "kl_div": ["shape"],
+    "cosine_embedding_loss": ["shape"],
+}
+
+
+class Raw(str):
+    """Text written into the JSON as is (a number already formatted for its dtype)."""
+
+
+def to_json(value):
+    if isinstance(value, Raw):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(to_json(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+class Gen:
+    """Random draws for one case: shapes, values rounded to the case's dtype, tensors in the wire format."""
+
+    def __init__(self, rng, dtype):
+        self.rng, self.dtype, self.notes = rng, dtype, []
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def pick(self, *items):
+        return self.rng.choice(items)
+
+    def round(self, x):
+        return float(np.float32(x)) if self.dtype == "float32" else float(x)
+
+    def tensor(self, shape, values):
+        """A float tensor; its "dtype" is stated on some tensors and left implicit on others."""
+        assert len(values) == math.prod(shape)
+        data = []
+        for v in values:
+            v = self.round(v)
+            if math.isnan(v) or math.isinf(v):
+                data.append("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+            else:
+                data.append(Raw(str(np.float32(v)) if self.dtype == "float32" else repr(v)))
+        t = {"shape": list(shape)}
+        if self.chance(0.3):
+            t["dtype"] = self.dtype
+        t["data"] = data
+        return t
+
+    @staticmethod
+    def int_tensor(shape, values):
+        return {"shape": list(shape), "dtype": "int64", "data": list(values)}
+
+    # value regimes
+    def ordinary(self, n):
+        scale = self.pick(1.0, 1.0, 3.0, 1e-3)
+        return [self.pick(0.0, -0.0, 1.0, -2.0, 0.5) if self.chance(0.05) else self.rng.gauss(0, scale)
+                for _ in range(n)]
+
+    def large(self, n):
+        return [self.pick(-1, 1) * 10 ** self.rng.uniform(math.log10(50), 3) for _ in range(n)]
+
+    def logits(self, n):
+        regime = self.pick("ordinary", "ordinary", "large", "mixed")
+        self.note(f"{regime} values")
+        if regime == "mixed":
+            return [a if self.chance(0.7) else b for a, b in zip(self.ordinary(n), self.large(n))]
+        return self.large(n) if regime == "large" else self.ordinary(n)
+
+    def probabilities(self, n, edges=0.3):
+        """Values in [0,1]; with probability `edges` each is 0, 1 or next to them."""
+        one_minus = 1 - 2.0 ** -24 if self.dtype == "float32" else 1 - 2.0 ** -53
+        return [self.pick(0.0, 1.0, 1e-7, 1e-30, 1 - 1e-7, one_minus) if self.chance(edges) else self.rng.random()
+                for _ in range(n)]
+
+    def shape(self, max_rank=3, max_dim=5, allow_zero=True):
+        rank = self.rng.randint(0, max_rank)
+        return [self.rng.randint(0 if allow_zero and self.chance(0.1) else 1, max_dim) for _ in range(rank)]
+
+    def vary_shape(self, shape):
+        """A shape that does not broadcast with `shape` (which must have a dim); may first grow a dim of `shape`
+        from 0 or 1 to 2, in place, since a dim of 1 broadcasts with anything."""
+        i = self.rng.randrange(len(shape))
+        shape[i] = max(shape[i], 2)
+        return shape[:i] + [shape[i] + 1 if shape[i] < 6 else shape[i] - 1] + shape[i + 1:]
+
+    def broadcast_partner(self, shape):
+        """A different shape that broadcasts with `shape` to `shape`: a dim set to 1 or leading dims dropped."""
+        if not shape:
+            return [1]
+        if self.chance(0.5):
+            return shape[self.rng.randint(1, len(shape)):]
+        i = self.rng.randrange(len(shape))
+        return shape[:i] + [1] + shape[i + 1:]
+
+
+def reduction_options(g, loss, bad):
+    """The reduction options; returns the reduction torch will apply."""
+    if bad == "bad_reduction":
+        r = g.pick("bogus", "Mean", "average", "", "batch_mean")
+        return {"reduction": r}, r
+    if bad == "batchmean":
+        return {"reduction": "batchmean"}, "batchmean"
+    names = ["mean", "sum", "none", "elementwise_mean"] + ["batchmean"] * 2 * (loss == "kl_div")
+    form = g.pick("default", "reduction", "reduction", "legacy")
+    if form == "default":
+        return {}, "mean"
+    if form == "reduction":
+        r = g.pick(*names)
+        return {"reduction": r}, r
+    options = {"reduction": g.pick(*names)} if g.chance(0.3) else {}
+    for flag in ("size_average", "reduce"):
+        value = g.pick(True, False, None, "absent")
+        if value != "absent":
+            options[flag] = value
+    size_average, reduce = options.get("size_average"), options.get("reduce")
+    if size_average is None and reduce is None:
+        return options, options.get("reduction", "mean")
+    if reduce is False:
+        return options, "none"
+    return options, "sum" if size_average is False else "mean"
+
+
+def gen_mse(g, opts, bad):
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    inputs = {"input": g.tensor(shape, g.logits(math.prod(shape))),
+              "target": g.tensor(target_shape, g.logits(math.prod(target_shape)))}
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def bce_weight(g, shape, bad):
+    """weight (or pos_weight) shapes that broadcast into `shape`: same, last dim only, (N,1), () or (1,)."""
+    if bad == "weight_size":
+        return (shape[:-1] + [shape[-1] + 1]) if g.chance(0.5) else [shape[-1] + 1]
+    options = [list(shape), []] + ([shape[-1:], [1]] if shape else [])
+    if len(shape) >= 2:
+        options.append(shape[:-1] + [1])
+    return g.pick(*options)
+
+
+def gen_bce(g, opts, bad, logits):
+    shape = g.shape()
+    if bad in ("input_range", "weight_size") and (not shape or 0 in shape):
+        shape = [g.rng.randint(1, 4), g.rng.randint(1, 4)]
+    target_shape = g.vary_shape(shape) if bad == "shape" and shape else ([1] + shape if bad == "shape" else shape)
+    n = math.prod(shape)
+    x = g.logits(n) if logits else g.probabilities(n)
+    if bad == "input_range":
+        x[g.rng.randrange(n)] = g.pick(1.5, -0.1, 1.0000002, -1e-30, float("nan"), 3.0)
+    kind = g.pick("probabilities", "zeros and ones", "outside [0,1]") if g.chance(0.5) else "probabilities"
+    g.note(f"{kind} targets")
+    m = math.prod(target_shape)
+    if kind == "zeros and ones":
+        y = [g.pick(0.0, 1.0) for _ in range(m)]
+    elif kind == "outside [0,1]":
+        y = [g.rng.uniform(-1.5, 2.5) for _ in range(m)]
+    else:
+        y = g.probabilities(m)
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}
+    weight_names = ["weight", "pos_weight"] if logits else ["weight"]
+    for name in weight_names:
+        if g.chance(0.4) or (bad == "weight_size" and name == weight_names[-1]):
+            ws = bce_weight(g, shape, bad if name == weight_names[-1] else None)
+            g.note(f"{name} {ws}")
+            inputs[name] = g.tensor(ws, [g.pick(0.0, 1.0) if g.chance(0.15) else g.rng.uniform(0.1, 3)
+                                         for _ in range(math.prod(ws))])
+        elif g.chance(0.1):
+            inputs[name] = None
+    return inputs, shape
+
+
+def class_layout(g):
+    """(input shape, index-target shape, class dim) for (C), (N,C), (N,C,d1) or (N,C,d1,d2)."""
+    c = g.rng.randint(1, 5)
+    rank = g.pick(1, 2, 2, 3, 4)
+    if rank == 1:
+        return [c], [], 0
+    n = g.pick(0, 1, 1, 2, 3, 4)
+    extra = [g.rng.randint(1, 3) for _ in range(rank - 2)]
+    return [n, c] + extra, [n] + extra, 1
+
+
+def class_weight(g, c, bad, spatial):
+    if bad == "weight_size":  # with spatial dims torch checks only weight.numel() == C, so (1,C) passes there
+        shape = g.pick([c + 1], [c - 1] if c > 1 else [c + 2], [c + 1] if spatial else [1, c])
+        g.note(f"weight {shape} for {c} classes")
+    else:
+        shape = [c]
+    kind = g.pick("positive", "positive", "with zeros", "all zero")
+    g.note(f"{kind} weight")
+    values = [0.0 if kind == "all zero" or (kind == "with zeros" and g.chance(0.4)) else g.rng.uniform(0.1, 3)
+              for _ in range(math.prod(shape))]
+    return g.tensor(shape, values)
+
+
+def index_targets(g, opts, c, target_shape, bad, default_ignore=-100):
+    """Class-index targets with ignore_index absent, negative, in range or >= C; some targets set to it."""
+    kind = g.pick("absent", "negative", "in range", ">= C")
+    ignore = {"absent": default_ignore, "negative": g.pick(-1, -7, -100),
+              "in range": g.rng.randrange(c), ">= C": c + g.rng.randint(0, 2)}[kind]
+    if kind != "absent":
+        opts["ignore_index"] = ignore
+    n = math.prod(target_shape)
+    share = g.pick(0.0, 0.0, 0.3, 1.0)  # how many targets are set to ignore_index (all of them sometimes)
+    values = [ignore if g.chance(share) else g.rng.randrange(c) for _ in range(n)]
+    g.note(f"ignore_index {kind} ({ignore}), {sum(v == ignore for v in values)}/{n} ignored")
+    if bad == "target_range":
+        bad_value = g.pick(c, c + 3, -1, -2)
+        if bad_value == ignore:
+            bad_value = c + 4 if ignore != c + 4 else -3
+        values[g.rng.randrange(n)] = bad_value
+        g.note(f"target {bad_value} out of range")
+    return g.int_tensor(target_shape, values)
+
+
+def gen_class_loss(g, opts, bad, loss):
+    input_shape, target_shape, class_dim = class_layout(g)
+    if bad in ("target_range", "prob_ignore_index", "shape") and 0 in input_shape:
+        input_shape[0], target_shape[0] = 2, 2
+    c = input_shape[class_dim]
+    probability = loss == "cross_entropy" and bad != "target_range" and (bad == "prob_ignore_index" or g.chance(0.35))
+    g.note(f"input {input_shape}, {'probability' if probability else 'class-index'} targets")
+    n = math.prod(input_shape)
+    x = g.logits(n)
+    if loss == "nll_loss" and g.chance(0.6):  # log-probabilities, as nll_loss expects (but does not check)
+        arr = np.array(x, dtype=np.float64).reshape(input_shape)
+        x = list((arr - np.log(np.sum(np.exp(arr - arr.max(class_dim, keepdims=True)), class_dim, keepdims=True))
+                  - arr.max(class_dim, keepdims=True)).reshape(-1))
+    inputs = {"input": g.tensor(input_shape, x)}
+    if probability:
+        shape = g.vary_shape(list(input_shape)) if bad == "shape" else input_shape
+        kind = g.pick("softmax", "one-hot", "unnormalized", "with zeros")
+        g.note(f"{kind} probability targets")
+        arr = np.array(g.ordinary(math.prod(shape)) if kind != "unnormalized" else g.probabilities(math.prod(shape)))
+        arr = arr.reshape(shape) * 3
+        if kind == "softmax" or kind == "with zeros":
+            arr = np.exp(arr - arr.max(class_dim, keepdims=True)) if arr.size else arr
+            if kind == "with zeros":
+                arr = arr * (np.array(g.probabilities(arr.size, 0)).reshape(arr.shape) > 0.4)
+            arr = arr / np.maximum(arr.sum(class_dim, keepdims=True), 1e-300)
+        elif kind == "one-hot":
+            arr = (arr == arr.max(class_dim, keepdims=True)).astype(float)
+        inputs["target"] = g.tensor(shape, list(arr.reshape(-1)))
+        if bad == "prob_ignore_index":
+            opts["ignore_index"] = g.rng.randint(0, c + 1)
+        elif g.chance(0.3):
+            opts["ignore_index"] = g.pick(-1, -100, -5)
+        out_shape = input_shape[:class_dim] + input_shape[class_dim + 1:]
+    else:
+        shape = target_shape
+        if bad == "shape":
+            shape = g.pick([target_shape[0] + 1] + target_shape[1:], target_shape + [2]) if target_shape else [c + 1]
+            g.note(f"target shape {shape}")
+        elif loss == "nll_loss" and not target_shape and bad is None and g.chance(0.2):
+            shape = [c]  # quirk: accepted, and only target[0] is read (no-batch path); the output is 0-D
+            g.note("1-D target of size C against 1-D input")
+        inputs["target"] = index_targets(g, opts, c, shape, bad)
+        out_shape = target_shape
+    if g.chance(0.4) or bad == "weight_size":
+        inputs["weight"] = class_weight(g, c, bad, len(input_shape) > 2)
+    if loss == "cross_entropy":
+        if bad == "label_smoothing":
+            opts["label_smoothing"] = Raw(repr(round(g.pick(1.0001, 1.5, 2.0, g.rng.uniform(1.01, 3)), 4)))
+        elif g.chance(0.5):
+            opts["label_smoothing"] = Raw(repr(g.pick(0.0, 1.0, -0.25, round(g.rng.uniform(0, 1), 3),
+                                                      round(g.rng.uniform(0, 0.3), 3))))
+    return inputs, out_shape
+
+
+def gen_kl(g, opts, bad):
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    log_target = g.pick(False, False, True, None)
+    if log_target is not None:
+        opts["log_target"] = log_target
+    n, m = math.prod(shape), math.prod(target_shape)
+    x = [math.log(p) if p > 0 else -1e3 for p in g.probabilities(n, 0.1)] if g.chance(0.6) else g.logits(n)
+    t = g.probabilities(m, 0.4)  # zeros included
+    if g.chance(0.1):
+        t = [-v if g.chance(0.2) else v for v in t]  # a few negative targets (NaN in torch)
+    if log_target:
+        t = [math.log(v) if v > 0 else g.pick(float("-inf"), -1e3, -50.0) for v in t] if g.chance(0.7) else g.logits(m)
+    g.note(f"kl log_target={log_target}")
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, t)}
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_cosine(g, opts, bad):
+    d = g.rng.randint(1, 5)
+    one_d = g.chance(0.2)
+    n = g.pick(0, 1, 2, 3, 4, 5) if not bad else g.rng.randint(2, 4)
+    s1 = s2 = [d] if one_d else [n, d]
+    ts = [] if one_d else [n]
+    if bad == "shape":
+        kind = g.pick("dim", "target rank", "target size", "input rank")
+        g.note(f"bad shape: {kind}")
+        if kind == "dim":
+            s1 = s1[:-1] + [max(d, 2)]  # (a dim of 1 would broadcast)
+            s2 = s1[:-1] + [max(d, 2) + 1]
+        elif kind == "target rank":
+            ts = [1] if one_d else [n, 1]
+        elif kind == "target size":
+            ts = [] if not one_d and g.chance(0.5) else [n + 1]
+            if one_d:
+                ts = [2]
+        elif g.chance(0.5):  # 3-D inputs: multi-target
+            s1 = s2 = [2, n, d]
+            ts = [2, n]
+        else:  # 1-D against 2-D
+            s1, s2, ts = [d], [n, d], [n]
+    elif not one_d and g.chance(0.25):
+        which = g.pick("input1", "input2", "target")
+        if which == "target":
+            ts = [1]
+        elif which == "input1":
+            s1 = [1, d]
+        else:
+            s2 = [1, d]
+        g.note(f"{which} broadcast")
+    def vectors(shape):
+        v = g.logits(math.prod(shape))
+        if shape and g.chance(0.3):  # zero vectors
+            k = shape[-1]
+            for r in range(math.prod(shape[:-1])):
+                if g.chance(0.5):
+                    v[r * k:(r + 1) * k] = [0.0] * k
+        return v
+    targets = g.pick([1.0, -1.0], [1.0, -1.0], [1.0, -1.0, 0.0], [1.0, -1.0, 0.5, 2.0, -3.0, 0.0])
+    inputs = {"input1": g.tensor(s1, vectors(s1)), "input2": g.tensor(s2, vectors(s2)),
+              "target": g.tensor(ts, [g.pick(*targets) for _ in range(math.prod(ts))])}
+    if g.chance(0.6):
+        opts["margin"] = Raw(repr(g.pick(0.0, 0.5, -0.5, 1.0, round(g.rng.uniform(-1, 1), 3))))
+    return inputs, [] if one_d or bad else list(np.broadcast_shapes((s1[0],), (s2[0],), tuple(ts)))
+
+
+def gen_case(rng, case_id, loss, dtype, invalid):
+    g = Gen(rng, dtype)
+    bad = None
+    if invalid:
+        kinds = INVALID_KINDS[loss] + ["bad_reduction"] + (["batchmean"] if loss != "kl_div" else [])
+        bad = g.pick(*kinds)
+        g.note(f"INVALID {bad}")
+    opts, reduction = reduction_options(g, loss, bad)
+    if loss == "mse_loss":
+        inputs, out_shape = gen_mse(g, opts, bad)
+    elif loss in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
+        inputs, out_shape = gen_bce(g, opts, bad, loss == "binary_cross_entropy_with_logits")
+    elif loss in ("cross_entropy", "nll_loss"):
+        inputs, out_shape = gen_class_loss(g, opts, bad, loss)
+    elif loss == "kl_div":
+        inputs, out_shape = gen_kl(g, opts, bad)
+    else:
+        inputs, out_shape = gen_cosine(g, opts, bad)
+    g.note(f"reduction {reduction}")
+    case = {"id": case_id, "loss": loss}
+    if dtype == "float64" or g.chance(0.5):
+        case["dtype"] = dtype
+    if opts or g.chance(0.5):
+        case["options"] = opts
+    case["inputs"] = inputs
+    grad_shape = out_shape if reduction == "none" else []
+    if g.chance(0.75 if reduction == "none" else 0.3):
+        case["grad_output"] = g.tensor(grad_shape, [g.pick(0.0, 1.0, -1.0) if g.chance(0.1) else g.rng.gauss(0, 2)
+                                                    for _ in range(math.prod(grad_shape))])
+    return case, g.notes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all seven)")
+    parser.add_argument("--invalid", type=float, default=0.1, help="share of invalid cases (default 0.1)")
+    parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
+    args = parser.parse_args()
+    losses = args.loss.split(",")
+    for loss in losses:
+        if loss not in LOSSES:
+            parser.error(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    rng = random.Random(args.seed)
+    for i in range(args.count):
+        loss = losses[i % len(losses)] if i < len(losses) else rng.choice(losses)
+        case, notes = gen_case(rng, i, loss, rng.choice(["float32", "float64"]), rng.random() < args.invalid)
+        print(to_json(case))
+        if args.describe:
+            print(f"{i}\t{loss}\t{'; '.join(notes)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
