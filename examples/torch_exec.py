@@ -153,7 +153,8 @@ def evaluate(case):
     dtype = case.get("dtype", "float32")
     if dtype not in DTYPES:
         raise CaseError(f"dtype must be float32 or float64, got {json.dumps(dtype)}")
-    options, inputs = case.get("options") or {}, case.get("inputs")
+    options = case.get("options") if case.get("options") is not None else {}
+    inputs = case.get("inputs")
     if not isinstance(options, dict) or not isinstance(inputs, dict):
         raise CaseError("'options' and 'inputs' must be objects")
     kwargs = {}
