@@ -58,3 +58,74 @@ inline void expect_error(const loss_result& r, const std::string& fragment) {
 }
 
 }  // namespace losscheck::testing
+
+// ---- Spot tests of the losses against independently computed values (tests/losses/*_test.cpp) ----
+
+#include <map>
+#include <vector>
+
+namespace losscheck::testing {
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// What a case should give: the output's shape and values and, by input name, exactly the gradients expected
+/// (each shaped like its input). Values are exact results written to 17 significant digits; for a float32 case
+/// expect_values_near rounds them to float32 before comparing.
+struct expected_result {
+  shape_t output_shape;
+  std::vector<double> output;
+  std::map<std::string, std::vector<double>> grads;
+};
+
+/// One implementation under test: a name for test names, how it evaluates a case, and whether its results are
+/// correctly rounded (held to 0 ULP) or held to the bound each check states.
+struct implementation_under_test {
+  std::string name;
+  loss_result (*evaluate)(const loss_case&);
+  bool correctly_rounded;
+};
+
+/// For INSTANTIATE_TEST_SUITE_P: names the instances after the implementation.
+inline std::string implementation_name(const ::testing::TestParamInfo<implementation_under_test>& info) {
+  return info.param.name;
+}
+
+/// Expects `r` to succeed with the output and exactly the gradients of `e`, each value within `max_ulps`.
+inline void expect_result_near(const loss_case& c, const loss_result& r, const expected_result& e, double max_ulps) {
+  ASSERT_FALSE(r.error.has_value()) << "error: " << *r.error;
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.output->type, c.type) << "output dtype";
+  EXPECT_EQ(r.output->shape, e.output_shape) << "output shape";
+  expect_values_near(*r.output, e.output, max_ulps, "output");
+  std::vector<std::string> got_names, expected_names;
+  for (const auto& [name, g] : r.grads) got_names.push_back(name);
+  for (const auto& [name, g] : e.grads) expected_names.push_back(name);
+  EXPECT_EQ(got_names, expected_names) << "gradients reported";
+  for (const auto& [name, values] : e.grads) {
+    auto it = r.grads.find(name);
+    if (it == r.grads.end()) continue;
+    const auto* in = c.input(name);
+    ASSERT_NE(in, nullptr) << name;
+    EXPECT_EQ(it->second.shape, in->shape) << "shape of the gradient of " << name;
+    EXPECT_EQ(it->second.type, c.type) << "dtype of the gradient of " << name;
+    expect_values_near(it->second, values, max_ulps, "grad " + name);
+  }
+}
+
+/// A value-parameterized fixture over the implementations: check() evaluates a case given as JSON text and
+/// compares with `e`, holding a correctly rounded implementation to 0 ULP and the others to `max_ulps`.
+class loss_spot_test : public ::testing::TestWithParam<implementation_under_test> {
+ protected:
+  void check(const std::string& json, const expected_result& e, double max_ulps) const {
+    SCOPED_TRACE(json);
+    const loss_case c = case_from(json);
+    expect_result_near(c, GetParam().evaluate(c), e, GetParam().correctly_rounded ? 0.0 : max_ulps);
+  }
+  void check_error(const std::string& json, const std::string& fragment) const {
+    SCOPED_TRACE(json);
+    expect_error(GetParam().evaluate(case_from(json)), fragment);
+  }
+};
+
+}  // namespace losscheck::testing

@@ -254,7 +254,11 @@ void check_same_shape(std::string_view loss, const tensor& input, const tensor& 
                                  format_shape(target.shape), format_shape(input.shape)));
 }
 
-void check_class_weight(std::string_view loss, const tensor* weight, std::int64_t classes) {
+/// `weight` must be 1-D of size C; torch's K-dimensional path (input of 3 or more dimensions, class-index targets,
+/// no label smoothing) only checks that it has C elements, so `any_shape_with_c_elements` accepts (1, C) or (C, 1).
+void check_class_weight(std::string_view loss, const tensor* weight, std::int64_t classes,
+                        bool any_shape_with_c_elements = false) {
+  if (weight && any_shape_with_c_elements && weight->numel() == classes) return;
   if (weight && (weight->dim() != 1 || weight->shape[0] != classes))
     throw loss_error(fmt::format(
         "{}: weight tensor should be defined either for all {} classes or no classes but got weight tensor of "
@@ -362,7 +366,7 @@ problem resolve_cross_entropy(const loss_spec& spec, const options_reader& o, co
     return cross_entropy_problem{input, target, weight, l, red, ignore_index, label_smoothing, true};
   }
   auto l = class_index_layout(spec.name, *input, *target);
-  check_class_weight(spec.name, weight, l.classes);
+  check_class_weight(spec.name, weight, l.classes, input->dim() >= 3 && !(label_smoothing > 0.0));
   return cross_entropy_problem{input, target, weight, l, red, ignore_index, label_smoothing, false};
 }
 
@@ -373,7 +377,7 @@ problem resolve_nll(const loss_spec& spec, const options_reader& o, const inputs
   const auto red = o.reduction_mode(false);
   const auto ignore_index = o.integer("ignore_index", -100);
   auto l = class_index_layout(spec.name, *input, *target);
-  check_class_weight(spec.name, weight, l.classes);
+  check_class_weight(spec.name, weight, l.classes, input->dim() >= 3);
   return nll_loss_problem{input, target, weight, l, red, ignore_index};
 }
 
@@ -384,7 +388,11 @@ problem resolve_kl_div(const loss_spec& spec, const options_reader& o, const inp
   const auto log_target = o.boolean("log_target", false);
   auto shape = broadcast_or_throw(spec.name, input->shape, "input", target->shape, "target");
   const std::int64_t batch = input->dim() == 0 ? 1 : input->shape[0];
-  return kl_div_problem{input, target, shape, red, log_target, batch};
+  const auto* r = o.find("reduction");
+  const bool legacy = o.optional_bool("size_average") || o.optional_bool("reduce");
+  const bool legacy_batchmean = legacy && r && std::holds_alternative<std::string>(*r) &&
+                                std::get<std::string>(*r) == "batchmean" && input->dim() != 0;
+  return kl_div_problem{input, target, shape, red, log_target, batch, legacy_batchmean};
 }
 
 problem resolve_cosine(const loss_spec& spec, const options_reader& o, const inputs_reader& in,

@@ -87,7 +87,7 @@ struct binary_cross_entropy_with_logits_problem {
 struct nll_loss_problem {
   const tensor* input;
   const tensor* target;
-  const tensor* weight;
+  const tensor* weight;  ///< C class weights, row-major (1-D; any shape with C elements for K-dim inputs)
   class_layout layout;
   reduction red;
   std::int64_t ignore_index;
@@ -116,6 +116,9 @@ struct kl_div_problem {
   reduction red;
   bool log_target;
   std::int64_t batch_size;
+  /// torch quirk (functional.py kl_div): with a legacy size_average/reduce flag AND reduction='batchmean', the
+  /// legacy-mapped result (`red`, which is then none, mean or sum) is still divided by batch_size.
+  bool legacy_batchmean = false;
 };
 
 /// cosine_embedding_loss(input1, input2, target, margin, reduction). Inputs are 2-D (R, D) with a 1-D target, or
