@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
 
   std::string run_target = "impl";
   auto* run = app.add_subcommand("run", "Evaluate cases read as JSON lines on stdin; one result per line on stdout");
-  run->add_option("--target", run_target, "impl | reference")->capture_default_str();
+  run->add_option("--target", run_target, "impl | reference | libtorch")->capture_default_str();
   run->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
 
   auto* list = app.add_subcommand("list", "List the losses with their inputs, options and defaults");

@@ -9,13 +9,22 @@
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
+#ifdef LOSSCHECK_HAVE_LIBTORCH
+#include "losscheck/libtorch.h"
+#endif
 
 namespace losscheck::cli {
 
 std::unique_ptr<target> make_builtin_target(const std::string& name, unsigned precision_bits) {
   if (name == "impl") return impl::make_target();
   if (name == "reference") return reference::make_target(precision_bits);
-  throw std::invalid_argument(fmt::format("unknown target '{}' (valid targets: impl, reference)", name));
+#ifdef LOSSCHECK_HAVE_LIBTORCH
+  if (name == "libtorch") return libtorch::make_target();
+  constexpr const char* valid = "impl, reference, libtorch";
+#else
+  constexpr const char* valid = "impl, reference (libtorch: not built)";
+#endif
+  throw std::invalid_argument(fmt::format("unknown target '{}' (valid targets: {})", name, valid));
 }
 
 int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& err) {

@@ -129,3 +129,8 @@ class loss_spot_test : public ::testing::TestWithParam<implementation_under_test
 };
 
 }  // namespace losscheck::testing
+
+namespace losscheck::testing {
+/// Prints an implementation under test by its name (instead of its bytes) in failure messages.
+inline void PrintTo(const implementation_under_test& i, std::ostream* os) { *os << i.name; }
+}  // namespace losscheck::testing

@@ -452,6 +452,13 @@ problem resolve_problem(const loss_case& c) {
   return p;
 }
 
+void check_names(const loss_case& c) {
+  const auto* spec = find_loss(c.loss);
+  if (!spec) throw loss_error(fmt::format("unknown loss '{}' (valid losses: {})", c.loss, loss_names()));
+  const options_reader o(c, *spec);
+  const inputs_reader in(c, *spec);
+}
+
 shape_t output_shape(const problem& p) {
   return std::visit(
       [](const auto& q) -> shape_t {

@@ -143,6 +143,9 @@ using problem = std::variant<mse_loss_problem, binary_cross_entropy_problem, bin
 /// Throws loss_error with a message naming the loss, the rule and what was received.
 problem resolve_problem(const loss_case& c);
 
+/// Checks only the names in `c`: the loss, its inputs (required ones present) and its options; throws loss_error.
+void check_names(const loss_case& c);
+
 /// Shape of the output of the resolved problem: the `none` shape, or () when reduced.
 shape_t output_shape(const problem& p);
 
