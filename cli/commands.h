@@ -5,6 +5,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "losscheck/target.h"
 
@@ -23,5 +24,14 @@ void list_losses(std::ostream& out);
 /// Evaluates a built-in set of cases over all seven losses with impl and reference and prints a comparison table.
 /// Returns 0 when every case agrees.
 int showcase(std::ostream& out, unsigned precision_bits);
+
+}  // namespace losscheck::cli
+
+namespace losscheck::cli {
+
+/// `losscheck fixtures generate` (only built with LibTorch): evaluates the fixture catalog of `losses` (all when
+/// empty) with LibTorch and writes DIR/<loss>.json. Returns 0, or 2 for an unknown loss.
+int generate_fixtures(const std::string& out_dir, const std::vector<std::string>& losses, std::ostream& out,
+                      std::ostream& err);
 
 }  // namespace losscheck::cli

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "fixtures.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -21,6 +22,21 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("showcase", "Evaluate a built-in set of cases with impl and reference, side by side");
   show->add_option("--precision", precision, "reference precision in bits")->capture_default_str();
 
+  auto* fixtures = app.add_subcommand("fixtures", "Golden fixture files (docs/format.md): generate with LibTorch, verify");
+  fixtures->require_subcommand(1);
+  std::string fixtures_out;
+  std::vector<std::string> fixtures_losses;
+  auto* generate = fixtures->add_subcommand("generate", "Evaluate the fixture catalog with LibTorch; write DIR/<loss>.json");
+  generate->add_option("--out", fixtures_out, "output directory")->required();
+  generate->add_option("--loss", fixtures_losses, "losses to generate (default: all)")->delimiter(',');
+  losscheck::cli::verify_options verify_opts;
+  auto* verify = fixtures->add_subcommand("verify", "Evaluate fixture cases with a target and compare with the expected results");
+  verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch")->capture_default_str();
+  verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
+  verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',');
+  verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
+  verify->add_option("files", verify_opts.files, "fixture files")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) {
@@ -32,6 +48,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*show) return losscheck::cli::showcase(std::cout, precision);
+    if (*generate) {
+#ifdef LOSSCHECK_HAVE_LIBTORCH
+      return losscheck::cli::generate_fixtures(fixtures_out, fixtures_losses, std::cout, std::cerr);
+#else
+      std::cerr << "losscheck fixtures generate: this losscheck was built without LibTorch\n";
+      return 2;
+#endif
+    }
+    if (*verify) {
+      auto t = losscheck::cli::make_builtin_target(verify_opts.target_name, precision);
+      return losscheck::cli::verify_fixtures(*t, verify_opts, std::cout, std::cerr);
+    }
   } catch (const std::exception& e) {
     std::cerr << "losscheck: " << e.what() << '\n';
     return 2;

@@ -1,7 +1,137 @@
-// PLACEHOLDER: replaced by the real implementation.
-#include "losscheck/error.h"
-#include "losses.h"
+// binary_cross_entropy (torch: Loss.cpp binary_cross_entropy_out_cpu / binary_cross_entropy_backward_out_cpu, and
+// binary_cross_entropy_target_backward in FunctionsManual.cpp).
+#include "losscheck/impl/binary_cross_entropy.h"
 
-namespace losscheck::impl::detail {
-loss_result binary_cross_entropy(const binary_cross_entropy_problem&, const context&) { throw loss_error("binary_cross_entropy: not implemented yet in impl"); }
-}  // namespace losscheck::impl::detail
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "accumulate.h"
+#include "case_io.h"
+#include "losscheck/error.h"
+#include "losscheck/json.h"
+#include "losses.h"
+#include "reduction.h"
+
+namespace losscheck::impl {
+namespace {
+
+/// torch clamps both logs at -100 before multiplying them by y and 1 - y (Loss.cpp), so x = 0 with y = 0 gives 0
+/// (not 0 * -inf = NaN) and x = 0 with y = 1 gives 100.
+constexpr double log_clamp = -100.0;
+
+/// torch's lower bound of x (1 - x) in the input gradient: EPSILON = 1e-12 held as a float in Loss.cpp, so both
+/// float32 and float64 cases clamp at 1e-12f = 9.999999960041972e-13 (checked against LibTorch 1.13.1).
+constexpr double denominator_floor = static_cast<double>(1e-12f);
+
+// -logit(x) = log((1 - x) / x) = log(1 - x) - log x. On [1/4, 3/4] it is log1p((1 - 2x) / x), where 1 - 2x is exact
+// and no digits cancel; below, log1p(-x) - log x (no cancellation: -log x > 1.38 > -log1p(-x); (1 - x) / x would
+// overflow for subnormal x); above, log((1 - x) / x) with 1 - x exact. x = 0 gives inf, x = 1 -inf.
+double negative_logit(double x) {
+  if (x < 0.25) return std::log1p(-x) - std::log(x);
+  if (x <= 0.75) return std::log1p((1.0 - 2.0 * x) / x);
+  return std::log((1.0 - x) / x);
+}
+
+// L = (y - 1) max(log(1 - x), -100) - y max(log x, -100), in torch's order of terms (x = y = 1 gives -0). For y in
+// [0, 1] both terms are >= 0: no cancellation; log1p(-x) keeps the digits that log(1 - x) loses for small x. A finite
+// target outside [0, 1] (torch accepts any) is evaluated as y (L1 - L0) - L1 instead, which does not lose everything
+// to two huge opposite products (x = 0.5, y = 1e30 gives log 2, not 0); L1 - L0 is -logit(x) where nothing is clamped.
+double unweighted_loss(double x, double y) {
+  const double log_complement = std::max(std::log1p(-x), log_clamp);
+  const double log_x = std::max(std::log(x), log_clamp);
+  if ((y >= 0 && y <= 1) || !std::isfinite(y)) return (y - 1.0) * log_complement - y * log_x;
+  const bool clamped = log_complement == log_clamp || log_x == log_clamp;
+  return y * (clamped ? log_complement - log_x : negative_logit(x)) - log_complement;
+}
+
+}  // namespace
+
+template <class T>
+std::int64_t binary_cross_entropy_invalid_input(const T* input, std::int64_t numel) {
+  for (std::int64_t i = 0; i < numel; ++i)
+    if (!(input[i] >= 0 && input[i] <= 1)) return i;
+  return -1;
+}
+
+// L = -w [y max(log x, -100) + (1 - y) max(log(1 - x), -100)]
+template <class T>
+void binary_cross_entropy_forward(const binary_cross_entropy_args<T>& args, T* output) {
+  binary_cross_entropy_forward_backward<T>(args, nullptr, output, nullptr, nullptr);
+}
+
+// L     = -w [y max(log x, -100) + (1 - y) max(log(1 - x), -100)]
+// dL/dx = g w (x - y) / max(x (1 - x), 1e-12)
+// dL/dy = g w (log(1 - x) - log x)
+// (g = grad_output, / numel for mean.) One fused sweep.
+template <class T>
+void binary_cross_entropy_forward_backward(const binary_cross_entropy_args<T>& args, const T* grad_output, T* output,
+                                           T* grad_input, T* grad_target) {
+  const bool none = args.red == reduction::none;
+  const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.numel));
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) {
+    const double x = static_cast<double>(args.input[i]);
+    const double y = static_cast<double>(args.target[i]);
+    const double w = args.weight ? static_cast<double>(args.weight[i]) : 1.0;
+    if (output) {
+      const double loss = unweighted_loss(x, y) * w;
+      if (none)
+        output[i] = static_cast<T>(loss);
+      else
+        sum.add(loss);
+    }
+    const double g = upstream.at(i);
+    if (grad_input) {
+      const double denominator = std::max((1.0 - x) * x, denominator_floor);
+      grad_input[i] = static_cast<T>(g * (x - y) / denominator * w);
+    }
+    if (grad_target) grad_target[i] = static_cast<T>(g * negative_logit(x) * w);
+  }
+  if (output && !none)
+    output[0] =
+        static_cast<T>(args.red == reduction::sum ? sum.value() : sum.value() / static_cast<double>(args.numel));
+}
+
+template std::int64_t binary_cross_entropy_invalid_input(const float*, std::int64_t);
+template std::int64_t binary_cross_entropy_invalid_input(const double*, std::int64_t);
+template void binary_cross_entropy_forward(const binary_cross_entropy_args<float>&, float*);
+template void binary_cross_entropy_forward(const binary_cross_entropy_args<double>&, double*);
+template void binary_cross_entropy_forward_backward(const binary_cross_entropy_args<float>&, const float*, float*,
+                                                    float*, float*);
+template void binary_cross_entropy_forward_backward(const binary_cross_entropy_args<double>&, const double*, double*,
+                                                    double*, double*);
+
+namespace detail {
+
+loss_result binary_cross_entropy(const binary_cross_entropy_problem& p, const context& ctx) {
+  return with_case_type(ctx.type, [&]<class T>() {
+    const auto input = typed_values<T>(*p.input);
+    const auto numel = static_cast<std::int64_t>(input.size());
+    if (const auto bad = binary_cross_entropy_invalid_input(input.data(), numel); bad >= 0) {
+      const double value = p.input->values[static_cast<std::size_t>(bad)];
+      // the shortest decimal of the dtype; nan/inf unquoted (format_float quotes them for JSON)
+      const auto text = std::isfinite(value) ? format_float(value, ctx.type) : fmt::format("{}", value);
+      throw loss_error(fmt::format(
+          "binary_cross_entropy: all elements of input should be between 0 and 1, got input[{}] = {}", bad, text));
+    }
+    const auto target = typed_values<T>(*p.target);
+    const auto weight = p.weight ? broadcast_values<T>(*p.weight, p.target->shape) : std::vector<T>{};
+    const auto grad_output = grad_output_values<T>(ctx);
+    const binary_cross_entropy_args<T> args{input.data(), target.data(), data_or_null(weight), numel, p.red};
+    const auto out_shape = output_shape(problem{p});
+    std::vector<T> output(static_cast<std::size_t>(checked_numel(out_shape)));
+    std::vector<T> grad_input(input.size()), grad_target(input.size());
+    binary_cross_entropy_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data(),
+                                          grad_target.data());
+    loss_result r;
+    r.output = result_tensor(ctx.type, out_shape, output);
+    r.grads["input"] = result_tensor(ctx.type, p.input->shape, grad_input);
+    r.grads["target"] = result_tensor(ctx.type, p.target->shape, grad_target);
+    return r;
+  });
+}
+
+}  // namespace detail
+}  // namespace losscheck::impl

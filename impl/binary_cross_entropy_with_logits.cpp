@@ -1,7 +1,153 @@
-// PLACEHOLDER: replaced by the real implementation.
-#include "losscheck/error.h"
-#include "losses.h"
+// binary_cross_entropy_with_logits (torch: Loss.cpp binary_cross_entropy_with_logits and _backward, and
+// binary_cross_entropy_with_logits_target_backward in FunctionsManual.cpp).
+#include "losscheck/impl/binary_cross_entropy_with_logits.h"
 
-namespace losscheck::impl::detail {
-loss_result binary_cross_entropy_with_logits(const binary_cross_entropy_with_logits_problem&, const context&) { throw loss_error("binary_cross_entropy_with_logits: not implemented yet in impl"); }
-}  // namespace losscheck::impl::detail
+#include <algorithm>
+#include <cmath>
+
+#include "accumulate.h"
+#include "case_io.h"
+#include "losses.h"
+#include "reduction.h"
+
+namespace losscheck::impl {
+namespace {
+
+/// The logit's operands: x, y and p (pos_weight; 1 when absent, `has_pos_weight` false), with e = e^-|x| from which
+/// softplus and sigmoid of +-x all follow (one exp and one log1p per element).
+struct operands {
+  double x, y, p;
+  bool has_pos_weight;
+  double e;        // e^-|x|
+  double log1p_e;  // log1p(e^-|x|) = softplus(-|x|)
+
+  operands(double x_, double y_, double p_, bool has_p)
+      : x(x_), y(y_), p(p_), has_pos_weight(has_p), e(std::exp(-std::fabs(x_))), log1p_e(std::log1p(e)) {}
+
+  /// Finite operands take the stable forms below; any inf or NaN takes torch's expressions as written, so that its
+  /// NaN/inf pattern (e.g. (1 - y) x = 0 * inf for x = inf, y = 1) is reproduced exactly. The input gradient's stable
+  /// form has torch's pattern for infinite x as well (sigmoid(+-inf) is exact), so only y and p matter there.
+  bool finite() const { return std::isfinite(x) && std::isfinite(y) && std::isfinite(p); }
+  bool finite_weights() const { return std::isfinite(y) && std::isfinite(p); }
+
+  double softplus_of_x() const { return x > 0 ? x + log1p_e : log1p_e; }        // log(1 + e^x)
+  double softplus_of_minus_x() const { return x > 0 ? log1p_e : log1p_e - x; }  // log(1 + e^-x)
+  double sigmoid_of_x() const { return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e); }
+  double sigmoid_of_minus_x() const { return x >= 0 ? e / (1.0 + e) : 1.0 / (1.0 + e); }
+};
+
+// torch (Loss.cpp): m = max(-x, 0), lse = log(e^-m + e^(-x-m));
+//   without pos_weight: (1 - y) x + m + lse;   with it: (1 - y) x + ((p - 1) y + 1)(lse + m)
+double torch_loss(const operands& o) {
+  const double m = std::max(-o.x, 0.0);  // NaN stays NaN, as clamp_min
+  const double lse = std::log(std::exp(-m) + std::exp(-o.x - m));
+  if (!o.has_pos_weight) return (1.0 - o.y) * o.x + m + lse;
+  return (1.0 - o.y) * o.x + ((o.p - 1.0) * o.y + 1.0) * (lse + m);
+}
+
+// L = (1 - y) x + l softplus(-x) with l = 1 + (p - 1) y; since softplus(-x) = softplus(x) - x this equals
+// l softplus(-|x|) + (1 - y) x for x >= 0 and l softplus(-|x|) - p y x for x < 0: for y in [0, 1] and p >= 0 all
+// terms are >= 0, so nothing cancels (torch's (1 - y) x + max(-x, 0) + log(...) cancels for x << 0, y = 0, and its
+// 1 + e^-x rounds to 1 for x = 20 in float32).
+double unweighted_loss(const operands& o) {
+  if (!o.finite()) return torch_loss(o);
+  const double l = 1.0 + (o.p - 1.0) * o.y;
+  const double tail = l * o.log1p_e;
+  return o.x >= 0 ? tail + (1.0 - o.y) * o.x : tail - o.p * o.y * o.x;
+}
+
+// dL/dx = (p y + 1 - y) sigmoid(x) - p y = (1 - y) sigmoid(x) - p y sigmoid(-x): the second form has no
+// 1 - sigmoid(x) cancellation (y = 1, x = 20 gives -2.06e-9, not 0). torch: sigmoid(x) - y without pos_weight,
+// (p y + 1 - y) sigmoid(x) - p y with it.
+double unweighted_input_gradient(const operands& o) {
+  if (!o.finite_weights()) {
+    if (!o.has_pos_weight) return o.sigmoid_of_x() - o.y;
+    const double t = o.p * o.y;
+    return (t + 1.0 - o.y) * o.sigmoid_of_x() - t;
+  }
+  return (1.0 - o.y) * o.sigmoid_of_x() - o.p * o.y * o.sigmoid_of_minus_x();
+}
+
+// dL/dy = -x without pos_weight (torch: -x * grad); with it, log_sigmoid(-x) - p log_sigmoid(x)
+// = p softplus(-x) - softplus(x) (torch's expression, with a softplus that neither overflows nor loses digits).
+double unweighted_target_gradient(const operands& o) {
+  if (!o.has_pos_weight) return -o.x;
+  return -o.softplus_of_x() - -o.softplus_of_minus_x() * o.p;
+}
+
+}  // namespace
+
+// L = w [(1 - y) x + (1 + (p - 1) y) softplus(-x)]
+template <class T>
+void binary_cross_entropy_with_logits_forward(const binary_cross_entropy_with_logits_args<T>& args, T* output) {
+  binary_cross_entropy_with_logits_forward_backward<T>(args, nullptr, output, nullptr, nullptr);
+}
+
+// L     = w [(1 - y) x + (1 + (p - 1) y) softplus(-x)]
+// dL/dx = g w ((1 - y) sigmoid(x) - p y sigmoid(-x))
+// dL/dy = g w (p softplus(-x) - softplus(x))          (-g w x without pos_weight)
+// (g = grad_output, / numel for mean; p = pos_weight, 1 when absent.) One fused sweep.
+template <class T>
+void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entropy_with_logits_args<T>& args,
+                                                       const T* grad_output, T* output, T* grad_input, T* grad_target) {
+  const bool none = args.red == reduction::none;
+  const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.numel));
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) {
+    const double x = static_cast<double>(args.input[i]);
+    const double y = static_cast<double>(args.target[i]);
+    const double w = args.weight ? static_cast<double>(args.weight[i]) : 1.0;
+    const operands o(x, y, args.pos_weight ? static_cast<double>(args.pos_weight[i]) : 1.0, args.pos_weight != nullptr);
+    if (output) {
+      const double loss = unweighted_loss(o) * w;
+      if (none)
+        output[i] = static_cast<T>(loss);
+      else
+        sum.add(loss);
+    }
+    const double g = upstream.at(i);
+    if (grad_input) grad_input[i] = static_cast<T>(unweighted_input_gradient(o) * g * w);
+    if (grad_target) grad_target[i] = static_cast<T>(unweighted_target_gradient(o) * g * w);
+  }
+  if (output && !none)
+    output[0] =
+        static_cast<T>(args.red == reduction::sum ? sum.value() : sum.value() / static_cast<double>(args.numel));
+}
+
+template void binary_cross_entropy_with_logits_forward(const binary_cross_entropy_with_logits_args<float>&, float*);
+template void binary_cross_entropy_with_logits_forward(const binary_cross_entropy_with_logits_args<double>&, double*);
+template void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entropy_with_logits_args<float>&,
+                                                                const float*, float*, float*, float*);
+template void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entropy_with_logits_args<double>&,
+                                                                const double*, double*, double*, double*);
+
+namespace detail {
+
+loss_result binary_cross_entropy_with_logits(const binary_cross_entropy_with_logits_problem& p, const context& ctx) {
+  return with_case_type(ctx.type, [&]<class T>() {
+    const auto input = typed_values<T>(*p.input);
+    const auto target = typed_values<T>(*p.target);
+    const auto weight = p.weight ? broadcast_values<T>(*p.weight, p.target->shape) : std::vector<T>{};
+    const auto pos_weight = p.pos_weight ? broadcast_values<T>(*p.pos_weight, p.target->shape) : std::vector<T>{};
+    const auto grad_output = grad_output_values<T>(ctx);
+    const binary_cross_entropy_with_logits_args<T> args{input.data(),
+                                                        target.data(),
+                                                        data_or_null(weight),
+                                                        data_or_null(pos_weight),
+                                                        static_cast<std::int64_t>(input.size()),
+                                                        p.red};
+    const auto out_shape = output_shape(problem{p});
+    std::vector<T> output(static_cast<std::size_t>(checked_numel(out_shape)));
+    std::vector<T> grad_input(input.size()), grad_target(input.size());
+    binary_cross_entropy_with_logits_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data(),
+                                                      grad_target.data());
+    loss_result r;
+    r.output = result_tensor(ctx.type, out_shape, output);
+    r.grads["input"] = result_tensor(ctx.type, p.input->shape, grad_input);
+    r.grads["target"] = result_tensor(ctx.type, p.target->shape, grad_target);
+    return r;
+  });
+}
+
+}  // namespace detail
+}  // namespace losscheck::impl

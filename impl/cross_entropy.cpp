@@ -1,7 +1,307 @@
-// PLACEHOLDER: replaced by the real implementation.
+// cross_entropy (torch: Loss.cpp cross_entropy_loss, cross_entropy_loss_label_smoothing and
+// cross_entropy_loss_prob_target, composed of log_softmax and nll_loss; gradients are autograd's through them).
+#include "losscheck/impl/cross_entropy.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <vector>
+
+#include "accumulate.h"
+#include "case_io.h"
+#include "class_weights.h"
 #include "losscheck/error.h"
 #include "losses.h"
+#include "numerics.h"
+#include "reduction.h"
 
-namespace losscheck::impl::detail {
-loss_result cross_entropy(const cross_entropy_problem&, const context&) { throw loss_error("cross_entropy: not implemented yet in impl"); }
-}  // namespace losscheck::impl::detail
+namespace losscheck::impl {
+namespace {
+
+/// Label smoothing as torch applies it: active for epsilon > 0 only (epsilon <= 0 is no smoothing), with its two
+/// scalars converted to the input's dtype, (1 - epsilon) and epsilon / C (Loss.cpp: `(1 - label_smoothing) * nllloss
+/// + ret * (label_smoothing / n_classes)`, `target * (1 - label_smoothing) + (label_smoothing / n_classes)`).
+struct smoothing {
+  bool active = false;
+  double keep = 1.0;    ///< 1 - epsilon
+  double spread = 0.0;  ///< epsilon / C (inf for C = 0, as in torch)
+};
+template <class T>
+smoothing smoothing_of(double epsilon, std::int64_t classes) {
+  if (!(epsilon > 0)) return {};
+  return {true, static_cast<double>(static_cast<T>(1.0 - epsilon)),
+          static_cast<double>(static_cast<T>(epsilon / static_cast<double>(classes)))};
+}
+
+/// One row of a class-dimension tensor: the C values of position (n, k), `stride` = inner apart.
+template <class T>
+struct row_view {
+  const T* base;
+  std::int64_t stride;
+  double operator[](std::int64_t c) const { return static_cast<double>(base[c * stride]); }
+};
+
+/// The row's log-sum-exp statistics. A row holding +inf or only -inf is NaN throughout in torch (x - max is NaN in
+/// log_softmax); `rest` = NaN makes every quantity derived from these statistics NaN as well.
+template <class T>
+log_sum_exp_row row_statistics(const T* base, std::int64_t classes, std::int64_t stride) {
+  auto stats = log_sum_exp_sweep(base, classes, stride);
+  if (std::isinf(stats.max)) stats.rest = NAN;
+  return stats;
+}
+
+}  // namespace
+
+// L_i = (1 - e) w[y] (-log p_y) + (e / C) sum_c w_c (-log p_c), p = softmax(x_i)   (e = 0: no second term)
+template <class T>
+void cross_entropy_forward(const cross_entropy_args<T>& args, T* output) {
+  cross_entropy_forward_backward<T>(args, nullptr, output, nullptr);
+}
+
+// With p = softmax(x), lse = max + log1p(rest) (numerics.h) and -log p_c = (max - x_c) + log1p(rest) >= 0:
+//   L_i     = (1 - e) w[y] (-log p_y) + (e / C) sum_c w_c (-log p_c)
+//   dL/dx_c = s [(1 - e) w[y] (p_c - [c = y]) + (e / C) (p_c sum_j w_j - w_c)],   s = g (g / W for mean)
+// 1 - p_c is computed as the sum of the other probabilities (numerics.h), so a confident class keeps its digits.
+template <class T>
+void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* grad_output, T* output, T* grad_input) {
+  const auto& d = args.dims;
+  const std::int64_t classes = d.classes;
+  const smoothing smooth = smoothing_of<T>(args.label_smoothing, classes);
+  const bool none = args.red == reduction::none;
+  const double total_weight = args.red == reduction::mean
+                                  ? total_class_weight(args.target, d.positions(), args.weight, args.ignore_index)
+                                  : 1.0;
+  const upstream_gradient<T> upstream(args.red, grad_output, total_weight);
+  compensated_sum class_weight_sum;  // sum_j w_j, needed by the smoothing gradient (also without its term c)
+  for (std::int64_t c = 0; c < classes; ++c)
+    class_weight_sum.add(args.weight ? static_cast<double>(args.weight[c]) : 1.0);
+  const double weight_sum = class_weight_sum.value();
+  const bool weights_finite = std::isfinite(weight_sum) || !args.weight;  // an inf or NaN weight makes the sum so
+  auto weight_of = [&](std::int64_t c) { return args.weight ? static_cast<double>(args.weight[c]) : 1.0; };
+
+  // The smoothing term (e / C) sum_c w_c (-log p_c) is accumulated with e / C inside the sum, so that it does not
+  // overflow where the term is finite (huge logits); C = 0 keeps torch's 0 * (e / 0) = NaN.
+  auto smoothing_term = [&](double scaled_sum) { return classes == 0 ? smooth.spread * 0.0 : scaled_sum; };
+  sum_accumulator<T> nll_sum, smooth_sum;
+  for (std::int64_t n = 0; n < d.batch; ++n) {
+    for (std::int64_t k = 0; k < d.inner; ++k) {
+      const std::int64_t i = n * d.inner + k;
+      const std::int64_t offset = n * classes * d.inner + k;
+      const row_view<T> x{args.input + offset, d.inner};
+      T* grad_row = grad_input ? grad_input + offset : nullptr;
+      const std::int64_t y = args.target[i];
+      if (y == args.ignore_index) {
+        // Ignored rows: zero loss (torch: nll skips them, the smoothing term is masked to 0). Their gradient is
+        // log_softmax's backward of a zero gradient, 0 - p_c * 0: NaN where the row's softmax is NaN (a NaN, +inf or
+        // only -inf in the row), and NaN throughout when smoothing multiplies the masked zero by an inf/NaN weight.
+        if (output && none) output[i] = static_cast<T>(smooth.active ? smooth.keep * 0.0 + smooth.spread * 0.0 : 0.0);
+        if (grad_row) {
+          const auto stats = row_statistics(args.input + offset, classes, d.inner);
+          const bool nan_row = (smooth.active && !weights_finite) || std::isnan(stats.rest) || std::isnan(stats.max);
+          for (std::int64_t c = 0; c < classes; ++c) grad_row[c * d.inner] = nan_row ? T(NAN) : T(0);
+        }
+        continue;
+      }
+      const auto stats = row_statistics(args.input + offset, classes, d.inner);
+      const double lse = stats.log_sum();
+      const double w_y = weight_of(y);
+      const double x_y = x[y];
+      const double nll = w_y * ((stats.max - x_y) + lse);
+      sum_accumulator<T> smooth_row;
+      if (grad_row) {
+        const double s = upstream.at(i);
+        const double u = s * w_y * smooth.keep;                    // coefficient of p_c - [c = y]
+        const double v = smooth.active ? s * smooth.spread : 0.0;  // coefficient of p_c sum_j w_j - w_c
+        // A non-finite coefficient (W = 0 in a mean, an infinite grad_output or weight) follows torch's own
+        // evaluation, dx_c = gl_c - p_c sum_j gl_j with gl_c = -u [c = y] - v w_c, for its NaN/inf pattern.
+        const bool literal = !std::isfinite(u) || !std::isfinite(v) || (smooth.active && !weights_finite);
+        const double gl_sum = -u - v * weight_sum;
+        const double inverse_sum = 1.0 / (1.0 + stats.rest);
+        for (std::int64_t c = 0; c < classes; ++c) {
+          const double x_c = x[c];
+          const double w_c = weight_of(c);
+          const double e = exp_difference(x_c, stats.max);
+          const double p = e * inverse_sum;
+          if (smooth.active && output) smooth_row.add(smooth.spread * (w_c * ((stats.max - x_c) + lse)));
+          double g;
+          if (literal) {
+            g = ((c == y ? -u : 0.0) - v * w_c) - p * gl_sum;
+          } else if (!smooth.active) {
+            g = c != y ? u * p : -u * stats.complement(x_c, e);  // p_c - [c = y], 1 - p_y without cancellation
+          } else {
+            // p_c sum_j w_j - w_c = p_c sum_{j != c} w_j - w_c (1 - p_c): no 1 - p cancellation.
+            const double complement = stats.complement(x_c, e);
+            g = u * (c != y ? p : -complement) + v * (p * class_weight_sum.minus(w_c) - w_c * complement);
+          }
+          grad_row[c * d.inner] = static_cast<T>(g);
+        }
+      } else if (smooth.active && output) {
+        for (std::int64_t c = 0; c < classes; ++c)
+          smooth_row.add(smooth.spread * (weight_of(c) * ((stats.max - x[c]) + lse)));
+      }
+      if (!output) continue;
+      if (none) {
+        output[i] = static_cast<T>(smooth.active ? smooth.keep * nll + smoothing_term(smooth_row.value()) : nll);
+      } else {
+        nll_sum.add(nll);
+        if (smooth.active) smooth_sum.add(smooth_row.value());
+      }
+    }
+  }
+  if (output && !none) {
+    // mean: both terms divided by W (torch divides the smoothing term by the same gathered weight sum or count).
+    const double nll_total = nll_sum.value() / total_weight;
+    output[0] = static_cast<T>(
+        smooth.active ? smooth.keep * nll_total + smoothing_term(smooth_sum.value()) / total_weight : nll_total);
+  }
+}
+
+// L_i = -sum_c w_c t'_c log p_c,  t' = t (1 - e) + e / C  (t' = t without smoothing)
+template <class T>
+void cross_entropy_probability_forward(const cross_entropy_probability_args<T>& args, T* output) {
+  cross_entropy_probability_forward_backward<T>(args, nullptr, output, nullptr, nullptr, nullptr, nullptr);
+}
+
+// With p = softmax(x), -log p_c = (max - x_c) + log1p(rest) >= 0 and A = sum_j w_j t'_j:
+//   L_i     = sum_c w_c t'_c (-log p_c);  mean: sum_i L_i / (batch * inner)
+//   dL/dx_c = s (p_c A - w_c t'_c)
+//   dL/dt_c = -s w_c log p_c (1 - e)
+//   dL/dw_c = -sum_i s t'_c log p_c
+template <class T>
+void cross_entropy_probability_forward_backward(const cross_entropy_probability_args<T>& args, const T* grad_output,
+                                                T* output, T* grad_input, T* grad_target, T* grad_weight,
+                                                double* workspace) {
+  const auto& d = args.dims;
+  const std::int64_t classes = d.classes;
+  const smoothing smooth = smoothing_of<T>(args.label_smoothing, classes);
+  const bool none = args.red == reduction::none;
+  const std::int64_t numel = d.batch * classes * d.inner;
+  const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, d.positions()));
+  auto weight_of = [&](std::int64_t c) { return args.weight ? static_cast<double>(args.weight[c]) : 1.0; };
+  double* weight_sums = workspace;  // Neumaier pairs: sums in [0, C), compensations in [C, 2C)
+  if (grad_weight)
+    for (std::int64_t c = 0; c < 2 * classes; ++c) weight_sums[c] = 0.0;
+  const bool backward = grad_input || grad_target || grad_weight;
+
+  sum_accumulator<T> total;
+  for (std::int64_t n = 0; n < d.batch; ++n) {
+    for (std::int64_t k = 0; k < d.inner; ++k) {
+      const std::int64_t i = n * d.inner + k;
+      const std::int64_t offset = n * classes * d.inner + k;
+      const row_view<T> x{args.input + offset, d.inner};
+      const row_view<T> t{args.target + offset, d.inner};
+      auto smoothed = [&](std::int64_t c) { return smooth.active ? t[c] * smooth.keep + smooth.spread : t[c]; };
+      const auto stats = row_statistics(args.input + offset, classes, d.inner);
+      const double lse = stats.log_sum();
+      // First sweep after the statistics: the loss and A = sum_j w_j t'_j (compensated: A without one of its terms
+      // is needed below).
+      sum_accumulator<T> loss;
+      compensated_sum mass;
+      for (std::int64_t c = 0; c < classes; ++c) {
+        const double wt = weight_of(c) * smoothed(c);
+        loss.add(wt * ((stats.max - x[c]) + lse));
+        mass.add(wt);
+      }
+      // torch negates a sum: an empty class dimension gives -0.
+      const double row_loss = classes == 0 ? -0.0 : loss.value();
+      if (output) {
+        if (none)
+          output[i] = static_cast<T>(row_loss);
+        else
+          total.add(row_loss);
+      }
+      if (!backward) continue;
+      const double s = upstream.at(i);
+      const double a = mass.value();
+      // A non-finite s or A follows torch's evaluation, dx_c = gl_c - p_c sum gl with gl_c = (-s w_c) t'_c, for its
+      // NaN/inf pattern (e.g. an infinite grad_output with a zero target: inf * 0).
+      const bool literal = !std::isfinite(s) || !std::isfinite(a);
+      const double inverse_sum = 1.0 / (1.0 + stats.rest);
+      double gl_sum = 0.0;
+      if (literal && grad_input)
+        for (std::int64_t c = 0; c < classes; ++c) gl_sum += (-s * weight_of(c)) * smoothed(c);
+      for (std::int64_t c = 0; c < classes; ++c) {
+        const std::int64_t at = offset + c * d.inner;
+        const double x_c = x[c];
+        const double w_c = weight_of(c);
+        const double t_c = smoothed(c);
+        const double log_p = (x_c - stats.max) - lse;
+        if (grad_input) {
+          const double e = exp_difference(x_c, stats.max);
+          const double p = e * inverse_sum;
+          const double wt = w_c * t_c;
+          // p_c A - w_c t'_c = p_c (A - w_c t'_c) - w_c t'_c (1 - p_c): neither 1 - p_c nor A - w_c t'_c cancels.
+          grad_input[at] = static_cast<T>(literal ? (-s * w_c) * t_c - p * gl_sum
+                                                  : s * (p * mass.minus(wt) - wt * stats.complement(x_c, e)));
+        }
+        if (grad_target) grad_target[at] = static_cast<T>(-s * w_c * log_p * smooth.keep);
+        if (grad_weight) neumaier_add(weight_sums[c], weight_sums[classes + c], -s * t_c * log_p);
+      }
+    }
+  }
+  if (output && !none) {
+    double value = total.value();
+    if (args.red == reduction::mean)  // numel / C positions; torch fills an empty mean with NaN
+      value = numel == 0 ? NAN : value / static_cast<double>(d.positions());
+    output[0] = static_cast<T>(value);
+  }
+  if (grad_weight)
+    for (std::int64_t c = 0; c < classes; ++c)
+      grad_weight[c] = static_cast<T>(neumaier_value(weight_sums[c], weight_sums[classes + c]));
+}
+
+template void cross_entropy_forward(const cross_entropy_args<float>&, float*);
+template void cross_entropy_forward(const cross_entropy_args<double>&, double*);
+template void cross_entropy_forward_backward(const cross_entropy_args<float>&, const float*, float*, float*);
+template void cross_entropy_forward_backward(const cross_entropy_args<double>&, const double*, double*, double*);
+template void cross_entropy_probability_forward(const cross_entropy_probability_args<float>&, float*);
+template void cross_entropy_probability_forward(const cross_entropy_probability_args<double>&, double*);
+template void cross_entropy_probability_forward_backward(const cross_entropy_probability_args<float>&, const float*,
+                                                         float*, float*, float*, float*, double*);
+template void cross_entropy_probability_forward_backward(const cross_entropy_probability_args<double>&, const double*,
+                                                         double*, double*, double*, double*, double*);
+
+namespace detail {
+
+loss_result cross_entropy(const cross_entropy_problem& p, const context& ctx) {
+  const class_dims dims{p.layout.batch, p.layout.classes, p.layout.inner};
+  if (!p.probability_target) {
+    const auto& target = p.target->ints;
+    if (const auto bad = find_invalid_class_target(target.data(), dims.positions(), dims.classes, p.ignore_index);
+        bad >= 0)
+      throw loss_error(fmt::format("cross_entropy: target {} is out of bounds for {} classes",
+                                   target[static_cast<std::size_t>(bad)], dims.classes));
+  }
+  return with_case_type(ctx.type, [&]<class T>() {
+    const auto input = typed_values<T>(*p.input);
+    const auto weight = p.weight ? typed_values<T>(*p.weight) : std::vector<T>{};
+    const auto grad_output = grad_output_values<T>(ctx);
+    const auto out_shape = output_shape(problem{p});
+    std::vector<T> output(static_cast<std::size_t>(checked_numel(out_shape)));
+    std::vector<T> grad_input(input.size());
+    loss_result r;
+    if (!p.probability_target) {
+      const cross_entropy_args<T> args{input.data(), p.target->ints.data(), data_or_null(weight), dims,
+                                       p.red,        p.ignore_index,        p.label_smoothing};
+      cross_entropy_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data());
+    } else {
+      const auto target = typed_values<T>(*p.target);
+      const cross_entropy_probability_args<T> args{input.data(), target.data(), data_or_null(weight),
+                                                   dims,         p.red,         p.label_smoothing};
+      std::vector<T> grad_target(target.size()), grad_weight(weight.size());
+      std::vector<double> workspace(p.weight ? static_cast<std::size_t>(cross_entropy_probability_workspace_size(dims))
+                                             : 0);
+      cross_entropy_probability_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data(),
+                                                 grad_target.data(), p.weight ? grad_weight.data() : nullptr,
+                                                 workspace.data());
+      r.grads["target"] = result_tensor(ctx.type, p.target->shape, grad_target);
+      if (p.weight) r.grads["weight"] = result_tensor(ctx.type, p.weight->shape, grad_weight);
+    }
+    r.output = result_tensor(ctx.type, out_shape, output);
+    r.grads["input"] = result_tensor(ctx.type, p.input->shape, grad_input);
+    return r;
+  });
+}
+
+}  // namespace detail
+}  // namespace losscheck::impl

@@ -1,7 +1,131 @@
-// PLACEHOLDER: replaced by the real implementation.
-#include "losscheck/error.h"
-#include "losses.h"
+// kl_div (torch: Loss.cpp kl_div, a composite of xlogy/exp/mul whose gradients are autograd's; batchmean is
+// torch/nn/functional.py's division of the sum by input.size(0)).
+#include "losscheck/impl/kl_div.h"
 
-namespace losscheck::impl::detail {
-loss_result kl_div(const kl_div_problem&, const context&) { throw loss_error("kl_div: not implemented yet in impl"); }
-}  // namespace losscheck::impl::detail
+#include <cmath>
+#include <vector>
+
+#include "accumulate.h"
+#include "case_io.h"
+#include "losses.h"
+#include "reduction.h"
+
+namespace losscheck::impl {
+namespace {
+
+/// torch.xlogy(a, b): NaN if b is NaN, else 0 if a == 0, else a log b.
+double xlogy(double a, double b) {
+  if (std::isnan(b)) return NAN;
+  return a == 0 ? 0.0 : a * std::log(b);
+}
+
+// L = xlogy(t, t) - t x. For finite x and t > 0 it is evaluated as t (log t - x), which does not lose the digits that
+// t log t - t x does when log t is close to x; other values follow torch's expression (t = 0 gives 0, t < 0 NaN,
+// t = inf with finite x NaN).
+double pointwise_loss(double x, double t) {
+  if (t > 0 && std::isfinite(t) && std::isfinite(x)) return t * (std::log(t) - x);
+  return xlogy(t, t) - t * x;
+}
+
+// dL/dt = g (log t + 1 - x), summed with one rounding for finite t > 0, x and g. Elsewhere autograd's own sum of
+// its three paths (derivatives.yaml: xlogy's self gets xlogy(grad, other) masked to 0 where self == 0, its other gets
+// grad * self / other; the product t x gives -grad * x): xlogy(g, t) [0 at t = 0] + g t / t - g x, NaN at t = 0
+// through 0/0 and 0 for g = 0 even where log t is NaN.
+double target_gradient(double x, double t, double g) {
+  if (t > 0 && std::isfinite(t) && std::isfinite(x) && std::isfinite(g)) return g * sum3(std::log(t), 1.0, -x);
+  const double from_self = t == 0 ? 0.0 : xlogy(g, t);
+  return from_self + g * t / t - g * x;
+}
+
+// log_target: L = e^t (t - x). For finite t and x it is exact arithmetic's value even where e^t overflows: 0 when
+// t = x (torch's inf * 0 = NaN is an artefact of the overflow), +-inf otherwise; other values follow torch.
+double pointwise_log_target_loss(double x, double t) {
+  if (std::isfinite(t) && std::isfinite(x) && t == x) return 0.0;
+  return std::exp(t) * (t - x);
+}
+
+// log_target: dL/dx = -e^t g, 0 for g = 0 with finite t (not torch's overflow artefact inf * 0 = NaN).
+double log_target_input_gradient(double t, double g) {
+  if (g == 0 && std::isfinite(t)) return 0.0;
+  return -(std::exp(t) * g);
+}
+
+// log_target: dL/dt = g (t - x) e^t + g e^t (autograd's sum of the two paths) = g e^t (t - x + 1), summed with one
+// rounding, for finite t, x and g (an overflowing e^t then gives the exact result's signed infinity, or 0 where
+// g (t - x + 1) = 0, not torch's inf - inf = NaN); torch's expression otherwise (t = -inf: 0 * -inf = NaN).
+double log_target_gradient(double x, double t, double g) {
+  const double e = std::exp(t);
+  if (std::isfinite(t) && std::isfinite(x) && std::isfinite(g)) {
+    const double factor = sum3(t, -x, 1.0);
+    return g == 0 || factor == 0 ? 0.0 : g * e * factor;
+  }
+  return g * (t - x) * e + g * e;
+}
+
+}  // namespace
+
+// L = t (log t - x)   or, with log_target, L = e^t (t - x)
+template <class T>
+void kl_div_forward(const kl_div_args<T>& args, T* output) {
+  kl_div_forward_backward<T, T>(args, nullptr, output, nullptr, nullptr);
+}
+
+// log_target = false:  L = xlogy(t, t) - t x;  dL/dx = -t g;      dL/dt = g (log t + 1 - x)
+// log_target = true:   L = e^t (t - x);       dL/dx = -e^t g;    dL/dt = g e^t (t - x + 1)
+// (g = grad_output, / numel for mean, / batch_size for batchmean and legacy_batchmean.) One fused sweep.
+template <class T, class G>
+void kl_div_forward_backward(const kl_div_args<T>& args, const T* grad_output, T* output, G* grad_input,
+                             G* grad_target) {
+  const bool none = args.red == reduction::none;
+  // functional.py: `reduced / input.size()[0]` after a legacy-flag reduction when reduction='batchmean' was given.
+  const double legacy_divisor = args.legacy_batchmean ? static_cast<double>(args.batch_size) : 1.0;
+  const double divisor = reduction_divisor(args.red, args.numel, args.batch_size) * legacy_divisor;
+  const upstream_gradient<T> upstream(args.red, grad_output, divisor);
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) {
+    const double x = static_cast<double>(args.input[i]);
+    const double t = static_cast<double>(args.target[i]);
+    if (output) {
+      const double loss = args.log_target ? pointwise_log_target_loss(x, t) : pointwise_loss(x, t);
+      if (none)
+        output[i] = static_cast<T>(loss / legacy_divisor);
+      else
+        sum.add(loss);
+    }
+    const double g = upstream.at(i);
+    if (grad_input) grad_input[i] = static_cast<G>(args.log_target ? log_target_input_gradient(t, g) : -(t * g));
+    if (grad_target)
+      grad_target[i] = static_cast<G>(args.log_target ? log_target_gradient(x, t, g) : target_gradient(x, t, g));
+  }
+  if (output && !none) output[0] = static_cast<T>(sum.value() / divisor);  // empty mean: 0 / 0 = NaN
+}
+
+template void kl_div_forward(const kl_div_args<float>&, float*);
+template void kl_div_forward(const kl_div_args<double>&, double*);
+template void kl_div_forward_backward(const kl_div_args<float>&, const float*, float*, float*, float*);
+template void kl_div_forward_backward(const kl_div_args<float>&, const float*, float*, double*, double*);
+template void kl_div_forward_backward(const kl_div_args<double>&, const double*, double*, double*, double*);
+
+namespace detail {
+
+loss_result kl_div(const kl_div_problem& p, const context& ctx) {
+  return with_case_type(ctx.type, [&]<class T>() {
+    const auto input = broadcast_values<T>(*p.input, p.shape);
+    const auto target = broadcast_values<T>(*p.target, p.shape);
+    const auto grad_output = grad_output_values<T>(ctx);
+    const kl_div_args<T> args{input.data(), target.data(), checked_numel(p.shape), p.red,
+                              p.log_target, p.batch_size,  p.legacy_batchmean};
+    const auto out_shape = output_shape(problem{p});
+    std::vector<T> output(static_cast<std::size_t>(checked_numel(out_shape)));
+    std::vector<double> grad_input(input.size()), grad_target(target.size());
+    kl_div_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data(), grad_target.data());
+    loss_result r;
+    r.output = result_tensor(ctx.type, out_shape, output);
+    r.grads["input"] = sum_to_shape<T>(ctx.type, grad_input, p.shape, p.input->shape);
+    r.grads["target"] = sum_to_shape<T>(ctx.type, grad_target, p.shape, p.target->shape);
+    return r;
+  });
+}
+
+}  // namespace detail
+}  // namespace losscheck::impl

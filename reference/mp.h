@@ -6,10 +6,13 @@
 
 #include <mpfr.h>
 
+#include <algorithm>
 #include <boost/multiprecision/mpfr.hpp>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "losscheck/problem.h"
@@ -86,6 +89,10 @@ inline mp_vector sum_to(mp_vector grad, const shape_t& from, const shape_t& to) 
   return out;
 }
 
+inline bool is_finite(const mp& x) { return mpfr_number_p(x.backend().data()) != 0; }
+inline bool is_nan(const mp& x) { return mpfr_nan_p(x.backend().data()) != 0; }
+inline mp nan_value() { return mp(std::numeric_limits<double>::quiet_NaN()); }
+
 /// `x` rounded once, to nearest (ties to even), to `type`; float32 directly from the multiprecision value (not
 /// through double, which could round twice). Subnormals, ±0, ±inf and NaN come out as IEEE has them.
 inline double round_to(const mp& x, dtype type) {
@@ -93,16 +100,17 @@ inline double round_to(const mp& x, dtype type) {
   return mpfr_get_d(x.backend().data(), MPFR_RNDN);
 }
 
-/// A tensor of `type` holding `values` rounded by round_to.
-inline tensor to_tensor(dtype type, shape_t shape, const mp_vector& values) {
-  std::vector<double> out;
-  out.reserve(values.size());
-  for (const auto& v : values) out.push_back(round_to(v, type));
-  return tensor::floats(type, std::move(shape), std::move(out));
-}
+/// A tensor's values in working precision, not yet rounded.
+struct mp_tensor {
+  shape_t shape;
+  mp_vector values;
+};
 
-/// A 0-D tensor of `type` holding `value` rounded by round_to.
-inline tensor scalar_tensor(dtype type, const mp& value) { return tensor::floats(type, {}, {round_to(value, type)}); }
+/// A loss's results in working precision: the output and the gradients by input name.
+struct mp_result {
+  mp_tensor output;
+  std::map<std::string, mp_tensor> grads;
+};
 
 /// Σ v, starting from +0 as torch's sums do (the sum of nothing is 0).
 inline mp sum(const mp_vector& v) {
@@ -114,35 +122,81 @@ inline mp sum(const mp_vector& v) {
 /// Σ v / n: the mean of nothing is 0/0 = NaN, as torch's.
 inline mp mean(const mp_vector& v) { return sum(v) / mp(static_cast<double>(v.size())); }
 
-/// The forward output: the `none` values as a tensor of `shape`, or their sum or mean as a 0-D tensor.
+/// A 0-D result.
+inline mp_tensor scalar(mp value) { return {{}, mp_vector{std::move(value)}}; }
+
+/// The forward output: the `none` values with their `shape`, or their sum or mean as a 0-D value.
 /// (kl_div's batchmean and the weighted means of nll_loss / cross_entropy are made by those losses.)
-inline tensor reduce_output(const mp_vector& none, const shape_t& shape, reduction red, dtype type) {
+inline mp_tensor reduce(mp_vector none, const shape_t& shape, reduction red) {
   switch (red) {
-    case reduction::none: return to_tensor(type, shape, none);
-    case reduction::sum: return scalar_tensor(type, sum(none));
-    default: return scalar_tensor(type, mean(none));
+    case reduction::none: return {shape, std::move(none)};
+    case reduction::sum: return scalar(sum(none));
+    default: return scalar(mean(none));
   }
 }
 
-/// The gradient reaching element i of the `none` output. With grad_output g (ones when absent): g[i] for `none`;
-/// for a reduced output g / denominator, the reduction's divisor (1 for sum, numel for mean, the batch size for
-/// kl_div's batchmean, Σ w[y] for the weighted mean of nll_loss).
+/// How many of the working precision's last bits the rounding test below assumes may be wrong.
+inline constexpr unsigned rounding_guard_bits = 32;
+/// Precision is raised (by doubling) up to this many bits, then the last result is taken as it is.
+inline constexpr unsigned max_escalated_bits = 4096;
+
+/// True when every value within a relative distance 2^-(bits - rounding_guard_bits) of `v` rounds to the same value of
+/// `type` as `v`, so that the working precision's error cannot change the rounding.
+inline bool rounds_safely(const mp& v, dtype type, unsigned bits) {
+  if (!is_finite(v) || v == 0) return true;
+  const int trusted = std::max(8, static_cast<int>(bits) - static_cast<int>(rounding_guard_bits));
+  const mp delta = ldexp(abs(v), -trusted);
+  return round_to(v - delta, type) == round_to(v + delta, type);
+}
+
+/// Evaluates a loss: `compute()` (returning an mp_result) runs at ctx.precision_bits (the starting precision) and its
+/// values are rounded once to ctx.out_type. When some value lies too close to a rounding boundary (a midpoint, usually
+/// a short dyadic sum such as m - x with a term far below the working precision added, e.g. log1p(e^-800)), the whole
+/// computation is repeated at twice the precision, up to max_escalated_bits (Ziv's strategy); a value that is still
+/// ambiguous there (an exact tie, or a term smaller still, e.g. e^-3000 next to 1) is rounded as it stands.
+template <class Compute>
+loss_result evaluate_rounded(const context& ctx, Compute&& compute) {
+  for (unsigned bits = ctx.precision_bits;; bits *= 2) {
+    const working_precision precision(bits);
+    const mp_result r = compute();
+    const auto safe = [&](const mp_tensor& t) {
+      for (const auto& v : t.values)
+        if (!rounds_safely(v, ctx.out_type, bits)) return false;
+      return true;
+    };
+    bool all_safe = safe(r.output);
+    for (const auto& [name, g] : r.grads) all_safe = all_safe && safe(g);
+    if (!all_safe && bits * 2 <= max_escalated_bits) continue;
+    const auto rounded = [&](const mp_tensor& t) {
+      std::vector<double> out;
+      out.reserve(t.values.size());
+      for (const auto& v : t.values) out.push_back(round_to(v, ctx.out_type));
+      return tensor::floats(ctx.out_type, t.shape, std::move(out));
+    };
+    loss_result out;
+    out.output = rounded(r.output);
+    for (const auto& [name, g] : r.grads) out.grads[name] = rounded(g);
+    return out;
+  }
+}
+
+/// The gradient reaching element i of the `none` output, divided by `denominator`: with grad_output g (ones when
+/// absent), g[i] / denominator for `none` and g / denominator for a reduced output. cross_entropy passes its mean's
+/// divisor here, as torch divides first; the losses whose gradients are rational pass 1 and apply it last (divided).
 class upstream {
  public:
   upstream(const context& ctx, reduction red, const mp& denominator) {
     if (red == reduction::none && ctx.grad_output) {
       per_element_ = true;
       values_ = to_mp(*ctx.grad_output);
-    } else if (red == reduction::none) {
-      scalar_ = 1;
+      if (denominator != 1)
+        for (auto& v : values_) v /= denominator;
     } else {
       scalar_ = ctx.grad_output ? mp(ctx.grad_output->values.at(0)) : mp(1);
       scalar_ /= denominator;
     }
   }
-  const mp& operator[](std::int64_t i) const {
-    return per_element_ ? values_[static_cast<std::size_t>(i)] : scalar_;
-  }
+  const mp& operator[](std::int64_t i) const { return per_element_ ? values_[static_cast<std::size_t>(i)] : scalar_; }
 
  private:
   bool per_element_ = false;
@@ -150,22 +204,23 @@ class upstream {
   mp scalar_;
 };
 
+/// `v` with every value divided by `d`, the divisor of a plain reduction (n for mean). Losses whose gradients are
+/// rational in the inputs apply it this way, last, as one correctly rounded division: (2 (x - t) g) / n rather than
+/// 2 (x - t) (g / n), so that a gradient that is exactly a midpoint of the output dtype is computed exactly and rounds
+/// to even. For a finite nonzero d the NaN / inf pattern is the one of dividing g first, as torch does; d = 0 means
+/// there were no elements, so every gradient is an empty sum, 0, and is left alone.
+inline mp_vector divided(mp_vector v, const mp& d) {
+  if (d != 1 && d != 0)
+    for (auto& x : v) x /= d;
+  return v;
+}
+
 /// The divisor of a plain reduction over `n` elements: n for mean, 1 otherwise.
 inline mp plain_denominator(reduction red, std::int64_t n) {
   return red == reduction::mean ? mp(static_cast<double>(n)) : mp(1);
 }
 
-inline bool is_finite(const mp& x) { return mpfr_number_p(x.backend().data()) != 0; }
-inline bool is_nan(const mp& x) { return mpfr_nan_p(x.backend().data()) != 0; }
-inline mp nan_value() { return mp(std::numeric_limits<double>::quiet_NaN()); }
-
 /// std::max(a, b) as C++ and ATen's clamps evaluate it: (a < b) ? b : a, so a NaN `a` stays NaN.
 inline mp max_of(const mp& a, const mp& b) { return a < b ? b : a; }
-
-/// e^z / (1 + e^z), the logistic function; accurate (to working precision, relatively) for z <= 0.
-inline mp sigmoid_nonpositive(const mp& z) {
-  mp e = exp(z);
-  return e / (1 + e);
-}
 
 }  // namespace losscheck::reference::detail

@@ -18,7 +18,7 @@ foreach(target impl reference)
   list(GET lines 3 l3)
   list(GET lines 4 l4)
   # mse of [1,2] vs [0,0], mean: (1 + 4) / 2 = 2.5; d/dinput = 2 (x - t) / 2 = [1, 2]; d/dtarget = -[1, 2].
-  set(expected0 [[{"id":"ok","output":{"shape":[],"dtype":"float64","data":[2.5]},"grads":{"input":{"shape":[2],"dtype":"float64","data":[1.0,2.0]},"target":{"shape":[2],"dtype":"float64","data":[-1.0,-2.0]}}}]])
+  set(expected0 [[{"id":"ok","output":{"shape":[],"dtype":"float64","data":[2.5]},"grads":{"input":{"shape":[2],"dtype":"float64","data":[1,2]},"target":{"shape":[2],"dtype":"float64","data":[-1,-2]}}}]])
   if(NOT l0 STREQUAL expected0)
     message(FATAL_ERROR "${target}: line 1:\n  got      ${l0}\n  expected ${expected0}")
   endif()

@@ -1,0 +1,69 @@
+#pragma once
+/// @file check.h
+/// Comparing a result with an expected result under losscheck's documented tolerance (docs/tolerances.md).
+///
+/// Every element e of the output and of each gradient gets a scale s(e): the magnitude of the terms it is computed
+/// from (a γ_n·Σ|terms| bound, not the size of the value itself, so that cancellation and the known inaccuracies of
+/// the witness -- LibTorch's float32 softplus at x = 20 returns 0 where the value is 2.06e-9 -- are measured against
+/// what a correct float computation can achieve). The error of e is |got - expected| / (ε·s(e) + λ) in ULPs
+/// of the dtype (ε = 2u = ulp(1)), and e passes when that is at most the bound k(e): the number of roundings counted
+/// for the loss (its table in check.cpp and docs/tolerances.md) plus those of the reduction. Since each of the two
+/// results is within k·u·s of the exact value, their difference is within 2·k·u·s = k ULPs of s.
+/// Non-finite expected values (NaN, ±inf) must be matched exactly. No LibTorch here.
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "losscheck/case.h"
+
+namespace losscheck::check {
+
+/// The tolerance of one tensor: a scale per element (row-major, like the tensor) and the bound in ULPs of the scale.
+struct tensor_tolerance {
+  std::vector<double> scale;
+  double bound_ulps = 0;
+};
+
+/// The tolerance of a whole result.
+struct tolerance {
+  tensor_tolerance output;
+  std::map<std::string, tensor_tolerance> grads;
+};
+
+/// The tolerance of the valid case `c` (computed from its inputs, options and grad_output in double precision).
+/// Throws loss_error when `c` does not resolve (losscheck's shape rules reject it).
+tolerance tolerance_for(const loss_case& c);
+
+/// The element with the largest error of a comparison.
+struct element_error {
+  std::string where;  ///< "output[3]", "grads.input[0]"
+  double got = 0;
+  double expected = 0;
+  double scale = 0;
+  double ulps = 0;   ///< error in ULPs of the scale
+  double bound = 0;  ///< allowed ULPs
+};
+
+/// The outcome of comparing one result with the expected one.
+struct comparison {
+  bool passed = true;
+  std::string message;        ///< why it failed (first reason), empty when passed
+  std::size_t elements = 0;   ///< finite elements compared
+  double max_ulps = 0;        ///< largest error in ULPs of the scale (inf for a non-finite mismatch)
+  double sum_sq_ulps = 0;     ///< for the RMS over many comparisons
+  std::optional<element_error> worst;  ///< the element with the largest error relative to its bound
+};
+
+/// Compares `got` with `expected` for case `c`. An expected error passes when `got` is an error too (messages
+/// differ between implementations); otherwise outputs and exactly the same set of gradients must be present, with
+/// the expected shapes, within the tolerance of `c`.
+comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got);
+
+/// The unit of the error of one element: ε·scale + λ of `type` (ε = 2^-23 or 2^-52; λ = 2^-126 or 2^-1022, the
+/// smallest normal number: below the normal range each rounding may be off by λ, as with flush-to-zero).
+double error_unit(double scale, dtype type);
+
+}  // namespace losscheck::check

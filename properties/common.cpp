@@ -1,0 +1,474 @@
+// Properties that apply to every loss. Tolerances: agreement and identities between two float results use
+// check::compare (docs/tolerances.md: each side within k·u·s of the exact value, so they differ by ≤ k ULPs of s);
+// where one side is computed here in long double (64-bit significand) from the other, its own error is below
+// 2^-63 relative per operation and does not enter the bound.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "losscheck/problem.h"
+#include "support.h"
+
+namespace losscheck::properties::detail {
+namespace {
+
+using rc::gen::inRange;
+
+loss_case gen(const std::string& loss, dtype t, case_profile p) { return pick(gen_case(loss, t, p)); }
+
+bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
+
+/// The first float input: the batch-leading one.
+const char* main_input(const std::string& loss) { return loss == "cosine_embedding_loss" ? "input1" : "input"; }
+
+/// Scales every value of a result (output and grads) by `f` in long double, rounded to the dtype.
+loss_result scaled(const loss_result& r, long double f, dtype t) {
+  loss_result s = r;
+  auto scale = [&](tensor& x) {
+    std::vector<long double> v(x.values.begin(), x.values.end());
+    for (auto& e : v) e *= f;
+    x = rounded(t, x.shape, v);
+  };
+  if (s.output) scale(*s.output);
+  for (auto& [n, g] : s.grads) scale(g);
+  return s;
+}
+
+/// A 0-D result holding `v` rounded to `t`, with the grads of `grads_from`.
+loss_result scalar_with_grads(long double v, dtype t, const loss_result& grads_from) {
+  loss_result r;
+  r.output = rounded(t, {}, {v});
+  r.grads = grads_from.grads;
+  return r;
+}
+
+/// Discards a case whose none output overflowed from finite inputs: Σ of the rounded terms (inf − inf = NaN, as
+/// torch's float32 sum does) and the sum of the exact terms (finite + inf) differ there, and which one is wanted is
+/// an open question (reported), not something this property decides.
+void skip_overflowed_terms(const loss_case& c, const loss_result& none) {
+  for (const auto& [n, t] : c.inputs)
+    for (double v : t.values)
+      if (!std::isfinite(v)) return;
+  for (double v : none.output->values) RC_PRE(!std::isinf(v));
+}
+
+long double sum_of(const tensor& t) {
+  long double s = 0;
+  for (double v : t.values) s += v;
+  return s;
+}
+
+}  // namespace
+
+property agrees_with_the_reference(const std::string& loss) {
+  return {loss, loss + "_agrees_with_the_reference",
+          "outputs and every gradient within the documented bound of the 256-bit reference (all options, all edges)",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.nonfinite = pick(inRange(0, 100)) < 30;
+            const loss_case c = gen(loss, pick_dtype(ctx), p);
+            cover(c);
+            const auto e = evaluate(ctx.reference, c);
+            const auto g = evaluate(ctx.subject, c);
+            if (e.error) RC_DISCARD("invalid case (rejection parity is its own property)");
+            expect_agreement(c, e, g, ctx.subject, "reference");
+          }};
+}
+
+property is_finite_and_accurate_at_the_extremes(const std::string& loss) {
+  return {loss, loss + "_is_finite_and_accurate_at_the_extremes",
+          "logits near ±1e4, probabilities within ULPs of 0 and 1, subnormals, ±0: finite exact results give finite "
+          "outputs and torch's clamps are reproduced (agreement with the reference)",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.extreme = true;
+            const loss_case c = gen(loss, pick_dtype(ctx), p);
+            cover(c);
+            const auto e = evaluate(ctx.reference, c);
+            if (e.error) RC_DISCARD("invalid case");
+            expect_agreement(c, e, evaluate(ctx.subject, c), ctx.subject, "reference");
+          }};
+}
+
+property nan_inputs_propagate_like_torch(const std::string& loss) {
+  return {loss, "nan_inputs_propagate_like_torch",
+          "a NaN or ±inf placed in a float input gives NaN/inf exactly where the reference (torch's semantics) does",
+          {loss}, [loss](const context& ctx) {
+            loss_case c = gen(loss, pick_dtype(ctx), case_profile{});
+            std::vector<std::string> names;
+            // not into weights: check/'s scales of every element use max|w| (a NaN weight makes them all exact)
+            for (const auto& [n, t] : c.inputs)
+              if (t.is_floating() && t.numel() > 0 && n != "weight" && n != "pos_weight") names.push_back(n);
+            RC_PRE(!names.empty());
+            auto& t = c.inputs[pick(rc::gen::elementOf(names))];
+            // ±inf too, except into logits / cosine inputs: there check/'s row scale (2·max|x| + …) becomes infinite
+            // and demands bit-exact gradients for the whole row (a gap of check/, reported).
+            const bool nan_only = is_class_loss(loss) || loss == "cosine_embedding_loss";
+            t.values[pick(inRange<std::size_t>(0, t.values.size()))] =
+                nan_only ? std::nan("") : pick(rc::gen::element(std::nan(""), HUGE_VAL, -HUGE_VAL, std::nan("")));
+            cover(c);
+            const auto e = evaluate(ctx.reference, c);
+            if (e.error) RC_DISCARD("invalid case");
+            expect_agreement(c, e, evaluate(ctx.subject, c), ctx.subject, "reference");
+          }};
+}
+
+property sum_reduction_is_sum_of_none(const std::string& loss) {
+  return {loss, "sum_reduction_is_sum_of_none",
+          "sum = Σ none, and the gradient of sum(g) is that of none with grad_output g everywhere",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.reduction = "none";
+            p.grad_output = false;
+            p.nonfinite = pick(inRange(0, 100)) < 15;
+            loss_case none = gen(loss, pick_dtype(ctx), p);
+            loss_case sum = with_reduction(none, "sum");
+            pick_grad_output(sum);
+            const double g = sum.grad_output ? sum.grad_output->values[0] : 1.0;
+            none.grad_output = tensor::floats(none.type, output_shape_of(none),
+                                              std::vector<double>(static_cast<std::size_t>(checked_numel(output_shape_of(none))), g));
+            cover(sum);
+            const auto rn = evaluate(ctx.subject, none);
+            const auto rs = evaluate(ctx.subject, sum);
+            require_ok(none, rn, ctx.subject);
+            skip_overflowed_terms(none, rn);
+            expect_agreement(sum, scalar_with_grads(sum_of(*rn.output), sum.type, rn), rs, ctx.subject,
+                             "the sum of the subject's none output", {&none});
+          }};
+}
+
+property mean_reduction_is_mean_of_none(const std::string& loss) {
+  std::string doc = "mean = Σ none / numel";
+  if (is_class_loss(loss)) doc = "mean = Σ w[y_i]·l_i / Σ w[y_i] over non-ignored i (class indices)";
+  if (loss == "cross_entropy") doc += "; probability targets divide by N·d1…dk";
+  if (loss == "kl_div") doc += "; batchmean = Σ none / input.size(0)";
+  return {loss, loss == "kl_div" ? "mean_is_sum_over_numel_and_batchmean_is_sum_over_batch_size"
+                                  : "mean_reduction_is_mean_of_none",
+          doc, {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.reduction = "none";
+            p.grad_output = false;
+            loss_case none = gen(loss, pick_dtype(ctx), p);
+            const bool batchmean = loss == "kl_div" && pick(rc::gen::arbitrary<bool>());
+            loss_case mean = with_reduction(none, batchmean ? "batchmean" : "mean");
+            pick_grad_output(mean);
+            const double g = mean.grad_output ? mean.grad_output->values[0] : 1.0;
+            const double divisor = batchmean ? batchmean_divisor(none) : mean_divisor(none);
+            cover(mean);
+            RC_TAG(divisor == 0 ? "divisor 0" : "divisor > 0");
+            const auto n_out = static_cast<std::size_t>(checked_numel(output_shape_of(none)));
+            none.grad_output = rounded(none.type, output_shape_of(none),
+                                       std::vector<long double>(n_out, static_cast<long double>(g) / divisor));
+            const auto rn = evaluate(ctx.subject, none);
+            const auto rm = evaluate(ctx.subject, mean);
+            require_ok(none, rn, ctx.subject);
+            skip_overflowed_terms(none, rn);
+            require_ok(mean, rm, ctx.subject);
+            const long double m = sum_of(*rn.output) / static_cast<long double>(divisor);
+            if (divisor == 0) {  // empty or all ignored: 0/0 = NaN (torch), the gradients are not compared
+              const tensor expected = rounded(mean.type, {}, {m});
+              expect_close(mean, "output (divisor 0)", expected, *rm.output, {0.0}, 0, ctx.subject, {&none});
+              return;
+            }
+            expect_agreement(mean, scalar_with_grads(m, mean.type, rn), rm, ctx.subject,
+                             fmt::format("the subject's none output summed and divided by {}", divisor), {&none});
+          }};
+}
+
+property legacy_flags_equal_their_mapped_reduction(const std::string& loss) {
+  return {loss, "legacy_flags_equal_their_mapped_reduction",
+          "each of the nine size_average/reduce combinations (with any explicit reduction) equals the reduction it "
+          "maps to (reduce=False → none, else size_average=False → sum, else mean; kl_div's batchmean quirk)",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.reduction = "none";
+            p.grad_output = false;
+            loss_case c = gen(loss, pick_dtype(ctx), p);
+            const int sa = pick(inRange(0, 3)), rd = pick(inRange(0, 3));  // null, true, false
+            RC_PRE(sa != 0 || rd != 0);
+            std::vector<std::string> reds = {"none", "mean", "sum"};
+            if (loss == "kl_div") reds.push_back("batchmean");
+            const std::string explicit_red = pick(rc::gen::elementOf(reds));
+            c.options["reduction"] = explicit_red;
+            auto flag = [](int v) -> option_value { return v == 0 ? option_value{} : option_value{v == 1}; };
+            c.options["size_average"] = flag(sa);
+            c.options["reduce"] = flag(rd);
+            const std::string mapped = rd == 2 ? "none" : sa == 2 ? "sum" : "mean";
+            pick_grad_output(c);
+            loss_case m = with_reduction(c, mapped);
+            m.grad_output = c.grad_output;
+            cover(c);
+            auto expected = evaluate(ctx.subject, m);
+            require_ok(m, expected, ctx.subject);
+            std::string from = "the subject with reduction='" + mapped + "'";
+            if (loss == "kl_div" && explicit_red == "batchmean") {  // functional.py: legacy result / input.size(0)
+              expected = scaled(expected, 1.0L / batchmean_divisor(c), c.type);
+              from += " divided by input.size(0) (torch's legacy batchmean quirk)";
+            }
+            expect_agreement(c, expected, evaluate(ctx.subject, c), ctx.subject, from, {&m});
+          }};
+}
+
+property backward_is_linear_in_grad_output(const std::string& loss) {
+  return {loss, "backward_is_linear_in_grad_output",
+          "scaling grad_output by α scales every gradient by α (a grad_output that is ignored is caught)",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.grad_output = false;
+            p.smooth = true;  // no overflow: α·g must not push a finite gradient past the dtype's range
+            loss_case c = gen(loss, pick_dtype(ctx), p);
+            pick_grad_output(c);
+            const auto r = evaluate(ctx.subject, c);
+            RC_PRE(r.ok());
+            const double alpha = pick(rc::gen::element(2.0, -1.0, 0.5, 3.0, -0.25));
+            loss_case d = c;
+            const auto shape = output_shape_of(c);
+            d.grad_output = c.grad_output ? *c.grad_output
+                                          : tensor::floats(c.type, shape, std::vector<double>(
+                                                static_cast<std::size_t>(checked_numel(shape)), 1.0));
+            for (auto& v : d.grad_output->values) v = round_to(v * alpha, c.type);
+            cover(d);
+            loss_result expected = scaled(r, alpha, c.type);
+            expected.output = r.output;  // the forward does not depend on grad_output
+            expect_agreement(d, expected, evaluate(ctx.subject, d), ctx.subject,
+                             fmt::format("{} × the gradients for the unscaled grad_output", alpha), {&c});
+          }};
+}
+
+property gradients_match_finite_differences_of_the_forward(const std::string& loss) {
+  return {loss, "gradients_match_finite_differences_of_the_forward",
+          "every reported gradient equals a Richardson-extrapolated central difference of the subject's own float64 "
+          "forward (smooth inputs away from kinks and clamps)",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.smooth = true;
+            p.float32_exact = true;  // x ± h and x ± h/2 are then exact in float64
+            p.grad_output = false;
+            p.nonnegative_weights = true;
+            p.unit_targets = true;
+            p.broadcast = false;
+            loss_case c = gen(loss, dtype::float64, p);
+            pick_grad_output(c);
+            if (loss == "cosine_embedding_loss") {  // away from the zero vector and the hinge's kink
+              const auto& a = c.inputs["input1"];
+              const auto& b = c.inputs["input2"];
+              const auto d = static_cast<std::size_t>(a.shape.back());
+              const double margin = c.options.count("margin") ? std::get<double>(c.options["margin"]) : 0.0;
+              for (std::size_t r = 0; r * d < a.values.size(); ++r) {
+                double dot = 0, na = 0, nb = 0;
+                for (std::size_t j = 0; j < d; ++j) {
+                  const double x = a.values[r * d + j], y = b.values[(b.values.size() == d ? 0 : r) * d + j];
+                  dot += x * y, na += x * x, nb += y * y;
+                }
+                RC_PRE(na > 0.1 && nb > 0.1);
+                RC_PRE(std::fabs(dot / std::sqrt(na * nb) - margin) > 0.05);
+              }
+            }
+            cover(c);
+            const auto r = evaluate(ctx.subject, c);
+            RC_PRE(r.ok());
+            for (double v : r.output->values) RC_PRE(std::isfinite(v));  // e.g. the NaN mean of all-ignored rows
+            const auto shape = output_shape_of(c);
+            const auto n_out = static_cast<std::size_t>(checked_numel(shape));
+            std::vector<double> g(n_out, 1.0);
+            if (c.grad_output) g = c.grad_output->values;
+            const auto tol = check::tolerance_for(c);
+            long double noise_scale = 0;  // Σ_j |g_j|·s_j: what the forward's rounding moves the objective by
+            for (std::size_t j = 0; j < n_out; ++j) noise_scale += std::fabs(g[j]) * tol.output.scale[j];
+            auto objective = [&](const loss_case& d) -> long double {
+              const auto rd = evaluate(ctx.subject, d);
+              if (!rd.ok()) return NAN;
+              long double s = 0;
+              for (std::size_t j = 0; j < n_out; ++j) s += static_cast<long double>(g[j]) * rd.output->values[j];
+              return s;
+            };
+            for (const auto& [name, grad] : r.grads) {
+              const auto& x = c.inputs.at(name);
+              const std::size_t n = x.values.size();
+              std::vector<std::size_t> idx(n);
+              std::iota(idx.begin(), idx.end(), 0);
+              if (n > 4) idx = {pick(inRange<std::size_t>(0, n)), pick(inRange<std::size_t>(0, n)), pick(inRange<std::size_t>(0, n))};
+              for (auto i : idx) {
+                const double an = grad.values[i];
+                if (!std::isfinite(an)) continue;
+                const double xi = x.values[i];
+                const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) - 12);
+                auto at = [&](double step) {
+                  loss_case d = c;
+                  d.inputs[name].values[i] = xi + step;
+                  return objective(d);
+                };
+                const long double d1 = (at(h) - at(-h)) / (2 * h), d2 = (at(h / 2) - at(-h / 2)) / h;
+                const long double fd = (4 * d2 - d1) / 3;
+                // Truncation O(h^4) of the extrapolation plus the forward's rounding (64 ULPs of its scale) / h.
+                const long double bound = 1e-6L * (std::fabs(an) + std::fabs(fd)) + 64 * 0x1p-52L * noise_scale / h + 1e-300L;
+                if (!(std::fabs(an - fd) <= bound))
+                  fail(fmt::format("gradient {}[{}] = {} but the finite difference of the forward is {} (step {}, "
+                                   "bound {:.3g})", name, i, an, static_cast<double>(fd), h, static_cast<double>(bound)),
+                       {{&c, &r}}, ctx.subject);
+              }
+            }
+          }};
+}
+
+property reduced_loss_is_unchanged_by_permuting_the_batch(const std::string& loss) {
+  return {loss, "reduced_loss_is_unchanged_by_permuting_the_batch",
+          "sum/mean (and batchmean) are unchanged, within the bound, by permuting dimension 0; gradients permute along",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.unbatched = false;
+            p.grad_output = false;
+            p.broadcast = false;  // dimension 0 of every input is then the batch
+            p.reduction = pick(rc::gen::element<std::string>("sum", "mean", loss == "kl_div" ? "batchmean" : "sum"));
+            loss_case c = gen(loss, pick_dtype(ctx), p);
+            const tensor& in = c.inputs.at(main_input(loss));
+            RC_PRE(in.dim() >= 1 && in.shape[0] >= 2);
+            const auto n = in.shape[0];
+            std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+            std::iota(perm.begin(), perm.end(), 0);
+            for (std::int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[pick(inRange<std::int64_t>(0, i + 1))]);
+            pick_grad_output(c);
+            auto aligned = [&](const std::string& name, const tensor& t) {
+              if (t.dim() == 0 || t.shape[0] != n) return false;
+              if (is_class_loss(loss) && name == "weight") return false;
+              if (name == "pos_weight") return t.dim() == in.dim() && in.dim() == 1;
+              return t.dim() == in.dim() || name == "target";
+            };
+            auto permute = [&](tensor t) {
+              const auto row = static_cast<std::size_t>(t.numel() / n);
+              tensor out = t;
+              for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i)
+                for (std::size_t k = 0; k < row; ++k) {
+                  const auto src = static_cast<std::size_t>(perm[i]) * row + k;
+                  if (t.is_floating()) out.values[i * row + k] = t.values[src];
+                  else out.ints[i * row + k] = t.ints[src];
+                }
+              return out;
+            };
+            loss_case q = c;
+            for (auto& [name, t] : q.inputs)
+              if (aligned(name, t)) t = permute(t);
+            cover(q);
+            const auto r = evaluate(ctx.subject, c);
+            require_ok(c, r, ctx.subject);
+            loss_result expected = r;
+            for (auto& [name, g] : expected.grads)
+              if (aligned(name, c.inputs.at(name))) g = permute(g);
+            expect_agreement(q, expected, evaluate(ctx.subject, q), ctx.subject, "the unpermuted batch", {&c});
+          }};
+}
+
+property unbatched_input_equals_a_batch_of_one(const std::string& loss) {
+  return {loss, "unbatched_input_equals_a_batch_of_one",
+          is_class_loss(loss) || loss == "cosine_embedding_loss"
+              ? "an unbatched (C) / (D) input gives what the batch of one (1, C) / (1, D) gives"
+              : "a 0-D input gives what the same value as a (1) tensor gives",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.broadcast = false;
+            p.grad_output = false;
+            p.kdim = false;
+            p.max_batch = 1;
+            loss_case b = gen(loss, pick_dtype(ctx), p);
+            const tensor& in = b.inputs.at(main_input(loss));
+            const bool elementwise = !is_class_loss(loss) && loss != "cosine_embedding_loss";
+            const bool batch_of_one = elementwise ? (in.dim() == 1 && in.shape[0] == 1) : (in.dim() == 2 && in.shape[0] == 1);
+            RC_PRE(batch_of_one);
+            loss_case u = b;  // drop the leading 1 of every batch-aligned tensor
+            for (auto& [name, t] : u.inputs) {
+              const bool aligned = t.dim() >= 1 && t.shape[0] == 1 &&
+                                   (name == "target" || t.dim() == in.dim()) && !(is_class_loss(loss) && name == "weight");
+              if (aligned && (t.dim() == in.dim() || !elementwise)) t.shape.erase(t.shape.begin());
+            }
+            pick_grad_output(u);
+            if (u.grad_output) {
+              b.grad_output = *u.grad_output;
+              b.grad_output->shape = output_shape_of(b);
+            }
+            cover(u);
+            const auto rb = evaluate(ctx.subject, b);
+            require_ok(b, rb, ctx.subject);
+            loss_result expected = rb;
+            expected.output->shape = output_shape_of(u);
+            for (auto& [name, g] : expected.grads) g.shape = u.inputs.at(name).shape;
+            expect_agreement(u, expected, evaluate(ctx.subject, u), ctx.subject, "the batch of one", {&b});
+          }};
+}
+
+property loss_is_nonnegative(const std::string& loss, case_profile profile) {
+  return {loss, loss + "_is_nonnegative",
+          "every element of the none output is ≥ 0 (down to the rounding bound) where the mathematics says so",
+          {loss}, [loss, profile](const context& ctx) {
+            case_profile p = profile;
+            p.reduction = "none";
+            const loss_case c = gen(loss, pick_dtype(ctx), p);
+            cover(c);
+            const auto r = evaluate(ctx.subject, c);
+            require_ok(c, r, ctx.subject);
+            const auto tol = check::tolerance_for(c);
+            for (std::size_t i = 0; i < r.output->values.size(); ++i) {
+              const double v = r.output->values[i];
+              const double allowed = tol.output.bound_ulps * check::error_unit(tol.output.scale[i], c.type);
+              if (v < -allowed || std::isnan(v))
+                fail(fmt::format("output[{}] = {} is negative beyond the rounding bound {}", i, v, allowed),
+                     {{&c, &r}}, ctx.subject);
+            }
+          }};
+}
+
+property float32_result_lies_within_the_float32_bound_of_float64(const std::string& loss) {
+  return {loss, "float32_result_lies_within_the_float32_bound_of_float64",
+          "the float32 result lies within the float32 bound of the float64 result of the same (float32-exact) case",
+          {loss}, [loss](const context& ctx) {
+            RC_PRE(std::find(ctx.dtypes.begin(), ctx.dtypes.end(), dtype::float32) != ctx.dtypes.end() &&
+                   std::find(ctx.dtypes.begin(), ctx.dtypes.end(), dtype::float64) != ctx.dtypes.end());
+            case_profile p;
+            p.nonfinite = pick(inRange(0, 100)) < 20;
+            const loss_case c32 = gen(loss, dtype::float32, p);
+            loss_case c64 = c32;
+            c64.type = dtype::float64;
+            for (auto& [n, t] : c64.inputs)
+              if (t.is_floating()) t.type = dtype::float64;
+            if (c64.grad_output) c64.grad_output->type = dtype::float64;
+            cover(c32);
+            const auto r32 = evaluate(ctx.subject, c32);
+            const auto r64 = evaluate(ctx.subject, c64);
+            if (r32.error || r64.error) {
+              if (r32.error.has_value() != r64.error.has_value())
+                fail("float32 and float64 disagree on rejecting the case", {{&c32, &r32}, {&c64, &r64}}, ctx.subject);
+              return;
+            }
+            loss_result expected = r64;  // rounded to float32: the float64 error (2^-53·k·s) is below the bound's slack
+            auto to32 = [](tensor& t) {
+              t.type = dtype::float32;
+              for (auto& v : t.values) v = round_to(v, dtype::float32);
+            };
+            if (expected.output) to32(*expected.output);
+            for (auto& [n, g] : expected.grads) to32(g);
+            expect_agreement(c32, expected, r32, ctx.subject, "the subject's float64 result", {&c64});
+          }};
+}
+
+property rejects_exactly_what_the_reference_rejects(const std::string& loss) {
+  return {loss, "rejects_exactly_what_the_reference_rejects",
+          "what the reference rejects (bad targets, BCE input outside [0,1], shapes, options), the subject rejects, "
+          "and the other way round",
+          {loss}, [loss](const context& ctx) {
+            case_profile p;
+            p.invalid = true;
+            p.nonfinite = pick(inRange(0, 100)) < 20;
+            const loss_case c = gen(loss, pick_dtype(ctx), p);
+            cover(c);
+            const auto e = evaluate(ctx.reference, c);
+            const auto g = evaluate(ctx.subject, c);
+            RC_TAG(e.error ? "rejected" : "accepted");
+            if (e.error.has_value() != g.error.has_value())
+              fail(e.error ? "the reference rejects the case (" + *e.error + ") but the subject accepts it"
+                           : "the subject rejects the case (" + *g.error + ") but the reference accepts it",
+                   {{&c, &g}}, ctx.subject);
+          }};
+}
+
+}  // namespace losscheck::properties::detail

@@ -1,0 +1,466 @@
+// Generators of cases. Every pick goes through RapidCheck (`*gen`) so that counterexamples shrink: a float shrinks
+// towards its class's simplest value, a shape towards fewer elements, an option towards its default.
+
+#include "generators.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <ostream>
+
+#include "losscheck/error.h"
+#include "losscheck/json.h"
+#include "losscheck/problem.h"
+
+namespace losscheck {
+void showValue(const loss_case& c, std::ostream& os) { os << to_json(c); }
+}  // namespace losscheck
+
+namespace losscheck::properties {
+namespace {
+
+using rc::gen::element;
+using rc::gen::inRange;
+using rc::gen::weightedElement;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool chance(int percent) { return pick(inRange(0, 100)) < percent; }
+
+/// One of `items`, chosen with probability proportional to its weight (zero weights never).
+template <class T>
+T pick_weighted(const std::vector<std::pair<int, T>>& items) {
+  int total = 0;
+  for (const auto& [w, v] : items) total += w;
+  int r = pick(inRange(0, total));
+  for (const auto& [w, v] : items) {
+    if (r < w) return v;
+    r -= w;
+  }
+  return items.back().second;
+}
+
+int min_normal_exponent(dtype t) { return t == dtype::float32 ? -126 : -1022; }
+int mantissa_bits(dtype t) { return t == dtype::float32 ? 23 : 52; }
+
+/// sign · (1 + k/2^bits) · 2^e, exactly representable in `t` for e in the normal range.
+double mantissa_times_power(dtype t, int e_lo, int e_hi, bool float32_exact) {
+  const int bits = float32_exact ? 23 : mantissa_bits(t);
+  const auto k = pick(inRange<std::int64_t>(0, std::int64_t{1} << std::min(bits, 30)));
+  const double m = 1.0 + std::ldexp(static_cast<double>(k), -std::min(bits, 30));
+  const double v = std::ldexp(m, pick(inRange(e_lo, e_hi + 1)));
+  return pick(rc::gen::arbitrary<bool>()) ? -v : v;
+}
+
+enum class real_class { small_int, ordinary, wide, big_logit, huge, pos_zero, neg_zero, subnormal, nan, pos_inf, neg_inf };
+
+/// RapidCheck's gen::exec replays recorded picks by position while shrinking, so a pick may return a value drawn by
+/// another generator of the same type: every pick function re-establishes its own domain on what it returns.
+double pick_real_raw(dtype t, const case_profile& p);
+double pick_real(dtype t, const case_profile& p) {
+  double v = pick_real_raw(t, p);
+  if (!p.nonfinite && !std::isfinite(v)) v = 1.0;
+  if (p.smooth) v = std::clamp(std::isfinite(v) ? v : 1.0, -8.0, 8.0);
+  return v;
+}
+
+double pick_real_raw(dtype t, const case_profile& p) {
+  const bool f32 = p.float32_exact || t == dtype::float32;
+  const dtype vt = f32 ? dtype::float32 : t;
+  std::vector<std::pair<int, real_class>> classes;
+  if (p.smooth) {
+    classes = {{2, real_class::small_int}, {8, real_class::ordinary}};
+  } else {
+    classes = {{2, real_class::small_int}, {8, real_class::ordinary}, {2, real_class::wide},
+               {p.extreme ? 3 : 1, real_class::big_logit}, {p.extreme ? 2 : 1, real_class::huge},
+               {1, real_class::pos_zero}, {1, real_class::neg_zero}, {p.extreme ? 3 : 1, real_class::subnormal}};
+    if (p.nonfinite) classes.insert(classes.end(), {{1, real_class::nan}, {1, real_class::pos_inf}, {1, real_class::neg_inf}});
+  }
+  switch (pick_weighted(classes)) {
+    case real_class::small_int: return static_cast<double>(pick(inRange(-4, 5)));
+    case real_class::ordinary: return round_to(mantissa_times_power(t, p.smooth ? -3 : -6, p.smooth ? 1 : 6, f32), vt);
+    case real_class::wide: return round_to(mantissa_times_power(t, -60, 60, f32), vt);
+    case real_class::big_logit: return round_to(mantissa_times_power(t, 12, 14, f32), vt);  // |x| in [4096, 32768)
+    case real_class::huge: {
+      // float32: 2^87..2^107, whose squares overflow float32 but not the double scales of check/; float64:
+      // 2^200..2^250 (beyond that products such as cosine's (Σx1²)(Σx2²) overflow in check/'s double scales,
+      // which then demand exact matches).
+      if (vt == dtype::float32) return round_to(mantissa_times_power(t, 87, 107, f32), vt);
+      return round_to(mantissa_times_power(t, 200, 250, f32), vt);
+    }
+    case real_class::pos_zero: return 0.0;
+    case real_class::neg_zero: return -0.0;
+    case real_class::subnormal: {
+      const int lo = min_normal_exponent(vt) - (f32 ? 23 : 52), hi = min_normal_exponent(vt) - 1;
+      const double v = std::ldexp(1.0, pick(inRange(lo, hi + 1))) * static_cast<double>(pick(inRange(1, 8)));
+      return round_to(pick(rc::gen::arbitrary<bool>()) ? -v : v, vt);
+    }
+    case real_class::nan: return kNaN;
+    case real_class::pos_inf: return kInf;
+    case real_class::neg_inf: return -kInf;
+  }
+  return 0;
+}
+
+enum class prob_class { zero, one, half, uniform, near_zero, near_one, outside, nan };
+
+double pick_probability_raw(dtype t, const case_profile& p);
+double pick_probability(dtype t, const case_profile& p) {
+  double v = pick_probability_raw(t, p);
+  if (p.smooth) return std::isnan(v) ? 0.5 : std::clamp(v, 0.05, 0.95);
+  if (!p.invalid && !(v >= 0 && v <= 1)) v = std::isnan(v) ? 0.5 : std::clamp(v, 0.0, 1.0);
+  return v;
+}
+
+double pick_probability_raw(dtype t, const case_profile& p) {
+  const dtype vt = (p.float32_exact || t == dtype::float32) ? dtype::float32 : t;
+  const int bits = vt == dtype::float32 ? 24 : 53;
+  if (p.smooth) return round_to(0.05 + 0.9 * static_cast<double>(pick(inRange(0, 1 << 20))) / (1 << 20), vt);
+  std::vector<std::pair<int, prob_class>> classes = {
+      {2, prob_class::zero}, {2, prob_class::one}, {1, prob_class::half}, {10, prob_class::uniform},
+      {p.extreme ? 4 : 2, prob_class::near_zero}, {p.extreme ? 4 : 2, prob_class::near_one}};
+  if (p.invalid) classes.insert(classes.end(), {{2, prob_class::outside}, {1, prob_class::nan}});
+  switch (pick_weighted(classes)) {
+    case prob_class::zero: return 0.0;
+    case prob_class::one: return 1.0;
+    case prob_class::half: return 0.5;
+    case prob_class::uniform: return std::ldexp(static_cast<double>(pick(inRange<std::int64_t>(0, std::int64_t{1} << 24))), -24);
+    case prob_class::near_zero: {  // down to the subnormals of the dtype
+      const int e = pick(inRange(1, (vt == dtype::float32 ? 149 : 1074) + 1));
+      return round_to(std::ldexp(1.0, -e) * static_cast<double>(pick(inRange(1, 4))), vt);
+    }
+    case prob_class::near_one: return 1.0 - std::ldexp(static_cast<double>(pick(inRange(1, 5))), -bits);
+    case prob_class::outside: return pick(element(-0.5, 1.5, -1e-30, 2.0));
+    case prob_class::nan: return kNaN;
+  }
+  return 0;
+}
+
+double pick_unit_target(dtype t, const case_profile& p) {
+  if (p.unit_targets || p.smooth) {
+    case_profile q = p;
+    q.invalid = false;
+    const double v = pick(inRange(0, 2)) == 0 ? static_cast<double>(pick(inRange(0, 2))) : pick_probability(t, q);
+    return std::clamp(std::isnan(v) ? 0.5 : v, 0.0, 1.0);
+  }
+  if (!p.unit_targets && !p.smooth && chance(8)) return pick(element(-1.0, 2.0, -0.25, 1.5));
+  if (chance(50)) return static_cast<double>(pick(inRange(0, 2)));
+  case_profile q = p;
+  q.invalid = false;
+  return pick_probability(t, q);
+}
+
+double pick_weight_raw(dtype t, const case_profile& p);
+double pick_weight(dtype t, const case_profile& p) {
+  double v = pick_weight_raw(t, p);
+  if (!std::isfinite(v) || std::fabs(v) > 1e6) v = 1.0;
+  return p.nonnegative_weights || p.smooth ? std::fabs(v) : v;
+}
+
+double pick_weight_raw(dtype t, const case_profile& p) {
+  const dtype vt = (p.float32_exact || t == dtype::float32) ? dtype::float32 : t;
+  if (!p.smooth && chance(10)) return 0.0;
+  if (!p.smooth && !p.nonnegative_weights && chance(8)) return -round_to(mantissa_times_power(vt, -3, 3, true), vt) * 1.0;
+  return std::fabs(round_to(mantissa_times_power(vt, -3, 3, true), vt));
+}
+
+std::vector<double> pick_values(std::int64_t n, const auto& pick) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (auto& x : v) x = pick();
+  return v;
+}
+
+std::int64_t numel_of(const shape_t& s) {
+  std::int64_t n = 1;
+  for (auto d : s) n *= d;
+  return n;
+}
+
+/// An elementwise shape: 0 to 3 dims (0-D only when unbatched is allowed), at most 24 elements, rarely empty.
+shape_t pick_elementwise_shape(const case_profile& p) {
+  const int dims = std::clamp(pick(weightedElement<int>({{p.unbatched ? 1 : 0, 0}, {4, 1}, {4, 2}, {1, 3}})), p.unbatched ? 0 : 1, 3);
+  shape_t s;
+  for (int d = 0; d < dims; ++d)
+    s.push_back(std::clamp<std::int64_t>(pick(weightedElement<std::int64_t>({{1, 0}, {4, 1}, {4, 2}, {3, 3}, {2, 4}})), 0, 4));
+  while (numel_of(s) > 24) s.back() = 1;
+  return s;
+}
+
+/// A shape that broadcasts to `s`: trailing dims kept or set to 1, leading dims dropped.
+shape_t pick_broadcast_of(const shape_t& s, const case_profile& p) {
+  if (!p.broadcast || chance(60)) return s;
+  shape_t b = s;
+  const auto drop = pick(inRange<std::size_t>(0, s.size() + 1));
+  b.erase(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(drop));
+  for (auto& d : b)
+    if (chance(40)) d = 1;
+  return b;
+}
+
+tensor floats(dtype t, shape_t s, const auto& pick) {
+  auto v = pick_values(numel_of(s), pick);
+  return tensor::floats(t, std::move(s), std::move(v));
+}
+
+void pick_reduction(loss_case& c, const case_profile& p, bool kl) {
+  if (p.reduction) {
+    c.options["reduction"] = *p.reduction;
+    return;
+  }
+  std::vector<std::pair<int, std::string>> reds = {
+      {3, "none"}, {3, "mean"}, {3, "sum"}, {1, "elementwise_mean"}, {1, ""}};
+  if (kl) reds.push_back({3, "batchmean"});
+  if (p.invalid) reds.push_back({1, "bogus"});
+  const std::string r = pick_weighted(reds);
+  if (!r.empty()) c.options["reduction"] = r;
+  if (p.legacy && chance(17)) {
+    const auto flag = [] { return pick(element<int>(0, 1, 2, 3)); };  // absent, null, true, false
+    for (const char* name : {"size_average", "reduce"}) {
+      switch (flag()) {
+        case 0: break;
+        case 1: c.options[name] = std::monostate{}; break;
+        case 2: c.options[name] = true; break;
+        default: c.options[name] = false;
+      }
+    }
+  }
+}
+
+void add_grad_output(loss_case& c, const case_profile& p) {
+  if (!p.grad_output || !chance(60)) return;
+  try {
+    const auto shape = output_shape(resolve_problem(c));
+    case_profile q = p;
+    q.nonfinite = false;
+    q.extreme = false;
+    q.smooth = true;
+    c.grad_output = floats(c.type, shape, [&] { return chance(30) ? 1.0 : pick_real(c.type, q); });
+  } catch (const loss_error&) {
+  }
+}
+
+void make_elementwise(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  shape_t s = pick_elementwise_shape(p);
+  const auto real = [&] { return pick_real(t, p); };
+  const auto prob = [&] { return pick_probability(t, p); };
+  const auto unit = [&] { return pick_unit_target(t, p); };
+  const auto weight = [&] { return pick_weight(t, p); };
+  if (c.loss == "mse_loss") {
+    const bool swap = chance(30);
+    tensor a = floats(t, s, real), b = floats(t, pick_broadcast_of(s, p), real);
+    c.inputs["input"] = swap ? b : a;
+    c.inputs["target"] = swap ? a : b;
+  } else if (c.loss == "binary_cross_entropy") {
+    c.inputs["input"] = floats(t, s, prob);
+    c.inputs["target"] = floats(t, s, unit);
+    if (p.weights && chance(40)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), weight);
+  } else if (c.loss == "binary_cross_entropy_with_logits") {
+    c.inputs["input"] = floats(t, s, real);
+    c.inputs["target"] = floats(t, s, unit);
+    if (p.weights && chance(35)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), weight);
+    if (p.weights && chance(35)) {
+      shape_t pw = s.empty() ? shape_t{} : shape_t{chance(25) ? 1 : s.back()};
+      c.inputs["pos_weight"] = floats(t, pw, weight);
+    }
+  } else {  // kl_div
+    const bool log_target = chance(35);
+    if (log_target) c.options["log_target"] = true;
+    else if (chance(10)) c.options["log_target"] = false;
+    const auto kl_target = [&]() -> double {
+      if (log_target) return pick_real(t, p);
+      if (p.smooth) return prob();
+      if (!p.unit_targets && !p.smooth && chance(6)) return -0.5;
+      if (chance(20)) return std::fabs(pick_real(t, p));
+      return prob();
+    };
+    const bool swap = chance(25);
+    shape_t b = pick_broadcast_of(s, p);
+    if (swap) std::swap(s, b);
+    c.inputs["input"] = floats(t, s, real);
+    c.inputs["target"] = floats(t, b, kl_target);
+  }
+  if (p.invalid && chance(15)) {  // shapes that do not match (or broadcast)
+    auto& target = c.inputs["target"];
+    target = floats(t, shape_t{numel_of(target.shape) + 2}, unit);
+  }
+}
+
+void make_class(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const bool ce = c.loss == "cross_entropy";
+  const auto n = std::clamp<std::int64_t>(pick(weightedElement<int>({{1, 0}, {3, 1}, {6, 2}, {3, 3}, {2, 4}})), 0, 4);
+  const std::int64_t batch = std::min<std::int64_t>(n, p.max_batch);
+  const auto classes = std::clamp<std::int64_t>(pick(weightedElement<int>({{1, 1}, {3, 2}, {3, 3}, {2, 5}})), 1, 5);
+  shape_t inner;
+  if (p.kdim && chance(p.kdim_percent)) {
+    inner.push_back(pick(inRange<std::int64_t>(1, 4)));
+    if (chance(30)) inner.push_back(pick(inRange<std::int64_t>(1, 3)));
+  }
+  const bool unbatched = inner.empty() && p.unbatched && chance(15);
+  shape_t in_shape = unbatched ? shape_t{classes} : shape_t{batch, classes};
+  in_shape.insert(in_shape.end(), inner.begin(), inner.end());
+  shape_t t_shape = unbatched ? shape_t{} : shape_t{batch};
+  t_shape.insert(t_shape.end(), inner.begin(), inner.end());
+  c.inputs["input"] = floats(t, in_shape, [&] { return pick_real(t, p); });
+
+  const bool probability = ce && (p.targets == case_profile::target_kind::probability ||
+                                  (p.targets == case_profile::target_kind::any && chance(30)));
+  if (probability) {
+    c.inputs["target"] = floats(t, in_shape, [&] {
+      if (!p.unit_targets && !p.smooth && chance(5)) return pick_real(t, p);
+      return pick_probability(t, p);
+    });
+    if (p.invalid && chance(15)) c.options["ignore_index"] = std::int64_t{pick(inRange(0, 3))};
+    else if (p.ignore && chance(15)) c.options["ignore_index"] = std::int64_t{-1};
+  } else {
+    std::optional<std::int64_t> ignore;
+    if (p.ignore && chance(50)) {
+      ignore = pick(weightedElement<std::int64_t>({{2, -100}, {2, -1}, {4, pick(inRange<std::int64_t>(0, classes + 2))}, {1, 7}}));
+      c.options["ignore_index"] = *ignore;
+    } else if (p.ignore) {
+      ignore = -100;
+    }
+    std::vector<std::int64_t> ts(static_cast<std::size_t>(numel_of(t_shape)));
+    for (auto& y : ts) {
+      int kind = pick(weightedElement<int>({{8, 0}, {ignore ? 3 : 0, 1}, {p.invalid ? 1 : 0, 2}}));
+      if ((kind == 1 && !ignore) || (kind == 2 && !p.invalid) || kind < 0 || kind > 2) kind = 0;
+      if (kind == 0) y = ((pick(inRange<std::int64_t>(0, classes)) % classes) + classes) % classes;
+      else if (kind == 1) y = *ignore;
+      else y = pick(rc::gen::elementOf(std::vector<std::int64_t>{classes, -1, 100}));
+    }
+    c.inputs["target"] = tensor::int64s(t_shape, std::move(ts));
+  }
+  if (p.weights && chance(35)) {
+    const std::int64_t wn = p.invalid && chance(15) ? classes + 1 : classes;
+    c.inputs["weight"] = floats(t, shape_t{wn}, [&] { return pick_weight(t, p); });
+  }
+  if (ce && p.smoothing && chance(35)) {
+    std::vector<std::pair<int, double>> eps = {{4, 0.1}, {2, 0.25}, {2, 0.5}, {1, 1.0}, {1, 0.0}, {1, -0.1}};
+    if (p.invalid) eps.push_back({1, 1.5});
+    c.options["label_smoothing"] = pick_weighted(eps);
+  }
+}
+
+void make_cosine(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const auto d = pick(inRange<std::int64_t>(1, 5));
+  const auto rows = static_cast<std::int64_t>(pick(weightedElement<int>({{1, 0}, {3, 1}, {4, 2}, {2, 3}})));
+  const bool unbatched = p.unbatched && chance(15);
+  const shape_t s = unbatched ? shape_t{d} : shape_t{rows, d};
+  auto row_values = [&](shape_t shape) {
+    tensor x = floats(t, shape, [&] { return pick_real(t, p); });
+    // Whole rows scaled up or down (tiny rows exercise the 1e-12 in the denominator).
+    if (!p.smooth && chance(25)) {
+      const int e = pick(element(-40, -20, -8, 20));
+      for (auto& v : x.values) v = round_to(std::ldexp(v, e), t);
+    }
+    return x;
+  };
+  c.inputs["input1"] = row_values(s);
+  shape_t s2 = s;
+  if (p.broadcast && !unbatched && chance(15)) s2[0] = 1;
+  if (p.invalid && chance(10)) s2.back() += 1;
+  c.inputs["input2"] = row_values(s2);
+  const shape_t ts = unbatched ? shape_t{} : shape_t{rows};
+  std::vector<double> ys(static_cast<std::size_t>(numel_of(ts)));
+  for (auto& y : ys) y = pick(weightedElement<double>({{6, 1.0}, {6, -1.0}, {p.smooth ? 0 : 1, 0.0}, {p.smooth ? 0 : 1, 2.0}}));
+  if (chance(25)) {
+    std::vector<std::int64_t> yi(ys.begin(), ys.end());
+    c.inputs["target"] = tensor::int64s(ts, std::move(yi));
+  } else {
+    c.inputs["target"] = tensor::floats(t, ts, std::move(ys));
+  }
+  if (chance(40)) c.options["margin"] = pick(element(0.0, 0.5, -0.5, 0.25, 1.0));
+}
+
+}  // namespace
+
+double round_to(double v, dtype type) { return type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v; }
+
+rc::Gen<double> gen_real(dtype type, const case_profile& p) {
+  return rc::gen::exec([=] { return pick_real(type, p); });
+}
+
+rc::Gen<double> gen_probability(dtype type, const case_profile& p) {
+  return rc::gen::exec([=] { return pick_probability(type, p); });
+}
+
+rc::Gen<loss_case> gen_case(std::string_view loss_name, dtype type, const case_profile& p) {
+  return rc::gen::exec([loss = std::string(loss_name), type, p] {
+    loss_case c;
+    c.loss = loss;
+    c.type = type;
+    pick_reduction(c, p, loss == "kl_div");
+    if (loss == "cross_entropy" || loss == "nll_loss") make_class(c, p);
+    else if (loss == "cosine_embedding_loss") make_cosine(c, p);
+    else make_elementwise(c, p);
+    add_grad_output(c, p);
+    return c;
+  });
+}
+
+std::vector<std::string> edge_classes(const loss_case& c) {
+  std::vector<std::string> out;
+  bool nan = false, inf = false, negzero = false, sub = false, huge = false, zero = false, one = false;
+  const double min_normal = c.type == dtype::float32 ? 0x1p-126 : 0x1p-1022;
+  const double big = c.type == dtype::float32 ? 0x1p100 : 0x1p900;
+  for (const auto& [name, t] : c.inputs) {
+    for (double v : t.values) {
+      nan |= std::isnan(v);
+      inf |= std::isinf(v);
+      negzero |= v == 0 && std::signbit(v);
+      zero |= v == 0;
+      one |= v == 1;
+      sub |= v != 0 && std::fabs(v) < min_normal;
+      huge |= std::isfinite(v) && std::fabs(v) >= big;
+    }
+  }
+  if (nan) out.push_back("NaN");
+  if (inf) out.push_back("inf");
+  if (negzero) out.push_back("-0");
+  if (zero) out.push_back("0");
+  if (one) out.push_back("1");
+  if (sub) out.push_back("subnormal");
+  if (huge) out.push_back("huge");
+  out.push_back(std::string("dtype=") + std::string(to_string(c.type)));
+  const auto red = c.options.find("reduction");
+  out.push_back("reduction=" + (red == c.options.end() ? std::string("(default)") : std::get<std::string>(red->second)));
+  if (c.options.count("size_average") || c.options.count("reduce")) out.push_back("legacy flags");
+  if (c.grad_output) out.push_back("grad_output");
+  const tensor* in = c.input("input") ? c.input("input") : c.input("input1");
+  if (in) {
+    if (in->numel() == 0) out.push_back("empty");
+    if (in->dim() >= 1 && in->shape[0] == 1) out.push_back("N=1");
+    if (in->dim() == 0) out.push_back("0-D");
+  }
+  if (c.loss == "cross_entropy" || c.loss == "nll_loss" || c.loss == "cosine_embedding_loss") {
+    if (in && in->dim() == 1) out.push_back("unbatched");
+    if (in && in->dim() > 2) out.push_back("K-dim");
+    if (in && in->dim() >= 2 && in->shape[1] == 1 && c.loss != "cosine_embedding_loss") out.push_back("C=1");
+    if (in && in->dim() >= 2 && in->shape[1] == 2 && c.loss != "cosine_embedding_loss") out.push_back("C=2");
+  }
+  if (const tensor* y = c.input("target"); y && y->type == dtype::int64 && c.loss != "cosine_embedding_loss") {
+    std::int64_t ignore = -100;
+    if (auto it = c.options.find("ignore_index"); it != c.options.end()) ignore = std::get<std::int64_t>(it->second);
+    const std::int64_t classes = in && in->dim() >= 2 ? in->shape[1] : (in ? in->shape[0] : 0);
+    bool ignored = false, out_of_range = false;
+    for (auto v : y->ints) {
+      if (v == ignore) ignored = true;
+      else if (v < 0 || v >= classes) out_of_range = true;
+    }
+    if (ignored) out.push_back("ignored target");
+    if (out_of_range) out.push_back("target out of range");
+    if (y->numel() > 0 && std::all_of(y->ints.begin(), y->ints.end(), [&](auto v) { return v == ignore; }))
+      out.push_back("all ignored");
+  }
+  if (c.loss == "cross_entropy" && c.input("target") && c.input("target")->is_floating()) out.push_back("probability target");
+  if (c.options.count("label_smoothing")) out.push_back("label smoothing");
+  if (c.input("weight")) out.push_back("weight");
+  if (c.input("pos_weight")) out.push_back("pos_weight");
+  if (auto it = c.options.find("log_target"); it != c.options.end() && std::get<bool>(it->second)) out.push_back("log_target");
+  return out;
+}
+
+}  // namespace losscheck::properties

@@ -1,0 +1,63 @@
+// Properties of kl_div: the common ones (its mean/batchmean property checks both divisors) and the log_target
+// identity. The entropy identity with cross_entropy is in cross_entropy.cpp (it uses kl_div too).
+
+#include <algorithm>
+#include <cmath>
+
+#include "support.h"
+
+namespace losscheck::properties::detail {
+
+void add_kl_div(std::vector<property>& out) {
+  add_common(out, "kl_div", nullptr);  // pointwise terms t(log t − x) can be negative
+  out.push_back({"kl_div", "kl_div_with_log_target_equals_kl_div_of_the_exponential",
+                 "kl_div(x, log p, log_target=True) = kl_div(x, p) with p = exp(log p) rounded once; the target "
+                 "gradients differ by the chain factor p", {"kl_div"}, [](const context& ctx) {
+                   case_profile p;
+                   p.grad_output = false;
+                   p.broadcast = false;
+                   loss_case l = pick(gen_case("kl_div", pick_dtype(ctx), p));
+                   l.options["log_target"] = true;
+                   for (auto& v : l.inputs["target"].values) {
+                     RC_PRE(std::isfinite(v));
+                     v = round_to(std::fmod(v, 40.0), l.type);  // e^t stays finite in both dtypes
+                   }
+                   for (double v : l.inputs["input"].values) RC_PRE(std::isfinite(v) && std::fabs(v) < 1e30);
+                   pick_grad_output(l);
+                   loss_case e = l;
+                   e.options["log_target"] = false;
+                   std::vector<long double> pv;
+                   for (double v : l.inputs["target"].values) pv.push_back(std::exp(static_cast<long double>(v)));
+                   e.inputs["target"] = rounded(l.type, l.inputs["target"].shape, pv);
+                   cover(l);
+                   const auto re = evaluate(ctx.subject, e);
+                   require_ok(e, re, ctx.subject);
+                   const auto rl = evaluate(ctx.subject, l);
+                   require_ok(l, rl, ctx.subject);
+                   // Both sides within their own bounds of the exact value: the sum of the two scales, the larger k.
+                   // The p side's scale holds |p|·1 for log p (the rounding of p = e^t moves log p by u: near p = 1
+                   // that is many ULPs of log p itself).
+                   const auto te = check::tolerance_for(e), tl = check::tolerance_for(l);
+                   auto sum = [](std::vector<double> a, const std::vector<double>& b) {
+                     for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+                     return a;
+                   };
+                   expect_close(l, "output", *re.output, *rl.output, sum(te.output.scale, tl.output.scale),
+                                std::max(te.output.bound_ulps, tl.output.bound_ulps) + 1, ctx.subject, {&e});
+                   const auto& gi = te.grads.at("input");
+                   expect_close(l, "grads.input", re.grads.at("input"), rl.grads.at("input"),
+                                sum(gi.scale, tl.grads.at("input").scale),
+                                std::max(gi.bound_ulps, tl.grads.at("input").bound_ulps) + 1, ctx.subject, {&e});
+                   // dL/dt of the log target = p · dL/dp
+                   std::vector<long double> gt;
+                   const auto& g = re.grads.at("target").values;
+                   for (std::size_t i = 0; i < g.size(); ++i) gt.push_back(static_cast<long double>(g[i]) * e.inputs["target"].values[i]);
+                   const auto& gtl = tl.grads.at("target");
+                   std::vector<double> st = te.grads.at("target").scale;
+                   for (std::size_t i = 0; i < st.size(); ++i) st[i] = st[i] * e.inputs["target"].values[i] + gtl.scale[i];
+                   expect_close(l, "grads.target", rounded(l.type, l.inputs["target"].shape, gt), rl.grads.at("target"), st,
+                                std::max(te.grads.at("target").bound_ulps, gtl.bound_ulps) + 2, ctx.subject, {&e});
+                 }});
+}
+
+}  // namespace losscheck::properties::detail

@@ -1,0 +1,363 @@
+// The mutant catalog. Most mutants wrap the correct impl and alter the case or the result to simulate the mistake
+// exactly (e.g. evaluating 'batchmean' when asked for 'mean'); a few are small kernels of their own (naive
+// log-sum-exp, unclamped BCE logs), computed in the case dtype so that they overflow where the real mistake does.
+
+#include "mutants.h"
+
+#include <cmath>
+#include <functional>
+
+#include "losscheck/impl.h"
+#include "losscheck/problem.h"
+#include "support.h"
+
+namespace losscheck::properties {
+namespace {
+
+using transform = std::function<loss_result(const loss_case&)>;
+
+class mutant_target final : public target {
+ public:
+  mutant_target(std::string name, std::string loss, transform f) : name_(std::move(name)), loss_(std::move(loss)), f_(std::move(f)) {}
+  std::string name() const override { return "mutant:" + name_; }
+  loss_result evaluate(const loss_case& c) override {
+    if (c.loss != loss_) return impl::evaluate(c);
+    loss_result r = impl::evaluate(c);
+    if (!r.ok()) return r;  // the mistakes are in the arithmetic, not in validation
+    try {
+      loss_result m = f_(c);
+      m.id = c.id;
+      return m;
+    } catch (const std::exception& e) {
+      return loss_result::failure(c.id, e.what());
+    }
+  }
+
+ private:
+  std::string name_, loss_;
+  transform f_;
+};
+
+double rnd(long double v, dtype t) { return t == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : static_cast<double>(v); }
+
+std::string red_of(const loss_case& c) { return properties::detail::effective_reduction(c); }
+
+loss_case set(loss_case c, const std::string& option, option_value v) {
+  c.options[option] = std::move(v);
+  return c;
+}
+
+/// The none output of `c` via the impl (grad_output dropped).
+tensor none_of(const loss_case& c) {
+  loss_case n = properties::detail::with_reduction(c, "none");
+  return *impl::evaluate(n).output;
+}
+
+/// Replaces the reduced output of `r` by Σ none / divisor (divisor 0 → sum).
+loss_result reduce_with(const loss_case& c, loss_result r, const std::function<long double(const loss_case&)>& divisor) {
+  const std::string red = red_of(c);
+  if (red == "none") return r;
+  long double s = 0;
+  for (double v : none_of(c).values) s += v;
+  if (red != "sum") s /= divisor(c);
+  r.output->values[0] = rnd(s, c.type);
+  return r;
+}
+
+/// Scales every gradient of r.
+loss_result scale_grads(loss_result r, double f, dtype t, const std::string& only = "") {
+  for (auto& [n, g] : r.grads)
+    if (only.empty() || n == only)
+      for (auto& v : g.values) v = rnd(static_cast<long double>(v) * f, t);
+  return r;
+}
+
+/// The impl's result with its grads evaluated for grad_output = ones (grad_output ignored).
+loss_result ignore_grad_output(const loss_case& c) {
+  loss_case d = c;
+  d.grad_output.reset();
+  loss_result r = impl::evaluate(d);
+  return r;
+}
+
+/// Class-index cross_entropy forward of a mistaken kind, per position, then reduced; gradients from the impl.
+struct ce_variant {
+  bool no_max_shift = false;      // log Σ exp x without subtracting the max (in the case dtype)
+  bool eps_not_over_c = false;    // smoothing term ε·Σ(−w lsm) instead of ε/C·Σ
+  bool leak_ignored = false;      // ignored rows still get the smoothing term
+  bool mean_counts_ignored = false;  // mean divides by the number of positions, ignored ones included
+  bool mean_unweighted = false;   // mean divides by the count of non-ignored positions, not Σ w[y]
+};
+loss_result ce_mutant(const loss_case& c, const ce_variant& v) {
+  loss_result r = impl::evaluate(c);
+  const problem pr = resolve_problem(c);
+  const auto* q = std::get_if<cross_entropy_problem>(&pr);
+  if (!q || q->probability_target) {
+    if (v.no_max_shift && q) {  // probability targets: the same naive lse
+    } else {
+      return r;
+    }
+  }
+  const auto& L = q->layout;
+  const tensor& x = *q->input;
+  const double eps = q->label_smoothing > 0 ? q->label_smoothing : 0.0;
+  const bool f32 = c.type == dtype::float32;
+  std::vector<long double> none(static_cast<std::size_t>(L.batch * L.inner));
+  long double den = 0;
+  for (std::int64_t b = 0; b < L.batch; ++b)
+    for (std::int64_t k = 0; k < L.inner; ++k) {
+      auto at = [&](std::int64_t j) { return static_cast<std::size_t>((b * L.classes + j) * L.inner + k); };
+      const auto pos = static_cast<std::size_t>(b * L.inner + k);
+      long double m = -INFINITY;
+      for (std::int64_t j = 0; j < L.classes; ++j) m = std::max<long double>(m, x.values[at(j)]);
+      if (v.no_max_shift) m = 0;
+      long double s = 0;
+      for (std::int64_t j = 0; j < L.classes; ++j) {
+        const long double e = f32 ? static_cast<long double>(std::exp(static_cast<float>(x.values[at(j)] - m)))
+                                  : static_cast<long double>(std::exp(x.values[at(j)] - m));
+        s += e;
+      }
+      const long double lse = m + (f32 ? static_cast<long double>(std::log(static_cast<float>(s))) : std::log(static_cast<double>(s)));
+      auto w = [&](std::int64_t j) -> long double { return q->weight ? q->weight->values[static_cast<std::size_t>(j)] : 1.0L; };
+      if (q->probability_target) {
+        long double l = 0;
+        for (std::int64_t j = 0; j < L.classes; ++j) {
+          const long double t = q->target->values[at(j)] * (1 - eps) + eps / static_cast<long double>(L.classes);
+          l -= w(j) * t * (x.values[at(j)] - lse);
+        }
+        none[pos] = l;
+        den += 1;
+        continue;
+      }
+      const std::int64_t y = q->target->ints[pos];
+      const bool ignored = y == q->ignore_index;
+      long double smooth = 0;
+      for (std::int64_t j = 0; j < L.classes; ++j) smooth -= w(j) * (x.values[at(j)] - lse);
+      const long double spread = v.eps_not_over_c ? eps : eps / static_cast<long double>(L.classes);
+      if (ignored) {
+        none[pos] = v.leak_ignored ? spread * smooth : 0;
+      } else {
+        none[pos] = (1 - eps) * -w(y) * (x.values[at(y)] - lse) + spread * smooth;
+        den += v.mean_unweighted ? 1 : w(y);
+      }
+      if (ignored && v.mean_counts_ignored) den += 1;
+      if (!ignored && v.mean_counts_ignored && v.mean_unweighted) {}
+    }
+  if (q->red == reduction::none) {
+    for (std::size_t i = 0; i < none.size(); ++i) r.output->values[i] = rnd(none[i], c.type);
+    return r;
+  }
+  long double s = 0;
+  for (auto l : none) s += l;
+  if (q->red == reduction::mean) s /= den;
+  r.output->values[0] = rnd(s, c.type);
+  return r;
+}
+
+/// An elementwise forward of its own (none values from `f(i)`), reduced like torch; gradients from the impl.
+loss_result elementwise_mutant(const loss_case& c, const std::function<long double(std::size_t)>& f) {
+  loss_result r = impl::evaluate(c);
+  const auto none = none_of(c);
+  std::vector<long double> v(none.values.size());
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = f(i);
+  const std::string red = red_of(c);
+  if (red == "none") {
+    for (std::size_t i = 0; i < v.size(); ++i) r.output->values[i] = rnd(v[i], c.type);
+    return r;
+  }
+  long double s = 0;
+  for (auto e : v) s += e;
+  if (red == "mean") s /= static_cast<long double>(v.size());
+  if (red == "batchmean") s /= properties::detail::batchmean_divisor(c);
+  r.output->values[0] = rnd(s, c.type);
+  return r;
+}
+
+/// Value of input `name` at element i of the (non-broadcast) none output.
+double at(const loss_case& c, const char* name, std::size_t i) {
+  const tensor* t = c.input(name);
+  if (!t) return 1.0;
+  const auto shape = properties::detail::output_shape_of(properties::detail::with_reduction(c, "none"));
+  broadcast_walker w(t->shape, shape);
+  for (std::size_t k = 0; k < i; ++k) w.next();
+  return t->values[static_cast<std::size_t>(w.offset())];
+}
+
+}  // namespace
+
+std::vector<mutant> mutant_catalog() {
+  std::vector<mutant> out;
+  auto add = [&](std::string name, std::string loss, std::string doc, transform f) {
+    auto t = std::make_unique<mutant_target>(name, loss, std::move(f));
+    out.push_back({std::move(name), std::move(loss), std::move(doc), std::move(t)});
+  };
+  const auto impl_of = [](const loss_case& c) { return impl::evaluate(c); };
+
+  // mse_loss
+  add("mse_loss_mean_divides_by_batch_size", "mse_loss", "mean divides the sum by input.size(0) instead of numel",
+      [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
+      });
+  add("mse_loss_ignores_grad_output", "mse_loss", "backward uses ones instead of grad_output", ignore_grad_output);
+  add("mse_loss_gradient_without_factor_2", "mse_loss", "dL/dx = (x − t)·g (the 2 of the square forgotten)",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type); });
+  add("mse_loss_target_gradient_wrong_sign", "mse_loss", "dL/dt = +2(x − t)·g",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
+  add("mse_loss_accumulates_float64_sums_in_float32", "mse_loss",
+      "a float64 sum/mean accumulated in float32 (precision lost on the sum)", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const std::string red = red_of(c);
+        if (c.type != dtype::float64 || red == "none") return r;
+        float s = 0;
+        for (double v : none_of(c).values) s += static_cast<float>(v);
+        r.output->values[0] = red == "sum" ? s : static_cast<double>(s) / static_cast<double>(none_of(c).values.size());
+        return r;
+      });
+
+  // binary_cross_entropy
+  add("binary_cross_entropy_without_log_clamp", "binary_cross_entropy",
+      "−w(y log x + (1−y) log(1−x)) without torch's clamp of the logs at −100 (x ∈ {0,1} gives inf or NaN)",
+      [](const loss_case& c) {
+        return elementwise_mutant(c, [&](std::size_t i) {
+          const long double x = at(c, "input", i), y = at(c, "target", i), w = at(c, "weight", i);
+          return -w * (y * std::log(x) + (1 - y) * std::log1p(-x));
+        });
+      });
+  add("binary_cross_entropy_gradient_without_eps_clamp", "binary_cross_entropy",
+      "dL/dx = g·w(x − y)/(x(1 − x)) without max(·, 1e-12): inf/NaN at x ∈ {0,1}", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        auto& g = r.grads["input"].values;
+        const tensor& x = c.inputs.at("input");
+        for (std::size_t i = 0; i < g.size(); ++i) {
+          const double d = std::max(x.values[i] * (1 - x.values[i]), 1e-12);
+          g[i] = rnd(static_cast<long double>(g[i]) * d / (x.values[i] * (1 - x.values[i])), c.type);
+        }
+        return r;
+      });
+  add("binary_cross_entropy_ignores_weight", "binary_cross_entropy", "the weight input is dropped",
+      [](const loss_case& c) {
+        loss_case d = c;
+        d.inputs.erase("weight");
+        loss_result r = impl::evaluate(d);
+        return r;
+      });
+
+  // binary_cross_entropy_with_logits
+  add("binary_cross_entropy_with_logits_naive_softplus", "binary_cross_entropy_with_logits",
+      "(1−y)x + log(1 + exp(−x)) in the dtype, no max shift: overflows for x ≲ −89 (float32) / −710", [](const loss_case& c) {
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const double x = at(c, "input", i), y = at(c, "target", i), w = at(c, "weight", i);
+          const double pw = at(c, "pos_weight", i);
+          const double sp = c.type == dtype::float32 ? static_cast<double>(std::log(1.0f + std::exp(static_cast<float>(-x))))
+                                                     : std::log(1.0 + std::exp(-x));
+          return static_cast<long double>(w) * ((1 - y) * x + (1 + (pw - 1) * y) * sp);
+        });
+      });
+  add("binary_cross_entropy_with_logits_ignores_pos_weight", "binary_cross_entropy_with_logits",
+      "pos_weight is dropped", [](const loss_case& c) {
+        loss_case d = c;
+        d.inputs.erase("pos_weight");
+        return impl::evaluate(d);
+      });
+  add("binary_cross_entropy_with_logits_gradient_wrong_sign", "binary_cross_entropy_with_logits",
+      "dL/dx = (y − σ(x))·g·w", [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "input"); });
+
+  // cross_entropy
+  add("cross_entropy_without_max_shift", "cross_entropy", "log Σ exp x computed without subtracting the max (overflow)",
+      [](const loss_case& c) { return ce_mutant(c, {.no_max_shift = true}); });
+  add("cross_entropy_smoothing_with_eps_not_eps_over_c", "cross_entropy",
+      "label smoothing adds ε·Σ(−w log p) instead of ε/C·Σ", [](const loss_case& c) { return ce_mutant(c, {.eps_not_over_c = true}); });
+  add("cross_entropy_smoothing_leaks_into_ignored_rows", "cross_entropy",
+      "ignored rows still get the ε/C smoothing term", [](const loss_case& c) { return ce_mutant(c, {.leak_ignored = true}); });
+  add("cross_entropy_mean_counts_ignored_rows", "cross_entropy",
+      "mean's denominator counts ignored positions", [](const loss_case& c) { return ce_mutant(c, {.mean_counts_ignored = true}); });
+  add("cross_entropy_mean_ignores_weights", "cross_entropy",
+      "plain mean over non-ignored positions where torch takes Σ w[y]·l / Σ w[y]",
+      [](const loss_case& c) { return ce_mutant(c, {.mean_unweighted = true}); });
+  add("cross_entropy_probability_mean_divides_by_numel", "cross_entropy",
+      "probability targets: mean divides by N·C·d (numel) instead of N·d", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const problem p = resolve_problem(c);
+        const auto& q = std::get<cross_entropy_problem>(p);
+        if (q.probability_target && q.red == reduction::mean) {
+          r.output->values[0] = rnd(static_cast<long double>(r.output->values[0]) / q.layout.classes, c.type);
+          r = scale_grads(r, 1.0 / static_cast<double>(q.layout.classes), c.type);
+        }
+        return r;
+      });
+  add("cross_entropy_ignores_grad_output", "cross_entropy", "backward uses ones instead of grad_output", ignore_grad_output);
+
+  // nll_loss
+  add("nll_loss_mean_counts_ignored_rows", "nll_loss", "mean divides by the number of targets, ignored ones included",
+      [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) {
+          return static_cast<long double>(d.inputs.at("target").numel());
+        });
+      });
+  add("nll_loss_only_ignores_minus_100", "nll_loss", "ignore_index is hard-coded to −100 (other values not skipped)",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("ignore_index"); return impl::evaluate(d); });
+  add("nll_loss_gradient_wrong_sign", "nll_loss", "dL/dx[y] = +w[y]·g",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type); });
+  add("nll_loss_ignores_weight", "nll_loss", "the class weight is dropped (plain mean)",
+      [](const loss_case& c) { loss_case d = c; d.inputs.erase("weight"); return impl::evaluate(d); });
+
+  // kl_div
+  add("kl_div_mean_is_batchmean", "kl_div", "reduction 'mean' divides by input.size(0) (batchmean)", [](const loss_case& c) {
+    return red_of(c) == "mean" ? impl::evaluate(set(c, "reduction", std::string("batchmean"))) : impl::evaluate(c);
+  });
+  add("kl_div_batchmean_is_mean", "kl_div", "reduction 'batchmean' divides by numel (mean)", [](const loss_case& c) {
+    return red_of(c) == "batchmean" ? impl::evaluate(set(c, "reduction", std::string("mean"))) : impl::evaluate(c);
+  });
+  add("kl_div_zero_log_zero_is_nan", "kl_div", "t·log t − t·x computed naively: t = 0 gives 0·(−inf) = NaN, not 0",
+      [](const loss_case& c) {
+        const bool log_target = c.options.count("log_target") && std::get<bool>(c.options.at("log_target"));
+        if (log_target) return impl::evaluate(c);
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double x = at(c, "input", i), t = at(c, "target", i);
+          return t * std::log(t) - t * x;
+        });
+      });
+  add("kl_div_ignores_log_target", "kl_div", "log_target=True is treated as False",
+      [](const loss_case& c) { return impl::evaluate(set(c, "log_target", false)); });
+  add("kl_div_ignores_grad_output", "kl_div", "backward uses ones instead of grad_output", ignore_grad_output);
+
+  // cosine_embedding_loss
+  add("cosine_embedding_loss_eps_clamps_the_norm_product", "cosine_embedding_loss",
+      "cos = x1·x2 / max(‖x1‖‖x2‖, 1e-12) instead of √((Σx1² + 1e-12)(Σx2² + 1e-12))", [](const loss_case& c) {
+        const tensor& a = c.inputs.at("input1");
+        const tensor& b = c.inputs.at("input2");
+        const auto d = static_cast<std::size_t>(a.shape.back());
+        const double margin = c.options.count("margin") ? std::get<double>(c.options.at("margin")) : 0.0;
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const std::size_t ra = a.dim() == 1 ? 0 : i, rb = b.dim() == 1 || b.shape[0] == 1 ? 0 : i;
+          long double dot = 0, na = 0, nb = 0;
+          for (std::size_t j = 0; j < d; ++j) {
+            const long double x = a.values[ra * d + j], y = b.values[rb * d + j];
+            dot += x * y, na += x * x, nb += y * y;
+          }
+          const long double cs = dot / std::max(std::sqrt(na * nb), 1e-12L);
+          const tensor& t = c.inputs.at("target");
+          const std::size_t ti = t.dim() == 0 || t.shape[0] == 1 ? 0 : i;
+          const double yv = t.is_floating() ? t.values[ti] : static_cast<double>(t.ints[ti]);
+          return yv == 1 ? 1 - cs : yv == -1 ? std::max(0.0L, cs - margin) : 0.0L;
+        });
+      });
+  add("cosine_embedding_loss_ignores_margin", "cosine_embedding_loss", "margin is hard-coded to 0",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("margin"); return impl::evaluate(d); });
+  add("cosine_embedding_loss_mean_skips_other_targets", "cosine_embedding_loss",
+      "mean counts only rows with y = ±1 (torch counts every row)", [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) {
+          const tensor& t = d.inputs.at("target");
+          long double n = 0;
+          if (t.is_floating()) for (double y : t.values) n += (y == 1 || y == -1);
+          else for (auto y : t.ints) n += (y == 1 || y == -1);
+          return n == 0 ? 1.0L : n;
+        });
+      });
+  add("cosine_embedding_loss_gradient_half", "cosine_embedding_loss", "input2's gradient off by a factor 1/2",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "input2"); });
+  (void)impl_of;
+  return out;
+}
+
+}  // namespace losscheck::properties

@@ -1,0 +1,75 @@
+#pragma once
+/// @file properties.h
+/// The property suite: randomized cross-checks of any `losscheck::target` (the impl, the reference, LibTorch, an
+/// external program) against the high-precision reference and against the mathematics of each loss.
+///
+/// A property is a named RapidCheck property `{loss, name, function(context)}` held in a registry, so that the same
+/// suite runs from gtest (tests/properties/) and, later, from `losscheck audit`. run_property() runs one with a fixed
+/// default seed (RC_PARAMS overrides, LOSSCHECK_DEEP=1 runs 100× more cases) and returns what happened: on failure the
+/// seed, the shrunk counterexample as a case in the JSON format and one-line replay commands.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "losscheck/case.h"
+#include "losscheck/target.h"
+
+namespace losscheck::properties {
+
+/// What a property runs against.
+struct context {
+  target& subject;             ///< the target under audit
+  target& reference;           ///< the high-precision reference (the witness of "agreement")
+  std::vector<dtype> dtypes;   ///< the float dtypes the subject is audited in (cases are generated in these)
+};
+
+/// One property: `loss` is the file it belongs to; `uses` every loss it evaluates (a mutant of any of them can be
+/// caught by it). The function makes its own cases with `*gen` and fails with RC_ASSERT / RC_FAIL.
+struct property {
+  std::string loss;
+  std::string name;  ///< reads as a sentence: "sum_reduction_is_sum_of_none"
+  std::string doc;
+  std::vector<std::string> uses;
+  std::function<void(const context&)> fn;
+};
+
+/// Every property of every loss, in a fixed order (loss catalog order, then as each file registers them).
+const std::vector<property>& registry();
+/// The properties that evaluate `loss` (property::uses contains it).
+std::vector<const property*> properties_using(std::string_view loss);
+
+/// How to run a property.
+struct run_options {
+  std::uint64_t seed = 0;      ///< RapidCheck seed
+  int max_success = 100;       ///< cases per property
+  bool shrink = true;          ///< shrink counterexamples (off for the mutant catalog: the first failure suffices)
+  std::string replay_command;  ///< how to rerun this property ("./build/tests/property_test --gtest_filter=...")
+};
+
+/// The suite's default seed, printed by every run and used unless RC_PARAMS sets one.
+inline constexpr std::uint64_t default_seed = 20240613;
+
+/// Options from the environment: RC_PARAMS (seed, max_success, noshrink, reproduce — RapidCheck's own syntax) over
+/// the fixed default seed; LOSSCHECK_DEEP=1 multiplies the number of cases by 100.
+run_options options_from_environment();
+
+/// The outcome of running one property against one context.
+struct run_outcome {
+  bool passed = true;
+  int cases = 0;                        ///< successful cases run
+  std::string report;                   ///< failure: seed, shrunk counterexample (JSON case), replay; else summary
+  std::map<std::string, int> coverage;  ///< edge class → number of generated cases reaching it
+};
+
+/// Runs `p` against `ctx`.
+run_outcome run_property(const property& p, const context& ctx, const run_options& options);
+
+/// Formats a coverage table ("  NaN ........ 41").
+std::string format_coverage(const std::map<std::string, int>& coverage, int cases);
+
+}  // namespace losscheck::properties

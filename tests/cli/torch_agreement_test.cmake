@@ -1,0 +1,35 @@
+# SUBJECT (impl or reference) against PyTorch 1.13 itself on random cases nobody wrote by hand:
+# tools/random_cases.py draws them, tools/torch_fixtures.py has Python torch (examples/torch_exec.py) answer them,
+# and `losscheck fixtures verify` compares under the tolerance model of docs/tolerances.md. Seeds are fixed for
+# reproducible CI; set LOSSCHECK_TORCH_SEED to try others.
+if(DEFINED ENV{LOSSCHECK_TORCH_SEED})
+  set(seed $ENV{LOSSCHECK_TORCH_SEED})
+else()
+  set(seed 20261128)
+endif()
+if(SUBJECT STREQUAL "reference")
+  set(count 1000)
+else()
+  set(count 3000)
+endif()
+execute_process(COMMAND ${PYTHON} -c "import torch" RESULT_VARIABLE rc ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${PYTHON} cannot import torch: install python3-torch (scripts/run.sh does)")
+endif()
+set(cases ${WORK_DIR}/random_cases_${SUBJECT}_${seed}.jsonl)
+set(fixture ${WORK_DIR}/random_torch_${SUBJECT}_${seed}.json)
+execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/tools/random_cases.py --seed ${seed} --count ${count}
+                OUTPUT_FILE ${cases} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "random_cases.py failed")
+endif()
+execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/tools/torch_fixtures.py INPUT_FILE ${cases} OUTPUT_FILE ${fixture}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "torch_fixtures.py failed")
+endif()
+message(STATUS "seed ${seed}, ${count} cases; replay: ${PYTHON} ${SOURCE_DIR}/tools/random_cases.py --seed ${seed} --count ${count} | ${PYTHON} ${SOURCE_DIR}/tools/torch_fixtures.py > torch.json && ${LOSSCHECK} fixtures verify --target ${SUBJECT} torch.json")
+execute_process(COMMAND ${LOSSCHECK} fixtures verify --target ${SUBJECT} ${fixture} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${SUBJECT} disagrees with torch (seed ${seed})")
+endif()
