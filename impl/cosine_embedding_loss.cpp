@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "accumulate.h"
@@ -375,6 +376,13 @@ loss_result cosine_embedding_loss(const cosine_embedding_loss_problem& p, const 
     r.output = result_tensor(ctx.type, out_shape, output);
     r.grads["input1"] = sum_to_shape<T>(ctx.type, grad1, shape1, p.input1->shape);
     r.grads["input2"] = sum_to_shape<T>(ctx.type, grad2, shape2, p.input2->shape);
+    // autograd forms the gradient of x from 2 x * d(|x|^2) and the other input's products: a NaN element of an
+    // input has a NaN gradient even when nothing reaches it (an empty batch broadcast against it: NaN * 0).
+    for (const auto& [name, input] : {std::pair{"input1", p.input1}, std::pair{"input2", p.input2}}) {
+      auto& grad = r.grads[name].values;
+      for (std::size_t i = 0; i < grad.size(); ++i)
+        if (std::isnan(input->values[i])) grad[i] = std::numeric_limits<double>::quiet_NaN();
+    }
     return r;
   });
 }
