@@ -102,7 +102,11 @@ std::vector<fixture_case> read_fixture_file(const std::string& path) {
   if (!in) bad(path, fmt::format("cannot read: {}", std::strerror(errno)));
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
+  if (in.bad()) bad(path, fmt::format("cannot read: {}", std::strerror(errno)));
+  return read_fixture_text(ss.str(), path);
+}
+
+std::vector<fixture_case> read_fixture_text(const std::string& text, const std::string& path) {
   nlohmann::json j;
   try {
     j = parse_json(text);

@@ -36,6 +36,8 @@ std::string fixture_line(const loss_case& c, const loss_result& expected);
 
 /// Reads and validates a fixture file; throws format_error "PATH: case N (id X): ..." on any problem.
 std::vector<fixture_case> read_fixture_file(const std::string& path);
+/// Reads and validates the text of a fixture file; `path` only names it in messages (as read_fixture_file does).
+std::vector<fixture_case> read_fixture_text(const std::string& text, const std::string& path);
 
 struct verify_options {
   std::string target_name = "impl";

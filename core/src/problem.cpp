@@ -109,8 +109,8 @@ namespace {
 class options_reader {
  public:
   options_reader(const loss_case& c, const loss_spec& spec) : c_(c), spec_(spec) {
-    for (const auto& [name, value] : c.options) {
-      (void)value;
+    for (const auto& option : c.options) {
+      const auto& name = option.first;  // not a structured binding: clang 14 cannot capture one in the lambda
       if (std::none_of(spec.options.begin(), spec.options.end(), [&](const auto& o) { return o.name == name; })) {
         std::vector<std::string_view> valid;
         for (const auto& o : spec.options) valid.push_back(o.name);
@@ -201,8 +201,8 @@ class options_reader {
 class inputs_reader {
  public:
   inputs_reader(const loss_case& c, const loss_spec& spec) : c_(c), spec_(spec) {
-    for (const auto& [name, t] : c.inputs) {
-      (void)t;
+    for (const auto& input : c.inputs) {
+      const auto& name = input.first;  // not a structured binding: clang 14 cannot capture one in the lambda
       if (std::none_of(spec.inputs.begin(), spec.inputs.end(), [&](const auto& i) { return i.name == name; })) {
         std::vector<std::string_view> valid;
         for (const auto& i : spec.inputs) valid.push_back(i.name);

@@ -1,0 +1,431 @@
+// Speed of the production implementation (impl) against LibTorch, in the same process and run (issue 6).
+//
+// Cases (issue 6): cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
+// binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
+// cosine_embedding_loss (4096 x 512); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
+// reduction mean (batchmean for kl_div), grad_output = 1.
+//
+// - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop.
+//   impl is single-threaded today, so it is measured once ("t1"); run.sh compares LibTorch's 2-thread time with it.
+// - LibTorch: the ATen functions torch.nn.functional calls (as libtorch/libtorch_target.cpp), at::set_num_threads(1
+//   or 2). fwd runs under NoGradGuard on tensors that do not require grad. fwdbwd is what users run: forward on an
+//   input that requires grad, then autograd (torch::autograd::grad, which returns fresh gradient tensors as
+//   backward() with set_to_none zero_grad does), not the ATen *_backward functions directly.
+// - Gradients: of the inputs a training step needs -- `input` only (the target does not require grad), both inputs
+//   of cosine_embedding_loss -- in impl and LibTorch alike.
+// - Counter "bytes": bytes moved per call, inputs read (class indices: 8 bytes each; nll_loss forward reads one logit
+//   per row) plus gradients written; "bytes_per_second" from it. triad/t1 and triad/t2: a STREAM triad
+//   a = b + s c over 3 x 32M doubles (768 MB, far beyond the L3), 24 bytes per element, the bandwidth reference.
+//   The 4096 x 1000 float32 cases (16 MB) fit in a 32 MB L3, so their fraction of the triad can exceed 1.
+//
+// Names: <case>/<f32|f64>/<fwd|fwdbwd>/<impl|torch>/t<threads>. bench/run.sh runs it and prints the table.
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "losscheck/impl/binary_cross_entropy.h"
+#include "losscheck/impl/binary_cross_entropy_with_logits.h"
+#include "losscheck/impl/cosine_embedding_loss.h"
+#include "losscheck/impl/cross_entropy.h"
+#include "losscheck/impl/kl_div.h"
+#include "losscheck/impl/mse_loss.h"
+#include "losscheck/impl/nll_loss.h"
+
+namespace {
+
+using losscheck::reduction;
+namespace li = losscheck::impl;
+
+template <class T>
+at::ScalarType scalar_type() {
+  return std::is_same_v<T, float> ? at::kFloat : at::kDouble;
+}
+
+/// A tensor owning `values` (copied), of shape `shape`.
+template <class T>
+at::Tensor make_tensor(const std::vector<T>& values, std::vector<std::int64_t> shape) {
+  auto t = at::empty(shape, at::TensorOptions().dtype(scalar_type<T>()));
+  std::copy(values.begin(), values.end(), t.template data_ptr<T>());
+  return t;
+}
+
+at::Tensor make_index_tensor(const std::vector<std::int64_t>& values) {
+  auto t = at::empty({static_cast<std::int64_t>(values.size())}, at::TensorOptions().dtype(at::kLong));
+  std::copy(values.begin(), values.end(), t.data_ptr<std::int64_t>());
+  return t;
+}
+
+template <class T>
+std::vector<T> uniform(std::size_t n, double lo, double hi, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> d(lo, hi);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+std::vector<std::int64_t> classes(std::size_t n, std::int64_t c, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<std::int64_t> d(0, c - 1);
+  std::vector<std::int64_t> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+/// One benchmark case: the impl calls and the LibTorch forward, set up once.
+struct bench_case {
+  std::string name;
+  double bytes_fwd = 0;
+  double bytes_fwdbwd = 0;
+  std::function<void()> impl_fwd;
+  std::function<void()> impl_fwdbwd;
+  /// LibTorch forward on the given inputs; `grad_inputs` are the tensors to differentiate in fwdbwd.
+  std::function<at::Tensor(const std::vector<at::Tensor>&)> torch_forward;
+  std::vector<at::Tensor> torch_inputs;     ///< all inputs, in the order torch_forward takes them
+  std::vector<std::size_t> differentiable;  ///< indices into torch_inputs
+};
+
+/// Owns the data of every case (the std::functions refer to it).
+struct storage {
+  std::vector<std::shared_ptr<void>> blocks;
+  template <class V>
+  V& keep(V v) {
+    auto p = std::make_shared<V>(std::move(v));
+    blocks.push_back(p);
+    return *p;
+  }
+};
+
+storage& store() {
+  static storage s;
+  return s;
+}
+
+template <class T>
+bench_case cross_entropy_case(std::int64_t n, std::int64_t c) {
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n * c), -4, 4, 1));
+  auto& y = store().keep(classes(static_cast<std::size_t>(n), c, 2));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::cross_entropy_args<T> a;
+  a.input = x.data();
+  a.target = y.data();
+  a.dims = {n, c, 1};
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "cross_entropy_" + std::to_string(n) + "x" + std::to_string(c);
+  b.bytes_fwd = static_cast<double>(n * c * sizeof(T) + n * 8);
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(n * c * sizeof(T));
+  b.impl_fwd = [a, &out] { li::cross_entropy_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] { li::cross_entropy_forward_backward<T>(a, nullptr, out.data(), grad.data()); };
+  b.torch_inputs = {make_tensor(x, {n, c}), make_index_tensor(y)};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::cross_entropy_loss(in[0], in[1], {}, at::Reduction::Mean, -100, 0.0);
+  };
+  return b;
+}
+
+template <class T>
+bench_case nll_loss_case(std::int64_t n, std::int64_t c) {
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n * c), -10, 0, 3));
+  auto& y = store().keep(classes(static_cast<std::size_t>(n), c, 4));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::nll_loss_args<T> a;
+  a.input = x.data();
+  a.target = y.data();
+  a.dims = {n, c, 1};
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "nll_loss_" + std::to_string(n) + "x" + std::to_string(c);
+  b.bytes_fwd = static_cast<double>(n * sizeof(T) + n * 8);  // one gathered logit per row
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(n * c * sizeof(T));
+  b.impl_fwd = [a, &out] { li::nll_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] { li::nll_loss_forward_backward<T>(a, nullptr, out.data(), grad.data()); };
+  b.torch_inputs = {make_tensor(x, {n, c}), make_index_tensor(y)};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::nll_loss_nd(in[0], in[1], {}, at::Reduction::Mean, -100);
+  };
+  return b;
+}
+
+constexpr std::int64_t elementwise_numel = std::int64_t{1} << 24;  // 16M
+
+template <class T>
+bench_case mse_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 5));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 6));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::mse_loss_args<T> a{x.data(), t.data(), n, reduction::mean};
+  bench_case b;
+  b.name = "mse_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::mse_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::mse_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) { return at::mse_loss(in[0], in[1], at::Reduction::Mean); };
+  return b;
+}
+
+template <class T>
+bench_case binary_cross_entropy_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), 0.01, 0.99, 7));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), 0, 1, 8));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::binary_cross_entropy_args<T> a;
+  a.input = x.data();
+  a.target = t.data();
+  a.numel = n;
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "binary_cross_entropy_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::binary_cross_entropy_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::binary_cross_entropy_forward_backward<T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::binary_cross_entropy(in[0], in[1], {}, at::Reduction::Mean);
+  };
+  return b;
+}
+
+template <class T>
+bench_case binary_cross_entropy_with_logits_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -6, 6, 9));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), 0, 1, 10));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::binary_cross_entropy_with_logits_args<T> a;
+  a.input = x.data();
+  a.target = t.data();
+  a.numel = n;
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "bce_with_logits_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::binary_cross_entropy_with_logits_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::binary_cross_entropy_with_logits_forward_backward<T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::binary_cross_entropy_with_logits(in[0], in[1], {}, {}, at::Reduction::Mean);
+  };
+  return b;
+}
+
+template <class T>
+bench_case kl_div_case(std::int64_t n, std::int64_t c) {
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n * c), -10, -0.01, 11));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n * c), 0, 0.01, 12));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::kl_div_args<T> a;
+  a.input = x.data();
+  a.target = t.data();
+  a.numel = n * c;
+  a.red = reduction::batchmean;
+  a.batch_size = n;
+  bench_case b;
+  b.name = "kl_div_" + std::to_string(n) + "x" + std::to_string(c);
+  b.bytes_fwd = static_cast<double>(2 * n * c * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * c * sizeof(T));
+  b.impl_fwd = [a, &out] { li::kl_div_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::kl_div_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n, c}), make_tensor(t, {n, c})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    // functional.py: batchmean = sum / input.size(0)
+    return at::kl_div(in[0], in[1], at::Reduction::Sum, false) / in[0].size(0);
+  };
+  return b;
+}
+
+template <class T>
+bench_case cosine_embedding_loss_case(std::int64_t n, std::int64_t d) {
+  auto& x1 = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 13));
+  auto& x2 = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 14));
+  auto& y = store().keep(std::vector<T>(static_cast<std::size_t>(n)));
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = i % 2 ? T(1) : T(-1);
+  auto& g1 = store().keep(std::vector<T>(x1.size()));
+  auto& g2 = store().keep(std::vector<T>(x2.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::cosine_embedding_loss_args<T> a;
+  a.input1 = x1.data();
+  a.columns1 = d;
+  a.input2 = x2.data();
+  a.columns2 = d;
+  a.rows = n;
+  a.target = y.data();
+  a.target_count = n;
+  a.margin = 0.0;
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "cosine_embedding_loss_" + std::to_string(n) + "x" + std::to_string(d);
+  b.bytes_fwd = static_cast<double>((2 * n * d + n) * sizeof(T));
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(2 * n * d * sizeof(T));
+  b.impl_fwd = [a, &out] { li::cosine_embedding_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &g1, &g2] {
+    li::cosine_embedding_loss_forward_backward<T, T>(a, nullptr, out.data(), g1.data(), g2.data());
+  };
+  b.torch_inputs = {make_tensor(x1, {n, d}), make_tensor(x2, {n, d}), make_tensor(y, {n})};
+  b.differentiable = {0, 1};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::cosine_embedding_loss(in[0], in[1], in[2], 0.0, at::Reduction::Mean);
+  };
+  return b;
+}
+
+void set_counters(benchmark::State& state, double bytes) {
+  state.counters["bytes"] = bytes;
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
+}
+
+void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
+  const std::string prefix = b->name + "/" + dtype + "/";
+  benchmark::RegisterBenchmark((prefix + "fwd/impl/t1").c_str(), [b](benchmark::State& state) {
+    for (auto _ : state) b->impl_fwd();
+    set_counters(state, b->bytes_fwd);
+  })->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark((prefix + "fwdbwd/impl/t1").c_str(), [b](benchmark::State& state) {
+    for (auto _ : state) b->impl_fwdbwd();
+    set_counters(state, b->bytes_fwdbwd);
+  })->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (int threads : {1, 2}) {
+    const std::string t = "/t" + std::to_string(threads);
+    benchmark::RegisterBenchmark((prefix + "fwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
+      at::set_num_threads(threads);
+      torch::NoGradGuard no_grad;
+      for (auto _ : state) {
+        auto out = b->torch_forward(b->torch_inputs);
+        benchmark::DoNotOptimize(out.data_ptr());
+      }
+      set_counters(state, b->bytes_fwd);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark((prefix + "fwdbwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
+      at::set_num_threads(threads);
+      std::vector<at::Tensor> in;
+      std::vector<at::Tensor> wrt;
+      for (std::size_t i = 0; i < b->torch_inputs.size(); ++i) {
+        in.push_back(b->torch_inputs[i].detach());
+        if (std::find(b->differentiable.begin(), b->differentiable.end(), i) != b->differentiable.end()) {
+          in.back().set_requires_grad(true);
+          wrt.push_back(in.back());
+        }
+      }
+      for (auto _ : state) {
+        auto out = b->torch_forward(in);
+        auto grads = torch::autograd::grad({out}, wrt);
+        benchmark::DoNotOptimize(grads[0].data_ptr());
+      }
+      set_counters(state, b->bytes_fwdbwd);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
+}
+
+/// STREAM triad a = b + s c, split over `threads` std::threads (each touches its own slice first).
+struct triad_arrays {
+  static constexpr std::size_t n = std::size_t{1} << 25;  // 32M doubles per array
+  std::unique_ptr<double[]> a{new double[n]}, b{new double[n]}, c{new double[n]};
+};
+
+void run_triad(triad_arrays& t, int threads, double s) {
+  auto work = [&](std::size_t lo, std::size_t hi) {
+    double* __restrict a = t.a.get();
+    const double* __restrict b = t.b.get();
+    const double* __restrict c = t.c.get();
+    for (std::size_t i = lo; i < hi; ++i) a[i] = b[i] + s * c[i];
+  };
+  if (threads == 1) {
+    work(0, t.n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  const std::size_t chunk = t.n / static_cast<std::size_t>(threads);
+  for (int i = 0; i < threads; ++i) {
+    const std::size_t lo = chunk * static_cast<std::size_t>(i);
+    const std::size_t hi = i + 1 == threads ? t.n : lo + chunk;
+    pool.emplace_back(work, lo, hi);
+  }
+  for (auto& p : pool) p.join();
+}
+
+void register_triad() {
+  for (int threads : {1, 2}) {
+    benchmark::RegisterBenchmark(("triad/t" + std::to_string(threads)).c_str(), [threads](benchmark::State& state) {
+      static triad_arrays t;
+      static bool initialised = false;
+      if (!initialised) {
+        for (std::size_t i = 0; i < t.n; ++i) {
+          t.a[i] = 0;
+          t.b[i] = 1;
+          t.c[i] = 2;
+        }
+        initialised = true;
+      }
+      for (auto _ : state) {
+        run_triad(t, threads, 3.0);
+        benchmark::DoNotOptimize(t.a[t.n / 2]);
+        benchmark::ClobberMemory();
+      }
+      set_counters(state, static_cast<double>(3 * t.n * sizeof(double)));
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
+}
+
+template <class T>
+void register_dtype(const char* dtype) {
+  register_case(std::make_shared<bench_case>(cross_entropy_case<T>(4096, 1000)), dtype);
+  register_case(std::make_shared<bench_case>(cross_entropy_case<T>(256, 32000)), dtype);
+  register_case(std::make_shared<bench_case>(nll_loss_case<T>(4096, 1000)), dtype);
+  register_case(std::make_shared<bench_case>(mse_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(binary_cross_entropy_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(binary_cross_entropy_with_logits_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(kl_div_case<T>(4096, 1000)), dtype);
+  register_case(std::make_shared<bench_case>(cosine_embedding_loss_case<T>(4096, 512)), dtype);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_triad();
+  register_dtype<float>("f32");
+  register_dtype<double>("f64");
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,68 @@
+#pragma once
+/// @file exec_target.h
+/// `exec:COMMAND`: an external program that speaks the line protocol of `losscheck run` (docs/format.md).
+///
+/// COMMAND is started once with `/bin/sh -c`, in its own process group. Each case is written as one JSON line to its
+/// stdin, with the case's id replaced by a sequence number, and one result line is read from its stdout within a
+/// timeout. A timeout, a crash, an exit, a line that is not JSON or that answers another id is an *incident*: the
+/// result is a failure naming what happened ("exec target timed out after 10 s"), the whole process group is killed
+/// and the program is started again for the next case.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <sys/types.h>
+
+#include "losscheck/target.h"
+
+namespace losscheck::cli {
+
+class exec_target final : public target {
+ public:
+  struct options {
+    std::chrono::milliseconds timeout{10000};  ///< per case
+    std::size_t max_line_bytes = std::size_t{64} << 20;  ///< longer answers are an incident ("flood")
+    /// After this many timeouts in a row (no answer in between) the program is given up: every further case is an
+    /// incident at once, so that a program that hangs on everything cannot stall an audit for hours.
+    int max_consecutive_timeouts = 3;
+  };
+
+  /// `command` is the text after "exec:". Ignores SIGPIPE for the whole process (a dead program must not kill us).
+  exec_target(std::string command, options o);
+  ~exec_target() override;
+  exec_target(const exec_target&) = delete;
+  exec_target& operator=(const exec_target&) = delete;
+
+  std::string name() const override { return "exec:" + command_; }
+  loss_result evaluate(const loss_case& c) override;
+
+  /// Whether the last evaluate() ended in an incident (not an answer of the program).
+  bool last_was_incident() const { return last_incident_; }
+  /// Incidents so far, and the first one's message.
+  int incidents() const { return incidents_; }
+  const std::string& first_incident() const { return first_incident_; }
+  /// Processes started so far (1 + restarts).
+  int starts() const { return starts_; }
+
+ private:
+  void start();
+  /// Kills the process group and reaps the program; returns how it ended ("exited with status 3", "killed by
+  /// signal 11 (Segmentation fault)"), or "" when it was still running and we killed it.
+  std::string stop(bool graceful);
+  loss_result incident(const loss_case& c, std::string what);
+
+  std::string command_;
+  options options_;
+  pid_t pid_ = -1;
+  int to_child_ = -1;    // its stdin
+  int from_child_ = -1;  // its stdout
+  std::string buffer_;   // bytes read past the last line
+  long long sequence_ = 0;
+  bool last_incident_ = false;
+  int incidents_ = 0;
+  int consecutive_timeouts_ = 0;
+  int starts_ = 0;
+  std::string first_incident_;
+};
+
+}  // namespace losscheck::cli
