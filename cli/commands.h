@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of the losscheck command line.
 
+#include <chrono>
 #include <istream>
 #include <memory>
 #include <ostream>
@@ -11,8 +12,10 @@
 
 namespace losscheck::cli {
 
-/// A built-in target by name ("impl", "reference"); throws std::invalid_argument for an unknown name.
-std::unique_ptr<target> make_builtin_target(const std::string& name, unsigned precision_bits);
+/// A target by name: "impl", "reference", "libtorch" (where built) or "exec:COMMAND" (an external program speaking
+/// the line protocol, see exec_target.h; `exec_timeout` per case). Throws std::invalid_argument for an unknown name.
+std::unique_ptr<target> make_target(const std::string& name, unsigned precision_bits,
+                                    std::chrono::milliseconds exec_timeout = std::chrono::seconds(10));
 
 /// The line protocol: one case per line in, one result per line out, flushed. Returns the exit code: 0, or 2 when a
 /// line is not JSON at all (reported on `err` with its line number).

@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
 
   std::string run_target = "impl";
   auto* run = app.add_subcommand("run", "Evaluate cases read as JSON lines on stdin; one result per line on stdout");
-  run->add_option("--target", run_target, "impl | reference | libtorch")->capture_default_str();
+  double exec_timeout_s = 10;
+  run->add_option("--target", run_target, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
+  run->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
   run->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
 
   auto* list = app.add_subcommand("list", "List the losses with their inputs, options and defaults");
@@ -31,7 +33,7 @@ int main(int argc, char** argv) {
   generate->add_option("--loss", fixtures_losses, "losses to generate (default: all)")->delimiter(',');
   losscheck::cli::verify_options verify_opts;
   auto* verify = fixtures->add_subcommand("verify", "Evaluate fixture cases with a target and compare with the expected results");
-  verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch")->capture_default_str();
+  verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
   verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',');
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) {
-      auto t = losscheck::cli::make_builtin_target(run_target, precision);
+      auto t = losscheck::cli::make_target(run_target, precision, std::chrono::milliseconds(static_cast<long long>(exec_timeout_s * 1000)));
       return losscheck::cli::run_protocol(*t, std::cin, std::cout, std::cerr);
     }
     if (*list) {
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
 #endif
     }
     if (*verify) {
-      auto t = losscheck::cli::make_builtin_target(verify_opts.target_name, precision);
+      auto t = losscheck::cli::make_target(verify_opts.target_name, precision);
       return losscheck::cli::verify_fixtures(*t, verify_opts, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {

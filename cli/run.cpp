@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "commands.h"
+#include "exec_target.h"
 #include "losscheck/error.h"
 #include "losscheck/impl.h"
 #include "losscheck/json.h"
@@ -15,14 +16,23 @@
 
 namespace losscheck::cli {
 
-std::unique_ptr<target> make_builtin_target(const std::string& name, unsigned precision_bits) {
+std::unique_ptr<target> make_target(const std::string& name, unsigned precision_bits,
+                                    std::chrono::milliseconds exec_timeout) {
+  if (name.starts_with("exec:")) {
+    const std::string command = name.substr(5);
+    if (command.find_first_not_of(" \t") == std::string::npos)
+      throw std::invalid_argument("target 'exec:' needs a command after the colon (exec:COMMAND)");
+    exec_target::options o;
+    o.timeout = exec_timeout;
+    return std::make_unique<exec_target>(command, o);
+  }
   if (name == "impl") return impl::make_target();
   if (name == "reference") return reference::make_target(precision_bits);
 #ifdef LOSSCHECK_HAVE_LIBTORCH
   if (name == "libtorch") return libtorch::make_target();
-  constexpr const char* valid = "impl, reference, libtorch";
+  constexpr const char* valid = "impl, reference, libtorch, exec:COMMAND";
 #else
-  constexpr const char* valid = "impl, reference (libtorch: not built)";
+  constexpr const char* valid = "impl, reference, exec:COMMAND (libtorch: not built)";
 #endif
   throw std::invalid_argument(fmt::format("unknown target '{}' (valid targets: {})", name, valid));
 }
