@@ -1,1 +1,369 @@
-int main(){}
+// Accuracy of the production implementation (impl) and of LibTorch against the 256-bit reference, on the same random
+// and adversarial cases per loss and dtype (issue 6). Built with -DLOSSCHECK_BENCH=ON when LibTorch is found; run
+// `build-bench/losses_accuracy [--cases N] [--seed S]`. Prints two markdown tables (outputs, gradients); see
+// docs/performance.md.
+//
+// Errors, per element e with reference value r (the 256-bit value correctly rounded to the dtype, so itself within
+// 0.5 ULP of the exact one) and got value g:
+//   elementwise: |g - r| / ulp(r), ulp(r) the spacing of the dtype at r (at least the smallest subnormal);
+//   normwise:    |g - r| / (eps max|r|), eps = ulp(1) of the dtype, max over the tensor's finite reference values.
+// Every gradient the reference returns (and the target returns too) is pooled into the gradient statistics.
+// "nonfinite": elements where the reference is finite and the target's value is not (excluded from the ULP
+// statistics). "errors": cases the target rejected (the reference accepted all of them).
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "losscheck/case.h"
+#include "losscheck/impl.h"
+#include "losscheck/libtorch.h"
+#include "losscheck/reference.h"
+
+namespace {
+
+using losscheck::dtype;
+using losscheck::loss_case;
+using losscheck::loss_result;
+using losscheck::tensor;
+
+double round_to(double v, dtype t) { return t == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v; }
+
+int precision_bits(dtype t) { return t == dtype::float32 ? 24 : 53; }
+int min_exponent(dtype t) { return t == dtype::float32 ? -126 : -1022; }
+
+double ulp_of(double r, dtype t) {
+  const double a = std::fabs(r);
+  int e = a > 0 ? std::ilogb(a) : min_exponent(t);
+  e = std::max(e, min_exponent(t));
+  return std::ldexp(1.0, e - precision_bits(t) + 1);
+}
+
+/// Error samples of one (loss, dtype, class, target) and one kind (output or gradients).
+struct samples {
+  std::vector<double> elementwise;
+  std::vector<double> normwise;
+  long nonfinite = 0;
+
+  void add(const tensor& ref, const tensor& got, dtype t) {
+    if (ref.values.size() != got.values.size()) {
+      nonfinite += static_cast<long>(ref.values.size());  // shape mismatch: counted as unusable
+      return;
+    }
+    double max_ref = 0;
+    for (double r : ref.values)
+      if (std::isfinite(r)) max_ref = std::max(max_ref, std::fabs(r));
+    const double norm_unit = max_ref > 0 ? std::ldexp(max_ref, 1 - precision_bits(t)) : ulp_of(0, t);
+    for (std::size_t i = 0; i < ref.values.size(); ++i) {
+      const double r = ref.values[i], g = got.values[i];
+      if (!std::isfinite(r)) continue;
+      if (!std::isfinite(g)) {
+        ++nonfinite;
+        continue;
+      }
+      const double d = std::fabs(g - r);
+      elementwise.push_back(d / ulp_of(r, t));
+      normwise.push_back(d / norm_unit);
+    }
+  }
+};
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+std::string fmt_ulps(double u) {
+  char buf[32];
+  if (u == 0) return "0";
+  if (u < 1000) std::snprintf(buf, sizeof buf, "%.3g", u);
+  else std::snprintf(buf, sizeof buf, "%.1e", u);
+  return buf;
+}
+
+struct row {
+  std::string loss, type, cls, who;
+  samples out, grad;
+  long errors = 0;
+  double ref_us_per_element = 0;
+};
+
+/// A class of cases: how to build case number `k` of a dtype.
+struct case_class {
+  std::string loss;
+  std::string name;
+  std::function<loss_case(std::mt19937_64&, dtype)> make;
+};
+
+tensor floats(dtype t, losscheck::shape_t shape, std::vector<double> v) {
+  for (auto& x : v) x = round_to(x, t);
+  return tensor::floats(t, std::move(shape), std::move(v));
+}
+
+loss_case base(const std::string& loss, dtype t, const std::string& red) {
+  loss_case c;
+  c.loss = loss;
+  c.type = t;
+  c.options["reduction"] = red;
+  return c;
+}
+
+double normal(std::mt19937_64& rng, double sd = 1) { return std::normal_distribution<double>(0, sd)(rng); }
+double unif(std::mt19937_64& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+double sign(std::mt19937_64& rng) { return rng() & 1 ? 1.0 : -1.0; }
+
+constexpr std::int64_t rows = 32, cls = 100, elems = 2048, dim = 64;
+
+std::vector<case_class> catalog() {
+  std::vector<case_class> v;
+  // cross_entropy, (32, 100), class indices
+  auto ce = [](std::string red, std::function<double(std::mt19937_64&, dtype, bool)> logit) {
+    return [red, logit](std::mt19937_64& rng, dtype t) {
+      auto c = base("cross_entropy", t, red);
+      std::vector<double> x(rows * cls);
+      std::vector<std::int64_t> y(rows);
+      for (std::int64_t i = 0; i < rows; ++i) {
+        y[i] = static_cast<std::int64_t>(rng() % cls);
+        for (std::int64_t j = 0; j < cls; ++j) x[i * cls + j] = logit(rng, t, j == y[i]);
+      }
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = tensor::int64s({rows}, y);
+      return c;
+    };
+  };
+  v.push_back({"cross_entropy", "random N(0,3)", ce("none", [](auto& rng, dtype, bool) { return normal(rng, 3); })});
+  v.push_back({"cross_entropy", "random, mean", ce("mean", [](auto& rng, dtype, bool) { return normal(rng, 3); })});
+  v.push_back({"cross_entropy", "confidently correct (+15..60)", ce("none", [](auto& rng, dtype, bool hit) {
+                 return hit ? unif(rng, 15, 60) : normal(rng, 1);
+               })});
+  v.push_back({"cross_entropy", "huge logits 1e3..1e4", ce("none", [](auto& rng, dtype, bool) {
+                 return sign(rng) * unif(rng, 1e3, 1e4);
+               })});
+  // nll_loss, (32, 100) log-probabilities, with class weights
+  auto nll = [](std::string red) {
+    return [red](std::mt19937_64& rng, dtype t) {
+      auto c = base("nll_loss", t, red);
+      std::vector<double> x(rows * cls), w(cls);
+      std::vector<std::int64_t> y(rows);
+      for (auto& e : x) e = -unif(rng, 0, 10);
+      for (auto& e : w) e = unif(rng, 0.1, 2);
+      for (auto& e : y) e = static_cast<std::int64_t>(rng() % cls);
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = tensor::int64s({rows}, y);
+      c.inputs["weight"] = floats(t, {cls}, w);
+      return c;
+    };
+  };
+  v.push_back({"nll_loss", "random, weighted", nll("none")});
+  v.push_back({"nll_loss", "random, weighted mean", nll("mean")});
+  // mse_loss, 2048 elements
+  auto mse = [](std::string red, bool huge) {
+    return [red, huge](std::mt19937_64& rng, dtype t) {
+      auto c = base("mse_loss", t, red);
+      // near overflow: |x - t| up to ~0.9 sqrt(max), so every square is finite and the sum is not
+      const double big = t == dtype::float32 ? 1.6e19 : 1.2e154;
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        x[i] = huge ? big * unif(rng, 0.2, 0.5) : normal(rng);
+        y[i] = huge ? -big * unif(rng, 0.2, 0.5) : normal(rng);
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"mse_loss", "random N(0,1)", mse("none", false)});
+  v.push_back({"mse_loss", "random, mean", mse("mean", false)});
+  v.push_back({"mse_loss", "near overflow", mse("none", true)});
+  v.push_back({"mse_loss", "near overflow, mean", mse("mean", true)});
+  // binary_cross_entropy, 2048 elements
+  auto bce = [](bool edge) {
+    return [edge](std::mt19937_64& rng, dtype t) {
+      auto c = base("binary_cross_entropy", t, "none");
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        if (edge) {
+          const double d = unif(rng, 0, 1e-7);
+          x[i] = rng() & 1 ? d : 1 - d;  // within 1e-7 of 0 or 1 (1 - d rounds to 1 or 1 - 2^-24 in float32)
+          const auto k = rng() % 3;
+          y[i] = k == 0 ? 0.0 : k == 1 ? 1.0 : unif(rng, 0, 1);
+        } else {
+          x[i] = unif(rng, 0.001, 0.999);
+          y[i] = unif(rng, 0, 1);
+        }
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"binary_cross_entropy", "random", bce(false)});
+  v.push_back({"binary_cross_entropy", "p within 1e-7 of 0 and 1", bce(true)});
+  // binary_cross_entropy_with_logits, 2048 elements
+  auto bcel = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("binary_cross_entropy_with_logits", t, "none");
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        const double s = sign(rng);
+        if (kind == 0) {
+          x[i] = normal(rng, 4);
+          y[i] = unif(rng, 0, 1);
+        } else if (kind == 1) {  // confidently correct
+          x[i] = s * unif(rng, 15, 40);
+          y[i] = s > 0 ? 1 : 0;
+        } else {
+          x[i] = s * unif(rng, 1e3, 1e4);
+          y[i] = rng() & 1 ? 1 : 0;
+        }
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"binary_cross_entropy_with_logits", "random N(0,4)", bcel(0)});
+  v.push_back({"binary_cross_entropy_with_logits", "confidently correct (15..40)", bcel(1)});
+  v.push_back({"binary_cross_entropy_with_logits", "huge logits 1e3..1e4", bcel(2)});
+  // kl_div, (32, 100): input log q, target p
+  auto kl = [](std::string red, bool near) {
+    return [red, near](std::mt19937_64& rng, dtype t) {
+      auto c = base("kl_div", t, red);
+      std::vector<double> x(rows * cls), y(rows * cls);
+      const double delta = t == dtype::float32 ? 1e-4 : 1e-9;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        double sq = 0, sp = 0;
+        std::vector<double> q(cls), p(cls);
+        for (std::int64_t j = 0; j < cls; ++j) {
+          q[j] = std::exp(normal(rng));
+          p[j] = near ? q[j] * (1 + delta * normal(rng)) : std::exp(normal(rng));
+          sq += q[j];
+          sp += p[j];
+        }
+        for (std::int64_t j = 0; j < cls; ++j) {
+          x[i * cls + j] = std::log(q[j] / sq);
+          y[i * cls + j] = p[j] / sp;
+        }
+      }
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = floats(t, {rows, cls}, y);
+      return c;
+    };
+  };
+  v.push_back({"kl_div", "random", kl("none", false)});
+  v.push_back({"kl_div", "random, batchmean", kl("batchmean", false)});
+  v.push_back({"kl_div", "nearly identical", kl("none", true)});
+  v.push_back({"kl_div", "nearly identical, batchmean", kl("batchmean", true)});
+  // cosine_embedding_loss, (32, 64)
+  auto cos = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("cosine_embedding_loss", t, "none");
+      std::vector<double> a(rows * dim), b(rows * dim), y(rows);
+      const double rel = t == dtype::float32 ? 1e-3 : 1e-7;
+      const double scale = kind == 2 ? (t == dtype::float32 ? 1e25 : 1e200) : 1;
+      for (std::int64_t i = 0; i < rows * dim; ++i) {
+        a[i] = normal(rng) * scale;
+        b[i] = kind == 1 ? a[i] * (1 + rel * normal(rng)) * 3 : normal(rng) * scale;
+      }
+      for (auto& e : y) e = kind == 1 ? 1.0 : sign(rng);
+      c.inputs["input1"] = floats(t, {rows, dim}, a);
+      c.inputs["input2"] = floats(t, {rows, dim}, b);
+      c.inputs["target"] = floats(t, {rows}, y);
+      return c;
+    };
+  };
+  v.push_back({"cosine_embedding_loss", "random", cos(0)});
+  v.push_back({"cosine_embedding_loss", "nearly parallel, y = 1", cos(1)});
+  v.push_back({"cosine_embedding_loss", "huge norm (1e25 / 1e200)", cos(2)});
+  return v;
+}
+
+void accumulate(row& r, const loss_case& c, const loss_result& ref, const loss_result& got) {
+  if (!got.ok()) {
+    ++r.errors;
+    return;
+  }
+  r.out.add(*ref.output, *got.output, c.type);
+  for (const auto& [name, g] : ref.grads) {
+    auto it = got.grads.find(name);
+    if (it != got.grads.end()) r.grad.add(g, it->second, c.type);
+  }
+}
+
+void print_table(const std::vector<row>& rows_, bool gradients) {
+  std::printf("\n| loss | dtype | class | target | max | p99 | median | normwise max | normwise p99 | nonfinite |%s\n",
+              gradients ? "" : " errors | ref µs/elem |");
+  std::printf("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |%s\n", gradients ? "" : " ---: | ---: |");
+  for (const auto& r : rows_) {
+    const samples& s = gradients ? r.grad : r.out;
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %ld |", r.loss.c_str(), r.type.c_str(), r.cls.c_str(),
+                r.who.c_str(), fmt_ulps(quantile(s.elementwise, 1.0)).c_str(),
+                fmt_ulps(quantile(s.elementwise, 0.99)).c_str(), fmt_ulps(quantile(s.elementwise, 0.5)).c_str(),
+                fmt_ulps(quantile(s.normwise, 1.0)).c_str(), fmt_ulps(quantile(s.normwise, 0.99)).c_str(),
+                s.nonfinite);
+    if (!gradients) {
+      if (r.who == "impl") std::printf(" %ld | %.2f |", r.errors, r.ref_us_per_element);
+      else std::printf(" %ld | |", r.errors);
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int cases = 3;
+  unsigned long seed = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--cases") cases = std::atoi(argv[i + 1]);
+    else if (a == "--seed") seed = std::strtoul(argv[i + 1], nullptr, 10);
+    else {
+      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S]\n");
+      return 2;
+    }
+  }
+  std::vector<row> table;
+  for (const auto& cc : catalog()) {
+    for (dtype t : {dtype::float32, dtype::float64}) {
+      row impl_row{cc.loss, t == dtype::float32 ? "f32" : "f64", cc.name, "impl", {}, {}, 0, 0};
+      row torch_row = impl_row;
+      torch_row.who = "LibTorch";
+      std::mt19937_64 rng(seed);
+      double ref_seconds = 0, ref_elements = 0;
+      for (int k = 0; k < cases; ++k) {
+        loss_case c = cc.make(rng, t);
+        c.id = std::to_string(k);
+        const auto start = std::chrono::steady_clock::now();
+        const loss_result ref = losscheck::reference::evaluate(c);
+        ref_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (const auto& [name, in] : c.inputs) ref_elements += static_cast<double>(in.numel());
+        if (!ref.ok()) {
+          std::fprintf(stderr, "%s / %s: the reference rejects the case: %s\n", cc.loss.c_str(), cc.name.c_str(),
+                       ref.error ? ref.error->c_str() : "?");
+          return 1;
+        }
+        accumulate(impl_row, c, ref, losscheck::impl::evaluate(c));
+        accumulate(torch_row, c, ref, losscheck::libtorch::evaluate(c));
+      }
+      impl_row.ref_us_per_element = 1e6 * ref_seconds / ref_elements;
+      table.push_back(std::move(impl_row));
+      table.push_back(std::move(torch_row));
+    }
+  }
+  std::printf("Outputs: error in ULPs of each element's own value (normwise: of max|ref|); %d cases per row, seed %lu.\n",
+              cases, seed);
+  std::printf("ref µs/elem: the 256-bit reference's time per input element (forward and backward).\n");
+  print_table(table, false);
+  std::printf("\nGradients (all gradients the reference returns, pooled): error in ULPs of each element's own value "
+              "(normwise: of max|ref| of its tensor).\n");
+  print_table(table, true);
+  return 0;
+}

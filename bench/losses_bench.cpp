@@ -327,7 +327,7 @@ void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
     const std::string t = "/t" + std::to_string(threads);
     benchmark::RegisterBenchmark((prefix + "fwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
       at::set_num_threads(threads);
-      torch::NoGradGuard no_grad;
+      at::NoGradGuard no_grad;
       for (auto _ : state) {
         auto out = b->torch_forward(b->torch_inputs);
         benchmark::DoNotOptimize(out.data_ptr());

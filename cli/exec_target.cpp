@@ -131,7 +131,10 @@ loss_result exec_target::evaluate(const loss_case& c) {
   if (consecutive_timeouts_ >= options_.max_consecutive_timeouts)
     return incident(c, fmt::format("exec target not asked: it timed out on {} cases in a row and was given up",
                                    consecutive_timeouts_));
-  if (pid_ < 0) {
+  if (total_timeouts_ >= options_.max_total_timeouts)
+    return incident(c, fmt::format("exec target not asked: it timed out {} times and was given up", total_timeouts_));
+  const bool fresh = pid_ < 0;
+  if (fresh) {
     try {
       start();
     } catch (const std::exception& e) {
@@ -143,7 +146,7 @@ loss_result exec_target::evaluate(const loss_case& c) {
   sent.id = std::to_string(seq);
   const std::string request = to_json(sent) + "\n";
   std::size_t written = 0;
-  const auto deadline = clock::now() + options_.timeout;
+  const auto deadline = clock::now() + options_.timeout + (fresh ? options_.startup_grace : std::chrono::milliseconds(0));
   std::size_t scanned = 0;  // bytes of buffer_ known to hold no newline
   std::size_t newline = std::string::npos;
   char chunk[65536];
@@ -157,8 +160,11 @@ loss_result exec_target::evaluate(const loss_case& c) {
     const auto now = clock::now();
     if (now >= deadline) {
       ++consecutive_timeouts_;
+      ++total_timeouts_;
       stop(false);
-      return incident(c, fmt::format("exec target timed out after {} (case {})", describe_seconds(options_.timeout), seq));
+      return incident(c, fmt::format("exec target timed out after {}{} (case {})", describe_seconds(options_.timeout),
+                                     fresh ? fmt::format(" (+ {} start-up grace)", describe_seconds(options_.startup_grace)) : "",
+                                     seq));
     }
     pollfd fds[2] = {{from_child_, POLLIN, 0}, {to_child_, POLLOUT, 0}};
     const nfds_t n = to_child_ >= 0 && written < request.size() ? 2 : 1;

@@ -21,10 +21,15 @@ class exec_target final : public target {
  public:
   struct options {
     std::chrono::milliseconds timeout{10000};  ///< per case
+    /// Added to the timeout of the first case after each start: loading a library (torch, or LibTorch in
+    /// `losscheck run`) takes seconds and is not the case's fault.
+    std::chrono::milliseconds startup_grace{30000};
     std::size_t max_line_bytes = std::size_t{64} << 20;  ///< longer answers are an incident ("flood")
     /// After this many timeouts in a row (no answer in between) the program is given up: every further case is an
     /// incident at once, so that a program that hangs on everything cannot stall an audit for hours.
     int max_consecutive_timeouts = 3;
+    /// ... and after this many timeouts in all (a program that hangs on some inputs would stall shrinking).
+    int max_total_timeouts = 5;
   };
 
   /// `command` is the text after "exec:". Ignores SIGPIPE for the whole process (a dead program must not kill us).
@@ -61,6 +66,7 @@ class exec_target final : public target {
   bool last_incident_ = false;
   int incidents_ = 0;
   int consecutive_timeouts_ = 0;
+  int total_timeouts_ = 0;
   int starts_ = 0;
   std::string first_incident_;
 };

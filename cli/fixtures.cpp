@@ -4,12 +4,14 @@
 #include "fixtures.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,7 +50,16 @@ void write_fixture_file(const std::string& path, const std::string& generator_js
     if (!out) throw std::runtime_error(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.flush();
-    if (!out) throw std::runtime_error(fmt::format("{}: write failed: {}", tmp, std::strerror(errno)));
+    if (!out) {
+      const std::string why = std::strerror(errno);
+      std::remove(tmp.c_str());
+      throw std::runtime_error(fmt::format("{}: write failed: {}", tmp, why));
+    }
+  }
+  // On disk before it replaces the old file, so that a crash after the rename cannot leave an empty file either.
+  if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+    (void)::fsync(fd);
+    ::close(fd);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);
@@ -98,6 +109,7 @@ void check_expected_shapes(const loss_case& c, const loss_result& e) {
 }  // namespace
 
 std::vector<fixture_case> read_fixture_file(const std::string& path) {
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) bad(path, "cannot read: is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) bad(path, fmt::format("cannot read: {}", std::strerror(errno)));
   std::stringstream ss;

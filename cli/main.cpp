@@ -2,6 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <unistd.h>
+
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+#include "audit.h"
+#include "properties.h"
+#endif
 
 #include "commands.h"
 #include "fixtures.h"
@@ -39,12 +45,39 @@ int main(int argc, char** argv) {
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
 
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+  losscheck::cli::audit_options audit_opts;
+  audit_opts.seed = losscheck::properties::default_seed;
+#ifdef LOSSCHECK_FIXTURES_DIR
+  audit_opts.fixtures_dir = LOSSCHECK_FIXTURES_DIR;
+#endif
+  auto* audit = app.add_subcommand("audit", "Run every property and every committed fixture that applies against a target");
+  audit->add_option("--target", audit_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
+  audit->add_option("--loss", audit_opts.losses, "losses to audit (default: all)")->delimiter(',');
+  audit->add_option("--dtype", audit_opts.dtypes, "float32,float64 (default: both)")->delimiter(',');
+  audit->add_option("--property", audit_opts.properties, "only these properties ('fixtures' for the fixtures)")->delimiter(',');
+  audit->add_option("--cases", audit_opts.cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
+  audit->add_option("--seed", audit_opts.seed, "RapidCheck seed")->capture_default_str();
+  audit->add_option("--timeout", audit_opts.timeout_seconds, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
+  audit->add_option("--precision", audit_opts.precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
+  audit->add_option("--fixtures", audit_opts.fixtures_dir, "directory of fixture files (*.json)")->capture_default_str();
+  audit->add_flag("--no-fixtures", audit_opts.no_fixtures, "run the properties only");
+  audit->add_option("--json", audit_opts.json_path, "write the JSON report (docs/audit.md) to FILE");
+  audit->add_option("--junit", audit_opts.junit_path, "write a JUnit XML report to FILE");
+#endif
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) {
       auto t = losscheck::cli::make_target(run_target, precision, std::chrono::milliseconds(static_cast<long long>(exec_timeout_s * 1000)));
       return losscheck::cli::run_protocol(*t, std::cin, std::cout, std::cerr);
     }
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+    if (*audit) {
+      audit_opts.progress = ::isatty(2) == 1;
+      return losscheck::cli::audit(audit_opts, std::cout, std::cerr);
+    }
+#endif
     if (*list) {
       losscheck::cli::list_losses(std::cout);
       return 0;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One entry point that does all set-up on a fresh Debian 12 machine (as root, or with sudo available), builds
 # incrementally and runs:
-#   scripts/run.sh main   the main job: the built-in implementation against the reference (showcase) and
-#                         against LibTorch's golden fixtures
+#   scripts/run.sh main   the main job: `losscheck audit` of the built-in implementation -- every property against
+#                         the reference and every LibTorch golden fixture (docs/audit.md)
 #   scripts/run.sh test   the test suite (ctest)
 # Environment: BUILD_DIR (default build), LOSSCHECK_SKIP_APT=1 to skip the package check.
 set -euo pipefail
@@ -37,10 +37,7 @@ ninja -C "$build" -j "$(nproc)" >/dev/null || ninja -C "$build" -j 1
 
 case "$job" in
   main)
-    "$build/losscheck" showcase
-    echo
-    echo "== the built-in implementation against LibTorch's golden fixtures (fixtures/, docs/tolerances.md) =="
-    "$build/losscheck" fixtures verify --target impl fixtures/*.json
+    "$build/losscheck" audit --target impl
     ;;
   test) cd "$build" && ctest --output-on-failure -j "$(nproc)" ;;
 esac

@@ -177,6 +177,29 @@ void check_keys(const json& j, std::string_view where, std::initializer_list<std
 
 }  // namespace
 
+namespace {
+/// The 1-based byte at which `text` first opens more than `max_json_depth` arrays/objects (0 if it never does).
+std::size_t too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_json_depth) return i + 1;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return 0;
+}
+}  // namespace
+
 json parse_json(std::string_view text) {
   json root;
   dom_builder builder(root);
@@ -184,6 +207,11 @@ json parse_json(std::string_view text) {
     wide_json::sax_parse(text.begin(), text.end(), &builder);
   } catch (const json::exception& e) {
     throw format_error(fmt::format("invalid JSON: {}", e.what()));
+  } catch (const format_error& e) {
+    // the depth limit: say where (the builder sees no positions)
+    if (const auto at = too_deep_at(text); at != 0)
+      throw format_error(fmt::format("invalid JSON at byte {}: nested deeper than {} levels", at, max_json_depth));
+    throw;
   }
   return root;
 }

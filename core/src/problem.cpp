@@ -236,6 +236,12 @@ shape_t broadcast_or_throw(std::string_view loss, const shape_t& a, std::string_
   if (!s)
     throw loss_error(fmt::format("{}: {} of shape {} and {} of shape {} do not broadcast", loss, a_name,
                                  format_shape(a), b_name, format_shape(b)));
+  // Checked before anything is allocated: two small inputs ((N, 1) and (1, M)) can broadcast to an absurd size.
+  if (const auto n = checked_numel(*s); n > max_broadcast_numel)
+    throw loss_error(fmt::format("{}: {} of shape {} and {} of shape {} broadcast to {} ({} elements), more than "
+                                 "losscheck evaluates ({})",
+                                 loss, a_name, format_shape(a), b_name, format_shape(b), format_shape(*s), n,
+                                 max_broadcast_numel));
   return *s;
 }
 

@@ -139,6 +139,10 @@ struct cosine_embedding_loss_problem {
 using problem = std::variant<mse_loss_problem, binary_cross_entropy_problem, binary_cross_entropy_with_logits_problem,
                              cross_entropy_problem, nll_loss_problem, kl_div_problem, cosine_embedding_loss_problem>;
 
+/// The most elements a broadcast shape may have (2^28: 2 GiB of doubles). Inputs are bounded by their data, but two
+/// small ones ((N, 1) and (1, M)) can broadcast to an absurd size; resolve_problem rejects that before allocating.
+inline constexpr std::int64_t max_broadcast_numel = std::int64_t{1} << 28;
+
 /// Checks names, option types, shapes and dtypes of `c` and returns the typed problem (pointers into `c`).
 /// Throws loss_error with a message naming the loss, the rule and what was received.
 problem resolve_problem(const loss_case& c);

@@ -1,0 +1,31 @@
+#pragma once
+// `losscheck audit`: every property of the suite and every committed fixture that applies, against one target, with
+// a summary table, the failures with their shrunk counterexamples, and JSON/JUnit reports (docs/audit.md).
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace losscheck::cli {
+
+struct audit_options {
+  std::string target_name = "impl";
+  std::vector<std::string> losses;      ///< empty: every loss
+  std::vector<std::string> dtypes;      ///< empty: float32 and float64
+  std::vector<std::string> properties;  ///< empty: every property (else only these names)
+  int cases = 100;                      ///< cases per property
+  std::uint64_t seed = 0;
+  double timeout_seconds = 10;          ///< exec targets: per case
+  unsigned precision = 256;             ///< of the reference
+  std::string fixtures_dir;             ///< where fixtures/*.json are; empty: none
+  bool no_fixtures = false;
+  std::string json_path, junit_path;
+  bool progress = false;                ///< a progress line on `err`
+};
+
+/// Runs the audit. Returns 0 when everything passed (or was skipped), 1 when anything failed, 2 for usage errors and
+/// unreadable inputs (reported on `err`).
+int audit(const audit_options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace losscheck::cli
