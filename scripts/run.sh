@@ -12,7 +12,8 @@ job=${1:-}
 case "$job" in main|test) ;; *) echo "usage: scripts/run.sh main|test" >&2; exit 2 ;; esac
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev nlohmann-json3-dev libcli11-dev
-          libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev libtorch-dev python3-torch python3-numpy)
+          libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev libtorch-dev python3-torch python3-numpy
+          libdlib-dev tiny-dnn libcereal-dev)
 
 install_missing() {
   local missing=()
