@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -31,10 +33,11 @@ std::string describe_seconds(std::chrono::milliseconds d) {
 std::string excerpt(const std::string& line) {
   constexpr std::size_t keep = 80;
   if (line.empty()) return "(an empty line)";
-  std::string s = line.size() > keep ? line.substr(0, keep) + "…" : line;
+  std::string s = line.substr(0, keep);
+  // control bytes and non-ASCII (maybe not UTF-8, which the JSON report could not hold) shown as '?'
   for (auto& ch : s)
-    if (static_cast<unsigned char>(ch) < 0x20) ch = '?';
-  return s;
+    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f) ch = '?';
+  return line.size() > keep ? s + "…" : s;
 }
 
 std::string describe_status(const siginfo_t& info) {
@@ -88,6 +91,7 @@ void exec_target::start() {
   ::fcntl(from_child_, F_SETFL, ::fcntl(from_child_, F_GETFL) | O_NONBLOCK);
   pid_ = pid;
   buffer_.clear();
+  last_answered_ = 0;
   ++starts_;
 }
 
@@ -126,8 +130,39 @@ loss_result exec_target::incident(const loss_case& c, std::string what) {
   return loss_result::failure(c.id, std::move(what));
 }
 
+bool exec_target::leader_ended() const {
+  if (pid_ < 0) return true;
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_;
+}
+
+bool exec_target::read_ready(std::size_t limit) {
+  char chunk[65536];
+  while (limit > 0 && from_child_ >= 0) {
+    const ssize_t r = ::read(from_child_, chunk, std::min(sizeof chunk, limit));
+    if (r > 0) {
+      buffer_.append(chunk, static_cast<std::size_t>(r));
+      limit -= static_cast<std::size_t>(r);
+    } else if (r == 0) {
+      return false;
+    } else if (errno != EINTR) {
+      break;  // EAGAIN: nothing more for now (another error: the main loop meets it again)
+    }
+  }
+  return true;
+}
+
+std::string exec_target::partial_answer() const {
+  if (buffer_.empty()) return "";
+  return fmt::format(" with a partial answer of {} bytes: {}", buffer_.size(), excerpt(buffer_));
+}
+
 loss_result exec_target::evaluate(const loss_case& c) {
   last_incident_ = false;
+  if (deadline_ && clock::now() >= *deadline_) {
+    stop(false);
+    return incident(c, "total time limit reached (exec target not asked)");
+  }
   if (consecutive_timeouts_ >= options_.max_consecutive_timeouts)
     return incident(c, fmt::format("exec target not asked: it timed out on {} cases in a row and was given up",
                                    consecutive_timeouts_));
@@ -142,11 +177,43 @@ loss_result exec_target::evaluate(const loss_case& c) {
     }
   }
   const long long seq = ++sequence_;
+  // Output before the case is sent answers nothing: a second answer to the case before, or a flood of lines. Taken
+  // for the answer to this case, it would put every later answer out of step.
+  if (!fresh) read_ready(65536);
+  if (!buffer_.empty()) {
+    std::string what;
+    const auto newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffer_.substr(0, newline);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      long long id = 0;
+      try {
+        const auto j = parse_json(line);
+        if (j.is_object() && j.contains("id") && j["id"].is_number_integer()) id = j["id"].get<long long>();
+      } catch (const format_error&) {
+      }
+      what = id != 0 && id == last_answered_
+                 ? fmt::format("exec target answered twice for case {} (another line before case {} was sent: {})",
+                               id, seq, excerpt(line))
+                 : fmt::format("exec target wrote an unexpected line before case {} was sent: {}", seq, excerpt(line));
+    } else {
+      what = fmt::format("exec target wrote {} unexpected bytes before case {} was sent: {}", buffer_.size(), seq,
+                         excerpt(buffer_));
+    }
+    stop(false);  // out of step: start afresh for the next case
+    return incident(c, std::move(what));
+  }
   loss_case sent = c;
   sent.id = std::to_string(seq);
   const std::string request = to_json(sent) + "\n";
   std::size_t written = 0;
-  const auto deadline = clock::now() + options_.timeout + (fresh ? options_.startup_grace : std::chrono::milliseconds(0));
+  const auto grace = fresh ? options_.startup_grace : std::chrono::milliseconds(0);
+  auto deadline = clock::now() + options_.timeout + grace;
+  const bool total_limit = deadline_ && *deadline_ < deadline;
+  if (total_limit) deadline = *deadline_;
+  const std::string waited =
+      describe_seconds(options_.timeout) +
+      (fresh ? fmt::format(" (+ {} start-up grace)", describe_seconds(options_.startup_grace)) : "");
   std::size_t scanned = 0;  // bytes of buffer_ known to hold no newline
   std::size_t newline = std::string::npos;
   char chunk[65536];
@@ -159,17 +226,31 @@ loss_result exec_target::evaluate(const loss_case& c) {
     }
     const auto now = clock::now();
     if (now >= deadline) {
-      ++consecutive_timeouts_;
-      ++total_timeouts_;
+      std::string what;
+      if (total_limit) {
+        what = fmt::format("total time limit reached while the exec target worked on case {}{}", seq, partial_answer());
+      } else {
+        ++consecutive_timeouts_;
+        ++total_timeouts_;
+        // bytes of the case still in the pipe (FIONREAD works on either end), or never written because it was full
+        int in_pipe = 0;
+        if (to_child_ < 0 || ::ioctl(to_child_, FIONREAD, &in_pipe) != 0) in_pipe = 0;
+        const std::size_t unread =
+            std::min(request.size(), request.size() - written + static_cast<std::size_t>(std::max(in_pipe, 0)));
+        if (unread > 0)
+          what = fmt::format("exec target did not read its input: {} of the {} bytes of case {} still unread after {}",
+                             unread, request.size(), seq, waited);
+        else
+          what = fmt::format("exec target timed out after {} (case {}){}", waited, seq, partial_answer());
+      }
       stop(false);
-      return incident(c, fmt::format("exec target timed out after {}{} (case {})", describe_seconds(options_.timeout),
-                                     fresh ? fmt::format(" (+ {} start-up grace)", describe_seconds(options_.startup_grace)) : "",
-                                     seq));
+      return incident(c, std::move(what));
     }
     pollfd fds[2] = {{from_child_, POLLIN, 0}, {to_child_, POLLOUT, 0}};
     const nfds_t n = to_child_ >= 0 && written < request.size() ? 2 : 1;
+    // short slices: a program that ended while a child of it holds its stdout open gives no end of file
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(left, 60000)));
+    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(left, 100)));
     if (ready < 0) {
       if (errno == EINTR) continue;
       stop(false);
@@ -189,13 +270,23 @@ loss_result exec_target::evaluate(const loss_case& c) {
       if (r > 0) {
         buffer_.append(chunk, static_cast<std::size_t>(r));
       } else if (r == 0) {
+        const std::string partial = partial_answer();
         std::string how = stop(true);
         if (how.empty()) how = "closed its stdout (and was killed)";
-        return incident(c, fmt::format("exec target {} (case {})", how, seq));
+        return incident(c, fmt::format("exec target {} (case {}){}", how, seq, partial));
       } else if (errno != EAGAIN && errno != EINTR) {
         stop(false);
         return incident(c, fmt::format("exec target: read failed: {}", std::strerror(errno)));
       }
+    }
+    if (leader_ended()) {
+      // take what it wrote before it ended (a descendant may still hold its stdout, so no end of file may come)
+      read_ready(options_.max_line_bytes + 1 - std::min(buffer_.size(), options_.max_line_bytes));
+      if (buffer_.find('\n', scanned) != std::string::npos) continue;  // its answer came before its end
+      const std::string partial = partial_answer();
+      std::string how = stop(false);
+      if (how.empty()) how = "ended";
+      return incident(c, fmt::format("exec target {} (case {}){}", how, seq, partial));
     }
   }
   std::string line = buffer_.substr(0, newline);
@@ -215,10 +306,18 @@ loss_result exec_target::evaluate(const loss_case& c) {
   }
   const auto id = j.is_object() ? j.find("id") : j.end();
   if (!j.is_object() || id == j.end() || !id->is_number_integer() || id->get<long long>() != seq) {
+    std::string what;
+    if (id != j.end() && id->is_number_integer() && last_answered_ != 0 && id->get<long long>() == last_answered_)
+      what = fmt::format("exec target answered with the id of the case before ({}) for case {}: a repeated id, or "
+                         "a second answer to case {}",
+                         last_answered_, seq, last_answered_);
+    else
+      what = fmt::format("exec target answered with id {} for case {}", id_from_json(j), seq);
     stop(false);  // its answers and our cases are out of step: start afresh
-    return incident(c, fmt::format("exec target answered with id {} for case {}", id_from_json(j), seq));
+    return incident(c, std::move(what));
   }
   consecutive_timeouts_ = 0;
+  last_answered_ = seq;
   loss_result r;
   try {
     r = result_from_json(j, c.type);

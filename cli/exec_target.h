@@ -6,10 +6,13 @@
 /// stdin, with the case's id replaced by a sequence number, and one result line is read from its stdout within a
 /// timeout. A timeout, a crash, an exit, a line that is not JSON or that answers another id is an *incident*: the
 /// result is a failure naming what happened ("exec target timed out after 10 s"), the whole process group is killed
-/// and the program is started again for the next case.
+/// and the program is started again for the next case. So are output that arrives before a case was sent (a second
+/// answer, a flood of lines), an answer with the id of the case before, a line longer than the cap (a flood: memory
+/// stays bounded) and a program that does not read its input (writes never block; see docs/audit.md "Targets").
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -41,6 +44,10 @@ class exec_target final : public target {
   std::string name() const override { return "exec:" + command_; }
   loss_result evaluate(const loss_case& c) override;
 
+  /// A total time limit: no case waits past `t`, and from `t` on evaluate() returns the incident "total time limit
+  /// reached" without asking the program (which is stopped).
+  void set_deadline(std::chrono::steady_clock::time_point t) { deadline_ = t; }
+
   /// Whether the last evaluate() ended in an incident (not an answer of the program).
   bool last_was_incident() const { return last_incident_; }
   /// Incidents so far, and the first one's message.
@@ -55,6 +62,12 @@ class exec_target final : public target {
   /// signal 11 (Segmentation fault)"), or "" when it was still running and we killed it.
   std::string stop(bool graceful);
   loss_result incident(const loss_case& c, std::string what);
+  /// Whether the program (the group leader) has ended; leaves it a zombie so that its pid stays reserved.
+  bool leader_ended() const;
+  /// Reads what is ready on its stdout without waiting, at most `limit` bytes; false at end of file.
+  bool read_ready(std::size_t limit);
+  /// "" or " with a partial answer of 123 bytes: {"id":7,…" — what it wrote of an unfinished line.
+  std::string partial_answer() const;
 
   std::string command_;
   options options_;
@@ -63,6 +76,8 @@ class exec_target final : public target {
   int from_child_ = -1;  // its stdout
   std::string buffer_;   // bytes read past the last line
   long long sequence_ = 0;
+  long long last_answered_ = 0;  // the sequence number of the last answer in step (0: none since the start)
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool last_incident_ = false;
   int incidents_ = 0;
   int consecutive_timeouts_ = 0;

@@ -4,12 +4,15 @@
 #   scripts/run.sh main   the main job: `losscheck audit` of the built-in implementation -- every property against
 #                         the reference and every LibTorch golden fixture (docs/audit.md)
 #   scripts/run.sh test   the test suite (ctest)
+#   scripts/run.sh sanitize  the test suite built with AddressSanitizer + UBSan (-DLOSSCHECK_SANITIZE=ON, LibTorch
+#                         off) in its own build directory (SANITIZE_BUILD_DIR, default build-sanitize);
+#                         LOSSCHECK_SANITIZE_LABEL=<ctest label regex> runs only those tests (docs/robustness.md)
 # Environment: BUILD_DIR (default build), LOSSCHECK_SKIP_APT=1 to skip the package check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job=${1:-}
-case "$job" in main|test) ;; *) echo "usage: scripts/run.sh main|test" >&2; exit 2 ;; esac
+case "$job" in main|test|sanitize) ;; *) echo "usage: scripts/run.sh main|test|sanitize" >&2; exit 2 ;; esac
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev nlohmann-json3-dev libcli11-dev
           libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev libtorch-dev python3-torch python3-numpy
@@ -31,8 +34,13 @@ install_missing() {
 [ "${LOSSCHECK_SKIP_APT:-0}" = 1 ] || install_missing
 
 build=${BUILD_DIR:-build}
+config=()
+if [ "$job" = sanitize ]; then
+  build=${SANITIZE_BUILD_DIR:-build-sanitize}
+  config=(-DLOSSCHECK_SANITIZE=ON -DLOSSCHECK_LIBTORCH=OFF)
+fi
 if [ ! -f "$build/build.ninja" ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" >/dev/null
 fi
 ninja -C "$build" -j "$(nproc)" >/dev/null || ninja -C "$build" -j 1
 
@@ -41,4 +49,12 @@ case "$job" in
     "$build/losscheck" audit --target impl
     ;;
   test) cd "$build" && ctest --output-on-failure -j "$(nproc)" ;;
+  sanitize)
+    # any report of either sanitizer fails the test that caused it (UB aborts: -fno-sanitize-recover)
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    label=()
+    [ -z "${LOSSCHECK_SANITIZE_LABEL:-}" ] || label=(-L "$LOSSCHECK_SANITIZE_LABEL")
+    cd "$build" && ctest --output-on-failure -j "$(nproc)" "${label[@]}"
+    ;;
 esac
