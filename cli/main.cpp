@@ -1,12 +1,14 @@
 // losscheck: proves loss functions right. See README.md and docs/format.md.
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <unistd.h>
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
 #include "audit.h"
 #include "properties.h"
+#include "report.h"
 #endif
 
 #include "commands.h"
@@ -64,6 +66,33 @@ int main(int argc, char** argv) {
   audit->add_flag("--no-fixtures", audit_opts.no_fixtures, "run the properties only");
   audit->add_option("--json", audit_opts.json_path, "write the JSON report (docs/audit.md) to FILE");
   audit->add_option("--junit", audit_opts.junit_path, "write a JUnit XML report to FILE");
+  audit->add_option("--counterexamples", audit_opts.counterexamples_path,
+                    "write the failures' counterexamples as a fixture file (default: next to --json)");
+  std::string shard;
+  audit->add_option("--shard", shard, "I/N: run the I-th of N slices of the plan (merge: losscheck report merge)");
+  audit->add_option("--time-limit", audit_opts.time_limit_seconds, "stop after SECONDS; the reports say incomplete")
+      ->check(CLI::PositiveNumber);
+#endif
+
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+  // `losscheck report merge|html` (cli/report.h): reports rendered from audit JSON. Runs from its callback; its exit
+  // code leaves through CLI::RuntimeError, which CLI11_PARSE returns without printing.
+  losscheck::cli::report_options report_opts;
+  auto* report = app.add_subcommand("report", "Merge the JSON reports of sharded audits; render a JSON report as HTML");
+  report->require_subcommand(1);
+  auto* report_merge = report->add_subcommand("merge", "Merge the JSON reports of `losscheck audit --shard I/N` runs");
+  report_merge->add_option("files", report_opts.inputs, "the JSON reports of the N shards")->required();
+  report_merge->add_option("--json", report_opts.json_path, "write the merged JSON report to FILE");
+  report_merge->add_option("--junit", report_opts.junit_path, "write a JUnit XML report to FILE");
+  report_merge->add_option("--html", report_opts.html_path, "write an HTML report to FILE");
+  auto* report_html = report->add_subcommand("html", "Render a JSON audit report as one self-contained HTML file");
+  report_html->add_option("input", report_opts.inputs, "the JSON report")->required()->expected(1);
+  report_html->add_option("--out", report_opts.html_path, "the HTML file to write")->required();
+  for (auto* sub : {report_merge, report_html})
+    sub->callback([&report_opts, sub] {
+      report_opts.action = sub->get_name();
+      throw CLI::RuntimeError(losscheck::cli::report_command(report_opts, std::cout, std::cerr));
+    });
 #endif
 
   CLI11_PARSE(app, argc, argv);
@@ -75,6 +104,17 @@ int main(int argc, char** argv) {
 #ifdef LOSSCHECK_HAVE_PROPERTIES
     if (*audit) {
       audit_opts.progress = ::isatty(2) == 1;
+      audit_opts.catch_signals = true;
+      if (!shard.empty()) {
+        int i = 0, n = 0;
+        char slash = 0, extra = 0;
+        if (std::sscanf(shard.c_str(), "%d%c%d%c", &i, &slash, &n, &extra) != 3 || slash != '/') {
+          std::cerr << "losscheck audit: --shard " << shard << ": want I/N, e.g. 2/4\n";
+          return 2;
+        }
+        audit_opts.shard_index = i;
+        audit_opts.shard_count = n;
+      }
       return losscheck::cli::audit(audit_opts, std::cout, std::cerr);
     }
 #endif

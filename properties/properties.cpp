@@ -21,6 +21,7 @@ namespace {
 
 /// The coverage of the property being run (one at a time per thread).
 thread_local std::map<std::string, int>* running_coverage = nullptr;
+thread_local std::vector<double>* running_ulps = nullptr;  // where expect_agreement records its errors
 
 class quiet_listener final : public rc::detail::TestListener {
  public:
@@ -83,9 +84,11 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
   params.disableShrinking = !options.shrink;
   quiet_listener listener;
   running_coverage = &out.coverage;
+  running_ulps = &out.agreement_ulps;
   const auto result = rc::detail::checkProperty(rc::detail::toProperty([&] { p.fn(ctx); }), metadata, params,
                                                 listener, rc::detail::configuration().reproduce);
   running_coverage = nullptr;
+  running_ulps = nullptr;
   std::ostringstream report;
   if (result.is<rc::detail::SuccessResult>()) {
     const auto& s = result.get<rc::detail::SuccessResult>();
@@ -150,7 +153,8 @@ void fail(const std::string& message, const std::vector<std::pair<const loss_cas
     if (r) text += "  " + subject.name() + " gave: " + to_json(*r) + "\n";
   }
   if (!shown.empty()) {
-    const std::string t = subject.name() == "impl" || subject.name() == "reference" ? subject.name() : "impl";
+    // the subject by its target name (exec:COMMAND quoted); a mutant (tests only) replays as the impl it wraps
+    const std::string t = subject.name().starts_with("mutant:") ? std::string("impl") : shell_quote(subject.name());
     text += "  replay: echo " + shell_quote(to_json(*shown.front().first)) + " | losscheck run --target " + t + "\n";
   }
   RC_FAIL(text);
@@ -166,7 +170,10 @@ void require_ok(const loss_case& c, const loss_result& r, const target& subject)
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show) {
   const auto cmp = check::compare(c, expected, got);
-  if (cmp.passed) return;
+  if (cmp.passed) {
+    if (running_ulps && cmp.elements > 0) running_ulps->push_back(cmp.max_ulps);
+    return;
+  }
   std::string msg = fmt::format("{} disagrees with {}: {}", subject.name(), expected_from, cmp.message);
   if (cmp.worst)
     msg += fmt::format("\n  worst element {}: got {} expected {} ({:.3g} ULPs of scale {:.3g}, bound {})",

@@ -64,6 +64,9 @@ struct run_outcome {
   int cases = 0;                        ///< successful cases run
   std::string report;                   ///< failure: seed, shrunk counterexample (JSON case), replay; else summary
   std::map<std::string, int> coverage;  ///< edge class → number of generated cases reaching it
+  /// The error, in ULPs of the scale (docs/tolerances.md), of every comparison of a subject's result with an expected
+  /// one that the property made (expect_agreement) and that passed; empty for properties that compare otherwise.
+  std::vector<double> agreement_ulps;
 };
 
 /// Runs `p` against `ctx`.

@@ -319,7 +319,7 @@ void read_case_body(const json& j, loss_case& c) {
 
 loss_result result_from_json(const json& j, dtype float_type) {
   if (!j.is_object()) fail("result", fmt::format("a result must be a JSON object, got {}", type_name(j)));
-  check_keys(j, "result", {"id", "output", "grads", "error", "unsupported"});
+  check_keys(j, "result", {"id", "output", "grads", "error", "unsupported", "unsupported_grads"});
   loss_result r;
   r.id = id_from_json(j);
   if (auto e = j.find("error"); e != j.end()) {
@@ -338,6 +338,15 @@ loss_result result_from_json(const json& j, dtype float_type) {
   if (auto g = j.find("grads"); g != j.end() && !g->is_null()) {
     if (!g->is_object()) fail("result", fmt::format("\"grads\" must be an object, got {}", type_name(*g)));
     for (const auto& [k, v] : g->items()) r.grads[k] = tensor_from_json(v, float_type, fmt::format("grads.{}", k));
+  }
+  if (auto u = j.find("unsupported_grads"); u != j.end() && !u->is_null()) {
+    if (!u->is_object())
+      fail("result", fmt::format("\"unsupported_grads\" must be an object (input name -> reason), got {}", type_name(*u)));
+    for (const auto& [k, v] : u->items()) {
+      if (!v.is_string()) fail("result", fmt::format("unsupported_grads.{} must be a string (the reason), got {}", k, type_name(v)));
+      if (r.grads.count(k)) fail("result", fmt::format("gradient of {} both reported and listed in unsupported_grads", k));
+      r.unsupported_grads[k] = v.get<std::string>();
+    }
   }
   return r;
 }
@@ -413,7 +422,17 @@ std::string to_json(const loss_result& r) {
     out += fmt::format("{}{}:{}", first ? "" : ",", json(k).dump(), to_json(t));
     first = false;
   }
-  out += "}}";
+  out += "}";
+  if (!r.unsupported_grads.empty()) {
+    out += ",\"unsupported_grads\":{";
+    first = true;
+    for (const auto& [k, why] : r.unsupported_grads) {
+      out += fmt::format("{}{}:{}", first ? "" : ",", json(k).dump(), json(why).dump(-1, ' ', false, json::error_handler_t::replace));
+      first = false;
+    }
+    out += "}";
+  }
+  out += "}";
   return out;
 }
 

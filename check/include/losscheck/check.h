@@ -55,6 +55,7 @@ struct comparison {
   double max_ulps = 0;        ///< largest error in ULPs of the scale (inf for a non-finite mismatch)
   double sum_sq_ulps = 0;     ///< for the RMS over many comparisons
   std::optional<element_error> worst;  ///< the element with the largest error relative to its bound
+  std::vector<std::string> skipped_grads;  ///< expected gradients the result lists in unsupported_grads
 };
 
 /// Compares `got` with `expected` for case `c`. An expected error passes when `got` is an error too (messages

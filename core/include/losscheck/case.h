@@ -35,6 +35,10 @@ struct loss_result {
   std::map<std::string, tensor> grads;
   std::optional<std::string> error;
   std::optional<std::string> unsupported;
+  /// External programs only: gradients the program does not compute, by input name, with the reason ("dlib has no
+  /// gradient with respect to the labels"). A comparison skips them instead of failing on their absence, and the
+  /// audit lists them (docs/format.md).
+  std::map<std::string, std::string> unsupported_grads;
 
   bool ok() const { return !error && !unsupported && output.has_value(); }
   static loss_result failure(std::string id, std::string message);

@@ -1,0 +1,552 @@
+// Diagnosis of a disagreement (diagnosis.h): the known mistakes of loss libraries, each evaluated with the
+// reference, matched against the target's answer under the documented tolerance; constant factors; finite
+// differences of the target's own forward.
+
+#include "diagnosis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <optional>
+
+#include "losscheck/check.h"
+#include "losscheck/json.h"
+#include "losscheck/problem.h"
+#include "support.h"
+
+namespace losscheck::properties {
+namespace {
+
+using detail::effective_reduction;
+
+/// A known mistake, evaluated: what the target would answer had it made it, with the tolerance of that answer.
+struct candidate {
+  std::string text;
+  std::string kind;
+  loss_result value;
+  check::tolerance tol;
+};
+
+bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
+
+std::string reduction_option_text(const loss_case& c) {
+  return effective_reduction(c);
+}
+
+/// `c` with reduction `r` (legacy flags dropped), keeping grad_output when the output shape stays the same.
+loss_case reduced_as(loss_case c, const std::string& r) {
+  const bool keep = c.grad_output && r != "none" && effective_reduction(c) != "none";
+  auto g = c.grad_output;
+  c = detail::with_reduction(c, r);
+  if (keep) c.grad_output = g;
+  return c;
+}
+
+/// `r` with every value multiplied by f (in long double, then rounded to `type`).
+loss_result scaled(loss_result r, long double f, dtype type) {
+  auto scale = [&](tensor& t) {
+    for (auto& v : t.values) {
+      const long double x = static_cast<long double>(v) * f;
+      v = type == dtype::float32 ? static_cast<double>(static_cast<float>(x)) : static_cast<double>(x);
+    }
+  };
+  if (r.output) scale(*r.output);
+  for (auto& [n, g] : r.grads) scale(g);
+  return r;
+}
+
+check::tolerance scaled(check::tolerance t, double f, double extra_roundings) {
+  auto s = [&](check::tensor_tolerance& x) {
+    for (auto& v : x.scale) v *= std::fabs(f);
+    x.bound_ulps += extra_roundings;
+  };
+  s(t.output);
+  for (auto& [n, g] : t.grads) s(g);
+  return t;
+}
+
+/// a·x + b·y element-wise (same shapes), rounded to `type`.
+std::optional<loss_result> combine(long double a, const loss_result& x, long double b, const loss_result& y, dtype type) {
+  if (!x.ok() || !y.ok() || x.output->values.size() != y.output->values.size()) return std::nullopt;
+  loss_result r = x;
+  auto mix = [&](tensor& out, const tensor& p, const tensor& q) {
+    for (std::size_t i = 0; i < out.values.size(); ++i) {
+      const long double v = a * p.values[i] + b * q.values[i];
+      out.values[i] = type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : static_cast<double>(v);
+    }
+  };
+  mix(*r.output, *x.output, *y.output);
+  for (auto& [n, g] : r.grads) {
+    auto it = y.grads.find(n);
+    if (it == y.grads.end() || it->second.values.size() != g.values.size()) return std::nullopt;
+    mix(g, x.grads.at(n), it->second);
+  }
+  return r;
+}
+
+/// Whether `got` equals `want` within `bound` ULPs of the element scales (NaN matches NaN, ±inf itself).
+bool matches(const tensor& got, const tensor& want, const check::tensor_tolerance& tol, dtype type) {
+  if (got.values.size() != want.values.size() || got.shape != want.shape) return false;
+  for (std::size_t i = 0; i < got.values.size(); ++i) {
+    const double g = got.values[i], w = want.values[i];
+    const double s = i < tol.scale.size() ? tol.scale[i] : std::fabs(w);
+    if (std::isnan(g) || std::isnan(w)) {
+      if (!(std::isnan(g) && std::isnan(w))) return false;
+    } else if (!std::isfinite(g) || !std::isfinite(w) || !std::isfinite(s)) {
+      if (g != w) return false;
+    } else if (!(std::fabs(g - w) <= std::max(tol.bound_ulps, 1.0) * check::error_unit(s, type))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const check::tensor_tolerance* component_tolerance(const check::tolerance& t, const std::string& component) {
+  if (component == "output") return &t.output;
+  auto it = t.grads.find(component);
+  return it == t.grads.end() ? nullptr : &it->second;
+}
+
+const tensor* component_of(const loss_result& r, const std::string& component) {
+  if (component == "output") return r.output ? &*r.output : nullptr;
+  auto it = r.grads.find(component);
+  return it == r.grads.end() ? nullptr : &it->second;
+}
+
+/// "got X, torch's value Y" at the element where they differ most (non-finite differences first).
+std::string worst_pair(const tensor& got, const tensor& want, dtype type) {
+  std::size_t k = 0;
+  double worst = -1;
+  for (std::size_t i = 0; i < got.values.size() && i < want.values.size(); ++i) {
+    const double g = got.values[i], w = want.values[i];
+    const double d = std::isnan(g) != std::isnan(w) || (!std::isnan(g) && (std::isinf(g) || std::isinf(w)) && g != w)
+                         ? INFINITY
+                         : std::isnan(g) ? 0 : std::fabs(g - w);
+    if (d > worst) worst = d, k = i;
+  }
+  return fmt::format("[{}]: got {}, torch's value {}", k, format_float(got.values[k], type), format_float(want.values[k], type));
+}
+
+std::string component_name(const std::string& component) {
+  return component == "output" ? "output" : "gradient of " + component;
+}
+
+/// Small numbers with names: the factors a scale mistake produces.
+std::vector<std::pair<long double, std::string>> named_factors(const loss_case& c) {
+  std::vector<std::pair<long double, std::string>> f = {{2, "2"}, {0.5L, "1/2"}, {-1, "-1"}, {-2, "-2"}, {-0.5L, "-1/2"}};
+  const tensor* in = c.input(c.loss == "cosine_embedding_loss" ? "input1" : "input");
+  if (in && in->dim() >= 1) {
+    const long double n = static_cast<long double>(in->shape[0]);
+    const long double numel = static_cast<long double>(in->numel());
+    if (n > 1) f.push_back({n, fmt::format("N = {} (the batch size)", in->shape[0])}),
+        f.push_back({1 / n, fmt::format("1/N, N = {} (the batch size)", in->shape[0])});
+    if (numel > 1 && numel != n) f.push_back({numel, fmt::format("{} (the number of input elements)", in->numel())}),
+        f.push_back({1 / numel, fmt::format("1/{} (one over the number of input elements)", in->numel())});
+    if (is_class_loss(c.loss) || c.loss == "cosine_embedding_loss") {
+      const auto k = in->dim() >= 2 ? in->shape[1] : in->shape[0];
+      if (k > 1 && k != in->shape[0])
+        f.push_back({static_cast<long double>(k), fmt::format("{} ({})", k, c.loss == "cosine_embedding_loss" ? "the vector length" : "the number of classes")}),
+            f.push_back({1.0L / static_cast<long double>(k), fmt::format("1/{}", k)});
+    }
+  }
+  return f;
+}
+
+/// The constant factor r with got ≈ r·want for every element (want's largest element fixes r), if there is one.
+std::optional<long double> constant_factor(const tensor& got, const tensor& want, const check::tensor_tolerance& tol,
+                                           dtype type) {
+  if (got.values.size() != want.values.size() || got.values.empty()) return std::nullopt;
+  std::optional<std::size_t> k;
+  for (std::size_t i = 0; i < want.values.size(); ++i) {
+    const double w = want.values[i], g = got.values[i];
+    if (!std::isfinite(w) || !std::isfinite(g)) {
+      if (!(std::isnan(w) && std::isnan(g)) && w != g) return std::nullopt;  // r·inf = inf needs r > 0: checked below
+      continue;
+    }
+    if (!k || std::fabs(w) > std::fabs(want.values[*k])) k = i;
+  }
+  if (!k || want.values[*k] == 0 || got.values[*k] == 0) return std::nullopt;
+  const std::size_t kk = *k;
+  const long double r = static_cast<long double>(got.values[kk]) / want.values[kk];
+  tensor expect = want;
+  for (auto& v : expect.values)
+    if (std::isfinite(v)) v = static_cast<double>(r * v);
+    else if (std::isinf(v) && r < 0) return std::nullopt;
+  check::tensor_tolerance t = tol;
+  for (auto& s : t.scale) s *= static_cast<double>(std::fabs(r));
+  t.bound_ulps += 2;
+  if (!matches(got, expect, t, type)) return std::nullopt;
+  return r;
+}
+
+std::string factor_text(long double r, const loss_case& c) {
+  const long double rel = c.type == dtype::float32 ? 1e-5L : 1e-12L;
+  for (const auto& [v, name] : named_factors(c))
+    if (std::fabs(r - v) <= rel * std::fabs(v)) return name;
+  return fmt::format("{:.6g}", static_cast<double>(r));
+}
+
+/// The candidate mistakes for `c`, evaluated with the reference (those that cannot be evaluated are left out).
+std::vector<candidate> candidates(const loss_case& c, target& reference) {
+  std::vector<candidate> out;
+  const std::string red = effective_reduction(c);
+  auto add_case = [&](std::string text, std::string kind, const loss_case& d) {
+    try {
+      loss_result v = reference.evaluate(d);
+      if (!v.ok()) return;
+      out.push_back({std::move(text), std::move(kind), std::move(v), check::tolerance_for(d)});
+    } catch (const std::exception&) {
+    }
+  };
+  // a divisor other than torch's: Σ·(1/d), from the reference's `sum`
+  auto add_divided = [&](std::string text, std::string kind, long double divisor) {
+    if (!(divisor > 0)) return;
+    try {
+      const loss_case s = reduced_as(c, "sum");
+      loss_result v = reference.evaluate(s);
+      if (!v.ok()) return;
+      out.push_back({std::move(text), std::move(kind), scaled(v, 1 / divisor, c.type),
+                     scaled(check::tolerance_for(s), static_cast<double>(1 / divisor), 2)});
+    } catch (const std::exception&) {
+    }
+  };
+  const tensor* in = c.input(c.loss == "cosine_embedding_loss" ? "input1" : "input");
+  const problem p = resolve_problem(c);
+  const auto* ce = std::get_if<cross_entropy_problem>(&p);
+  const bool probability_target = ce && ce->probability_target;
+  const bool weighted = c.input("weight") != nullptr;
+
+  if (red == "mean") {
+    add_case("equals the `sum` reduction (`mean` was asked)", "convention", reduced_as(c, "sum"));
+    if (c.loss == "kl_div") add_case("equals `batchmean` (`mean` was asked)", "convention", reduced_as(c, "batchmean"));
+    if (is_class_loss(c.loss) && !probability_target) {
+      const tensor* y = c.input("target");
+      const auto ignore = detail::ignore_index_of(c);
+      long double counted = 0, all = 0;
+      for (auto v : y->ints) counted += v != ignore, all += 1;
+      if (weighted) add_divided("divides by the number of targets, not by the sum of their weights", "convention", counted);
+      if (all != counted && !weighted)
+        add_divided(fmt::format("counts the ignored targets in the mean (divides by {}, not {})", all, counted), "bug", all);
+    } else if (probability_target && in) {
+      add_divided(fmt::format("divides by the number of input elements ({}), not by N = {}", in->numel(),
+                              detail::mean_divisor(c)), "convention", static_cast<long double>(in->numel()));
+    } else if (c.loss != "kl_div" && c.loss != "cosine_embedding_loss" && in && in->dim() >= 2) {
+      add_divided(fmt::format("divides by the batch size ({}), not by the number of elements ({})", in->shape[0],
+                              detail::mean_divisor(reduced_as(c, "none"))),
+                  "convention", static_cast<long double>(in->shape[0]));
+    }
+  } else if (red == "batchmean") {
+    add_case("equals `mean` (`batchmean` was asked)", "convention", reduced_as(c, "mean"));
+    add_case("equals the `sum` reduction (`batchmean` was asked)", "convention", reduced_as(c, "sum"));
+  } else if (red == "sum") {
+    add_case("equals the `mean` reduction (`sum` was asked)", "convention", reduced_as(c, "mean"));
+  }
+
+  auto without = [&](const std::string& name) {
+    loss_case d = c;
+    d.inputs.erase(name);
+    return d;
+  };
+  if (weighted) add_case("ignores `weight`", "bug", without("weight"));
+  if (c.input("pos_weight")) add_case("ignores `pos_weight`", "bug", without("pos_weight"));
+  if (c.loss == "cosine_embedding_loss") {
+    auto it = c.options.find("margin");
+    if (it != c.options.end() && std::holds_alternative<double>(it->second) && std::get<double>(it->second) != 0) {
+      loss_case d = c;
+      d.options["margin"] = 0.0;
+      add_case("ignores `margin`", "bug", d);
+    }
+  }
+  if (c.loss == "kl_div") {
+    loss_case d = c;
+    auto it = c.options.find("log_target");
+    const bool log_target = it != c.options.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
+    d.options["log_target"] = !log_target;
+    add_case(log_target ? "treats the target as probabilities although `log_target=True`"
+                        : "treats the target as log-probabilities although `log_target=False`",
+             "bug", d);
+  }
+  if (c.loss == "cross_entropy") {
+    auto it = c.options.find("label_smoothing");
+    const double eps = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 0.0;
+    if (eps > 0) {
+      loss_case plain = c, uniform = c;
+      plain.options["label_smoothing"] = 0.0;
+      uniform.options["label_smoothing"] = 1.0;
+      add_case("ignores `label_smoothing`", "bug", plain);
+      // torch: (1-ε)·nll + (ε/C)·Σ_c −log p_c; the mistake: (1-ε)·nll + ε·Σ_c −log p_c = (1-ε)·L(0) + ε·C·L(1),
+      // where L(1) (label_smoothing=1) is the mean over classes of −log p_c. Linear, so it holds for the gradients
+      // too; with class weights torch's smoothing term is weighted differently, so only without them.
+      if (!weighted && !probability_target && in) {
+        try {
+          const auto l0 = reference.evaluate(plain), l1 = reference.evaluate(uniform);
+          const long double classes = static_cast<long double>(in->dim() >= 2 ? in->shape[1] : in->shape[0]);
+          if (auto v = combine(1 - static_cast<long double>(eps), l0, eps * classes, l1, c.type)) {
+            auto t0 = check::tolerance_for(plain), t1 = check::tolerance_for(uniform);
+            t0 = scaled(t0, 1, 2);
+            // the scale of a sum of two terms: the sum of their scales
+            auto add_scale = [&](check::tensor_tolerance& a, const check::tensor_tolerance& b, double fb) {
+              for (std::size_t i = 0; i < a.scale.size() && i < b.scale.size(); ++i) a.scale[i] += fb * b.scale[i];
+            };
+            add_scale(t0.output, t1.output, static_cast<double>(eps * classes));
+            for (auto& [n, g] : t0.grads)
+              if (t1.grads.count(n)) add_scale(g, t1.grads.at(n), static_cast<double>(eps * classes));
+            out.push_back({"label smoothing uses ε instead of ε/C", "bug", std::move(*v), std::move(t0)});
+          }
+        } catch (const std::exception&) {
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/// For a non-finite value where the exact one is finite: an explanation computed from the inputs, if one applies.
+std::string overflow_explanation(const loss_case& c) {
+  const double max_log = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  const tensor* in = c.input("input");
+  if (!in || in->type == dtype::int64) return "";
+  double hi = -INFINITY, lo = INFINITY;
+  for (double v : in->values)
+    if (std::isfinite(v)) hi = std::max(hi, v), lo = std::min(lo, v);
+  if (c.loss == "cross_entropy" && hi > max_log)
+    return fmt::format("exp({}) overflows {}: consistent with a log-sum-exp computed without the max shift", hi,
+                       to_string(c.type));
+  if (c.loss == "binary_cross_entropy_with_logits" && std::max(hi, -lo) > max_log)
+    return fmt::format("exp({}) overflows {}: consistent with log(1 + exp(-x)) computed without the stable form",
+                       std::max(hi, -lo), to_string(c.type));
+  if (c.loss == "binary_cross_entropy") {
+    for (double v : in->values)
+      if (v == 0 || v == 1)
+        return "an input probability is exactly 0 or 1: consistent with log(0) not clamped at -100 as torch does";
+  }
+  return "";
+}
+
+/// The subject's objective Σ_j g_j·out_j at `d` (grad_output g, or ones).
+std::optional<long double> objective(target& subject, const loss_case& d, const std::vector<double>& g) {
+  loss_result r;
+  try {
+    r = subject.evaluate(d);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!r.ok() || r.output->values.size() != g.size()) return std::nullopt;
+  long double s = 0;
+  for (std::size_t j = 0; j < g.size(); ++j) s += static_cast<long double>(g[j]) * r.output->values[j];
+  return s;
+}
+
+/// Checks the subject's gradient `name` against a central difference of its own forward at up to 3 elements (the
+/// largest of the gradient), in float64 when the subject evaluates float64 (else in the case dtype, with a
+/// correspondingly larger step and tolerance). Returns a finding or nothing when consistent.
+std::optional<finding> check_against_own_forward(const loss_case& c, const loss_result& r, const std::string& name,
+                                                 target& subject) {
+  loss_case d = c;
+  bool wide = false;
+  if (c.type == dtype::float32) {  // try the same case in float64
+    loss_case w = c;
+    w.type = dtype::float64;
+    for (auto& [n, t] : w.inputs)
+      if (t.type == dtype::float32) t.type = dtype::float64;
+    if (w.grad_output) w.grad_output->type = dtype::float64;
+    try {
+      const auto rw = subject.evaluate(w);
+      if (rw.ok()) d = w, wide = true;
+    } catch (const std::exception&) {
+    }
+  } else {
+    wide = true;
+  }
+  const loss_result rd = wide && d.type != c.type ? subject.evaluate(d) : r;
+  auto git = rd.grads.find(name);
+  if (!rd.ok() || git == rd.grads.end()) return std::nullopt;
+  const tensor& grad = git->second;
+  std::vector<double> g(rd.output->values.size(), 1.0);
+  if (d.grad_output && d.grad_output->values.size() == g.size()) g = d.grad_output->values;
+  std::vector<std::size_t> idx(grad.values.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return std::fabs(grad.values[a]) > std::fabs(grad.values[b]); });
+  if (idx.size() > 3) idx.resize(3);
+  const int step_exp = d.type == dtype::float64 ? -12 : -6;
+  const long double rel = d.type == dtype::float64 ? 1e-6L : 2e-2L;  // truncation + rounding/step, see below
+  std::optional<long double> ratio;
+  bool consistent = true;
+  std::string worst;
+  for (auto i : idx) {
+    const double an = grad.values[i];
+    if (!std::isfinite(an)) continue;
+    const double xi = d.inputs.at(name).values[i];
+    const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) + step_exp);
+    auto at = [&](double step) -> std::optional<long double> {
+      loss_case e = d;
+      e.inputs[name].values[i] = xi + step;
+      return objective(subject, e, g);
+    };
+    const auto a1 = at(h), a2 = at(-h), b1 = at(h / 2), b2 = at(-h / 2);
+    if (!a1 || !a2 || !b1 || !b2) return std::nullopt;
+    const long double d1 = (*a1 - *a2) / (2 * h), d2 = (*b1 - *b2) / h;
+    const long double fd = (4 * d2 - d1) / 3;  // Richardson: O(h^4)
+    if (!std::isfinite(static_cast<double>(fd))) continue;  // the forward is not finite around x: no evidence
+    // Tolerance: relative 1e-6 in float64 (truncation at h = 2^-12·|x|), 2e-2 in float32 (the forward's rounding,
+    // 2^-24 relative, divided by a step of 2^-6 relative, times a few roundings); a diagnosis, not a verdict.
+    const long double tol = rel * (std::fabs(an) + std::fabs(fd)) + 1e-300L;
+    if (std::fabs(an - fd) <= tol) continue;
+    consistent = false;
+    if (worst.empty()) worst = fmt::format("{}[{}] = {} but the central difference of its own forward is {}", name, i, an,
+                                           static_cast<double>(fd));
+    const long double rr = fd != 0 ? an / fd : 0;
+    if (!ratio) ratio = rr;
+    else if (std::fabs(*ratio - rr) > 10 * rel * std::fabs(rr)) ratio = 0.0L;  // not constant
+  }
+  if (consistent) return std::nullopt;
+  finding f;
+  f.kind = "bug";
+  f.detail = worst + (wide && c.type == dtype::float32 ? " (checked in float64)" : "");
+  if (ratio && *ratio != 0) {
+    const std::string ft = factor_text(*ratio, c);
+    f.text = fmt::format("gradient of {} is {} × the finite-difference gradient of its own forward", name, ft);
+  } else {
+    f.text = fmt::format("gradient of {} disagrees with the finite difference of its own forward", name);
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string overall_kind(const std::vector<finding>& findings) {
+  std::string k;
+  for (const auto& f : findings) {
+    if (f.kind == "bug") return "bug";
+    if (f.kind == "unexplained") k = "unexplained";
+    else if (k.empty()) k = f.kind;
+  }
+  return k;
+}
+
+std::vector<finding> diagnose(const loss_case& c, target& subject, target& reference) {
+  std::vector<finding> out;
+  loss_result got, want;
+  try {
+    got = subject.evaluate(c);
+  } catch (const std::exception& e) {
+    return {{"the target gave no answer to the counterexample", "bug", e.what()}};
+  }
+  try {
+    want = reference.evaluate(c);
+  } catch (const std::exception& e) {
+    want = loss_result::failure(c.id, e.what());
+  }
+  if (got.unsupported) return {{"answers `unsupported`: " + *got.unsupported, "convention", ""}};
+  if (want.error && !got.error)
+    return {{"accepts a case torch rejects", "bug", "the reference: " + *want.error}};
+  if (got.error && !want.error) return {{"rejects a valid case", "bug", *got.error}};
+  if (got.error) return {};
+  if (!got.output) return {{"answers without an output", "bug", ""}};
+
+  check::tolerance tol;
+  try {
+    tol = check::tolerance_for(c);
+  } catch (const std::exception& e) {
+    return {{"no tolerance for the case", "unexplained", e.what()}};
+  }
+  std::vector<candidate> cands;
+  bool cands_made = false;
+  std::vector<std::string> components = {"output"};
+  for (const auto& [n, g] : want.grads) components.push_back(n);
+  std::vector<std::string> self_consistent;
+  for (const auto& comp : components) {
+    const tensor* gv = component_of(got, comp);
+    const tensor* wv = component_of(want, comp);
+    const auto* tt = component_tolerance(tol, comp);
+    if (!wv || !tt) continue;
+    if (!gv) {
+      if (got.unsupported_grads.count(comp)) continue;
+      out.push_back({fmt::format("does not report the {}", component_name(comp)), "bug", ""});
+      continue;
+    }
+    if (matches(*gv, *wv, *tt, c.type)) continue;
+    const std::string what = component_name(comp);
+    if (gv->shape != wv->shape) {
+      out.push_back({fmt::format("{} has shape [{}], torch's has shape [{}]", what, fmt::join(gv->shape, ","),
+                                 fmt::join(wv->shape, ",")),
+                     comp == "output" && effective_reduction(c) == "none" ? "bug" : "unexplained",
+                     comp == "output" && effective_reduction(c) == "none" ? "reduction='none' was asked" : ""});
+      continue;
+    }
+    if (!cands_made) cands = candidates(c, reference), cands_made = true;
+    bool explained = false;
+    for (const auto& cand : cands) {
+      const tensor* cv = component_of(cand.value, comp);
+      const auto* ct = component_tolerance(cand.tol, comp);
+      if (!cv || !ct) continue;
+      if (matches(*cv, *wv, *tt, c.type)) continue;  // the mistake makes no difference here: no evidence
+      if (!matches(*gv, *cv, *ct, c.type)) continue;
+      out.push_back({fmt::format("{}: {}", what, cand.text), cand.kind, what + worst_pair(*gv, *wv, c.type)});
+      explained = true;
+      break;
+    }
+    // non-finite where the exact value is finite
+    bool nonfinite = false;
+    for (std::size_t i = 0; i < gv->values.size() && !nonfinite && !explained; ++i) {
+      if (std::isfinite(wv->values[i]) && !std::isfinite(gv->values[i])) {
+        const std::string why = overflow_explanation(c);
+        out.push_back({fmt::format("{}[{}] is {} where the exact value is finite ({})", what, i,
+                                   format_float(gv->values[i], c.type), format_float(wv->values[i], c.type)),
+                       "bug", why});
+        nonfinite = true;
+      }
+    }
+    if (nonfinite) continue;
+    if (!explained) {
+      if (auto r = constant_factor(*gv, *wv, *tt, c.type)) {
+        const std::string ft = factor_text(*r, c);
+        out.push_back({fmt::format("{}: {} × torch's", what, ft), *r < 0 ? "bug" : "convention",
+                       what + worst_pair(*gv, *wv, c.type)});
+        explained = true;
+      }
+    }
+    if (comp != "output") {
+      if (auto f = check_against_own_forward(c, got, comp, subject)) {
+        out.push_back(*f);
+        explained = true;
+      } else {
+        self_consistent.push_back(comp);
+      }
+    }
+    if (!explained) {
+      out.push_back({fmt::format("{}: differs from torch's and matches none of the known mistakes", what), "unexplained",
+                     what + worst_pair(*gv, *wv, c.type)});
+    }
+  }
+  // "output: X" and "gradient of input: X" become one finding "output, gradient of input: X"
+  std::vector<finding> merged;
+  for (auto& f : out) {
+    const auto colon = f.text.find(": ");
+    const std::string what = colon == std::string::npos ? "" : f.text.substr(0, colon);
+    const std::string desc = colon == std::string::npos ? f.text : f.text.substr(colon + 2);
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const finding& m) {
+      const auto mc = m.text.find(": ");
+      return !what.empty() && mc != std::string::npos && m.kind == f.kind && m.text.substr(mc + 2) == desc;
+    });
+    if (same == merged.end()) {
+      merged.push_back(std::move(f));
+      continue;
+    }
+    const auto mc = same->text.find(": ");
+    same->text = same->text.substr(0, mc) + ", " + what + same->text.substr(mc);
+    same->detail += "; " + f.detail;
+  }
+  // a gradient that disagrees with torch but agrees with the target's own forward: the forward's convention
+  if (!self_consistent.empty())
+    for (auto& f : merged)
+      if (f.kind == "convention" || f.kind == "unexplained")
+        f.detail += fmt::format("{}the gradients of {} are consistent with its own forward (finite differences)",
+                                f.detail.empty() ? "" : "; ", fmt::join(self_consistent, ", "));
+  return merged;
+}
+
+}  // namespace losscheck::properties

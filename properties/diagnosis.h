@@ -1,0 +1,35 @@
+#pragma once
+/// @file diagnosis.h
+/// Why a target disagrees: what its answer matches instead.
+///
+/// Given a case on which a target's answer differs from the reference, diagnose() evaluates the known mistakes of
+/// loss libraries *with the reference* (the `sum` reduction where `mean` was asked, a mean over all elements where
+/// ignored ones should not count, ε instead of ε/C in label smoothing, …), looks for a constant factor between the
+/// answer and the reference, checks each disagreeing gradient against a finite difference of the target's own
+/// forward, and reports every match as a finding. Nothing is guessed: a finding is only made when the target's
+/// numbers equal the mistake's numbers within the tolerance of docs/tolerances.md; when nothing matches it says so.
+
+#include <string>
+#include <vector>
+
+#include "losscheck/case.h"
+#include "losscheck/target.h"
+
+namespace losscheck::properties {
+
+/// One explanation (or, for "unexplained", the lack of one).
+struct finding {
+  std::string text;    ///< "output equals the `sum` reduction (`mean` was asked)"
+  std::string kind;    ///< "convention" (a scale factor or divisor choice), "bug", or "unexplained"
+  std::string detail;  ///< the numbers behind it
+};
+
+/// Explains how `subject`'s answer to `c` differs from `reference`'s. Evaluates both (and variants of `c`) again;
+/// returns an empty list when the subject agrees with the reference on `c` and its gradients agree with its own
+/// forward. Never throws for a target's misbehaviour (an error becomes a finding).
+std::vector<finding> diagnose(const loss_case& c, target& subject, target& reference);
+
+/// The most serious kind among `findings`: "bug" over "unexplained" over "convention"; "" when empty.
+std::string overall_kind(const std::vector<finding>& findings);
+
+}  // namespace losscheck::properties

@@ -1,0 +1,115 @@
+// The diagnosis (properties/diagnosis.h) names the mistake of each mutant whose mistake it knows, from a computation
+// with the reference, on a case where the mistake matters; and says nothing against a correct target.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "diagnosis.h"
+#include "losscheck/impl.h"
+#include "losscheck/json.h"
+#include "losscheck/reference.h"
+#include "mutants.h"
+
+namespace losscheck::properties {
+namespace {
+
+struct expectation {
+  const char* mutant;
+  const char* case_json;
+  const char* finding;  // a substring of one finding's text
+  const char* kind;     // that finding's kind
+};
+
+// Cases in float64 with a few elements each, chosen so that the mistake changes the answer.
+const expectation expectations[] = {
+    {"mse_loss_mean_divides_by_batch_size",
+     R"({"loss":"mse_loss","dtype":"float64","inputs":{"input":{"shape":[2,3],"data":[1,2,3,4,5,6]},"target":{"shape":[2,3],"data":[0,0,1,1,2,2]}}})",
+     ": divides by the batch size (2), not by the number of elements (6)", "convention"},
+    {"mse_loss_gradient_without_factor_2",
+     R"({"loss":"mse_loss","dtype":"float64","inputs":{"input":{"shape":[3],"data":[1,2,3]},"target":{"shape":[3],"data":[0.5,0,1]}}})",
+     "gradient of input is 1/2 × the finite-difference gradient of its own forward", "bug"},
+    {"mse_loss_target_gradient_wrong_sign",
+     R"({"loss":"mse_loss","dtype":"float64","inputs":{"input":{"shape":[3],"data":[1,2,3]},"target":{"shape":[3],"data":[0.5,0,1]}}})",
+     "gradient of target is -1 × the finite-difference gradient of its own forward", "bug"},
+    {"binary_cross_entropy_ignores_weight",
+     R"({"loss":"binary_cross_entropy","dtype":"float64","inputs":{"input":{"shape":[3],"data":[0.25,0.5,0.75]},"target":{"shape":[3],"data":[1,0,1]},"weight":{"shape":[3],"data":[1,2,3]}}})",
+     ": ignores `weight`", "bug"},
+    {"binary_cross_entropy_with_logits_ignores_pos_weight",
+     R"({"loss":"binary_cross_entropy_with_logits","dtype":"float64","inputs":{"input":{"shape":[2,2],"data":[0.5,-1,2,0]},"target":{"shape":[2,2],"data":[1,0,1,1]},"pos_weight":{"shape":[2],"data":[3,0.5]}}})",
+     ": ignores `pos_weight`", "bug"},
+    {"cross_entropy_without_max_shift",
+     R"({"loss":"cross_entropy","dtype":"float32","inputs":{"input":{"shape":[2,3],"data":[100,0,-1,1,2,3]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     "where the exact value is finite", "bug"},
+    {"cross_entropy_smoothing_with_eps_not_eps_over_c",
+     R"({"loss":"cross_entropy","dtype":"float64","options":{"label_smoothing":0.25},"inputs":{"input":{"shape":[2,4],"data":[1,2,3,4,0,-1,2,0.5]},"target":{"shape":[2],"dtype":"int64","data":[3,1]}}})",
+     "label smoothing uses ε instead of ε/C", "bug"},
+    {"cross_entropy_mean_counts_ignored_rows",
+     R"({"loss":"cross_entropy","dtype":"float64","inputs":{"input":{"shape":[3,2],"data":[1,2,3,4,0,-1]},"target":{"shape":[3],"dtype":"int64","data":[1,-100,0]}}})",
+     "counts the ignored targets in the mean (divides by 3, not 2)", "bug"},
+    {"cross_entropy_mean_ignores_weights",
+     R"({"loss":"cross_entropy","dtype":"float64","inputs":{"input":{"shape":[3,2],"data":[1,2,3,4,0,-1]},"target":{"shape":[3],"dtype":"int64","data":[1,1,0]},"weight":{"shape":[2],"data":[0.5,3]}}})",
+     "divides by the number of targets, not by the sum of their weights", "convention"},
+    {"cross_entropy_probability_mean_divides_by_numel",
+     R"({"loss":"cross_entropy","dtype":"float64","inputs":{"input":{"shape":[2,3],"data":[1,2,3,4,0,-1]},"target":{"shape":[2,3],"data":[0.5,0.25,0.25,0,1,0]}}})",
+     "divides by the number of input elements (6), not by N = 2", "convention"},
+    {"nll_loss_ignores_weight",
+     R"({"loss":"nll_loss","dtype":"float64","options":{"reduction":"sum"},"inputs":{"input":{"shape":[2,3],"data":[-1,-2,-3,-0.5,-1,-2]},"target":{"shape":[2],"dtype":"int64","data":[0,2]},"weight":{"shape":[3],"data":[1,2,3]}}})",
+     ": ignores `weight`", "bug"},
+    {"nll_loss_gradient_wrong_sign",
+     R"({"loss":"nll_loss","dtype":"float64","inputs":{"input":{"shape":[2,3],"data":[-1,-2,-3,-0.5,-1,-2]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     "gradient of input is -1 × the finite-difference gradient of its own forward", "bug"},
+    {"kl_div_mean_is_batchmean",
+     R"({"loss":"kl_div","dtype":"float64","options":{"reduction":"mean"},"inputs":{"input":{"shape":[2,2],"data":[-1,-0.5,-2,-0.25]},"target":{"shape":[2,2],"data":[0.25,0.75,0.5,0.5]}}})",
+     ": equals `batchmean` (`mean` was asked)", "convention"},
+    {"kl_div_batchmean_is_mean",
+     R"({"loss":"kl_div","dtype":"float64","options":{"reduction":"batchmean"},"inputs":{"input":{"shape":[2,2],"data":[-1,-0.5,-2,-0.25]},"target":{"shape":[2,2],"data":[0.25,0.75,0.5,0.5]}}})",
+     ": equals `mean` (`batchmean` was asked)", "convention"},
+    {"kl_div_ignores_log_target",
+     R"({"loss":"kl_div","dtype":"float64","options":{"reduction":"sum","log_target":true},"inputs":{"input":{"shape":[2,2],"data":[-1,-0.5,-2,-0.25]},"target":{"shape":[2,2],"data":[-1.5,-0.25,-0.75,-0.5]}}})",
+     ": treats the target as probabilities although `log_target=True`", "bug"},
+    {"cosine_embedding_loss_ignores_margin",
+     R"({"loss":"cosine_embedding_loss","dtype":"float64","options":{"margin":0.25,"reduction":"sum"},"inputs":{"input1":{"shape":[2,3],"data":[1,2,3,-1,0.5,2]},"input2":{"shape":[2,3],"data":[1,0,1,1,1,1]},"target":{"shape":[2],"dtype":"int64","data":[-1,-1]}}})",
+     ": ignores `margin`", "bug"},
+    {"cosine_embedding_loss_gradient_half",
+     R"({"loss":"cosine_embedding_loss","dtype":"float64","inputs":{"input1":{"shape":[2,3],"data":[1,2,3,-1,0.5,2]},"input2":{"shape":[2,3],"data":[1,0,1,1,1,1]},"target":{"shape":[2],"dtype":"int64","data":[1,1]}}})",
+     "gradient of input2 is 1/2 × the finite-difference gradient of its own forward", "bug"},
+};
+
+std::string describe(const std::vector<finding>& fs) {
+  std::string s;
+  for (const auto& f : fs) s += "  [" + f.kind + "] " + f.text + (f.detail.empty() ? "" : " -- " + f.detail) + "\n";
+  return s.empty() ? "  (no finding)\n" : s;
+}
+
+TEST(Diagnosis, NamesTheMistakeOfEachKnownMutant) {
+  auto reference = reference::make_target(256);
+  auto catalog = mutant_catalog();
+  for (const auto& e : expectations) {
+    SCOPED_TRACE(e.mutant);
+    auto it = std::find_if(catalog.begin(), catalog.end(), [&](const mutant& m) { return m.name == e.mutant; });
+    ASSERT_NE(it, catalog.end()) << "no mutant " << e.mutant;
+    const loss_case c = case_from_json(parse_json(e.case_json));
+    const auto findings = diagnose(c, *it->make, *reference);
+    const bool found = std::any_of(findings.begin(), findings.end(), [&](const finding& f) {
+      return f.text.find(e.finding) != std::string::npos && f.kind == e.kind;
+    });
+    EXPECT_TRUE(found) << "expected a [" << e.kind << "] finding containing \"" << e.finding << "\"; got:\n"
+                       << describe(findings) << "case: " << e.case_json << "\n";
+  }
+}
+
+TEST(Diagnosis, FindsNothingAgainstTheImpl) {
+  auto reference = reference::make_target(256);
+  auto impl = impl::make_target();
+  for (const auto& e : expectations) {
+    const loss_case c = case_from_json(parse_json(e.case_json));
+    const auto findings = diagnose(c, *impl, *reference);
+    EXPECT_TRUE(findings.empty()) << e.case_json << "\n" << describe(findings);
+  }
+}
+
+}  // namespace
+}  // namespace losscheck::properties
