@@ -40,6 +40,8 @@ def main():
     p.add_argument("--expect", required=True)
     p.add_argument("--max-rss-mib", type=int)
     p.add_argument("--big-case", type=int, default=100000)
+    p.add_argument("--hang-guard", type=int, default=240,
+                   help="seconds after which losscheck is killed and the test fails: it hung")
     p.add_argument("command", nargs=argparse.REMAINDER)
     a = p.parse_args()
     command = a.command[1:] if a.command[:1] == ["--"] else a.command
@@ -61,19 +63,34 @@ def main():
         stdin = (case("small", 2) + case("big", a.big_case)).encode()
         argv = [a.losscheck] + command
     t0 = time.monotonic()
-    proc = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=240)
+    failures = []
+    # output to files, not pipes: a process left behind holding them must not hang this test
+    out_path, err_path = os.path.join(a.work, a.name + ".out"), os.path.join(a.work, a.name + ".err")
+    in_path = os.path.join(a.work, a.name + ".in")
+    with open(in_path, "wb") as f:
+        f.write(stdin or b"")
+    with open(in_path, "rb") as in_f, open(out_path, "wb") as out_f, open(err_path, "wb") as err_f:
+        proc = subprocess.Popen(argv, stdin=in_f, stdout=out_f, stderr=err_f, env=env)
+        try:
+            rc = proc.wait(timeout=a.hang_guard)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            rc = None
+            failures.append(f"losscheck hung: killed after {a.hang_guard} s")
+    out = open(out_path, "rb").read()
+    err = open(err_path, "rb").read()
     seconds = time.monotonic() - t0
     rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    out = proc.stdout.decode(errors="replace")
-    err = proc.stderr.decode(errors="replace")
-    print(f"{' '.join(argv)}\nexit {proc.returncode} in {seconds:.1f} s, peak RSS {rss_mib:.0f} MiB")
+    out = out.decode(errors="replace")
+    err = err.decode(errors="replace")
+    print(f"{' '.join(argv)}\nexit {rc} in {seconds:.1f} s, peak RSS {rss_mib:.0f} MiB")
 
-    failures = []
-    if proc.returncode != a.rc:
-        failures.append(f"expected exit {a.rc}, got {proc.returncode}")
+    if rc != a.rc:
+        failures.append(f"expected exit {a.rc}, got {rc}")
     if not re.search(a.expect, out):
         failures.append(f"output does not match {a.expect!r}")
-    if command[0] == "audit" and a.rc == 1:
+    if command[0] == "audit" and a.rc == 1 and rc == 1:
         report = json.load(open(json_report))
         messages = [x["message"] for x in report["results"] if x["verdict"] == "fail"]
         if report["verdict"] != "fail" or not any(re.search(a.expect, m) for m in messages):
