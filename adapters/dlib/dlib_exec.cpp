@@ -42,6 +42,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -80,12 +81,15 @@ loss_result run(const Loss& loss, stand_in_subnet& sub, const Labels& labels, co
   double value = 0;
   try {
     value = loss.compute_loss_value_and_gradient(sub.output, labels.begin(), sub);
-  } catch (const dlib::fatal_error& e) {  // a DLIB_CASSERT of the loss layer: the library rejects the input
+  } catch (const dlib::fatal_error& e) {
+    // A DLIB_CASSERT fired: every precondition the loss layers assert is checked before the call, so this is a bug
+    // of the adapter. dlib aborts the process at the second fatal_error (dlib/error.h:264-276: "the first was
+    // inappropriately ignored"), so answer and end here; the auditor restarts the program and reports the incident.
     std::string what = e.what();  // "Error detected at line ... Failing expression was <expr>.\n<message>"
     if (auto at = what.find("Failing expression was"); at != std::string::npos) what.erase(0, at);
     for (char& ch : what) if (ch == '\n') ch = ' ';
-    while (!what.empty() && what.back() == ' ') what.pop_back();
-    throw loss_error(fmt::format("{}: dlib rejects the case: {}", c.loss, what));
+    std::cerr << "dlib_exec: unexpected dlib assertion for " << c.loss << ": " << what << std::endl;
+    std::exit(3);
   }
   const double g = adapters::scalar_grad_output(c);
   loss_result r;
@@ -186,6 +190,10 @@ loss_result cross_entropy(const loss_case& c, const cross_entropy_problem& p) {
     for (std::int64_t v : t)
       if (v == p.ignore_index)
         throw unsupported(fmt::format("target {} == ignore_index: loss_multiclass_log_ ignores no label", v));
+    for (std::int64_t v : t)
+      if (v >= l.classes)  // DLIB_CASSERT(y < output_tensor.k()), loss.h:317
+        throw loss_error(fmt::format("cross_entropy: target {} is out of bounds for {} classes (dlib: "
+                                     "loss_multiclass_log_ requires y < k, loss.h:317)", v, l.classes));
     stand_in_subnet sub(l.batch, l.classes, 1, 1, p.input->values);
     const std::vector<unsigned long> labels(t.begin(), t.end());
     return run(dlib::loss_multiclass_log_(), sub, labels, c, p.input->shape);
@@ -204,8 +212,9 @@ loss_result cross_entropy(const loss_case& c, const cross_entropy_problem& p) {
       const std::int64_t v = t[static_cast<std::size_t>(n * l.inner + k)];
       std::uint16_t label = dlib::loss_multiclass_log_per_pixel_::label_to_ignore;
       if (v != p.ignore_index) {
-        if (v >= 65535)  // >= classes too: out of bounds, and not representable in uint16
-          throw loss_error(fmt::format("cross_entropy: target {} is out of bounds for {} classes", v, l.classes));
+        if (v >= l.classes)  // DLIB_CASSERT(y < k || y == label_to_ignore), dlib/cuda/cpu_dlib.h:749
+          throw loss_error(fmt::format("cross_entropy: target {} is out of bounds for {} classes (dlib: "
+                                       "loss_multiclass_log_per_pixel_ requires y < k, cpu_dlib.h:749)", v, l.classes));
         label = static_cast<std::uint16_t>(v);
       }
       labels[n](static_cast<long>(k / nc), static_cast<long>(k % nc)) = label;
