@@ -1,6 +1,7 @@
 // exec:COMMAND — an external program over the line protocol, with a timeout per case and restarts after incidents.
 
 #include "exec_target.h"
+#include "interrupt.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -213,7 +214,9 @@ loss_result exec_target::evaluate(const loss_case& c) {
   if (total_limit) deadline = *deadline_;
   const std::string waited =
       describe_seconds(options_.timeout) +
-      (fresh ? fmt::format(" (+ {} start-up grace)", describe_seconds(options_.startup_grace)) : "");
+      (fresh && options_.startup_grace.count() > 0
+           ? fmt::format(" (+ {} start-up grace)", describe_seconds(options_.startup_grace))
+           : "");
   std::size_t scanned = 0;  // bytes of buffer_ known to hold no newline
   std::size_t newline = std::string::npos;
   char chunk[65536];
@@ -225,6 +228,10 @@ loss_result exec_target::evaluate(const loss_case& c) {
                                      options_.max_line_bytes >> 20, seq));
     }
     const auto now = clock::now();
+    if (interrupted()) {  // Ctrl-C: the audit stops and reports; the program is killed, not waited for
+      stop(false);
+      return incident(c, fmt::format("interrupted while the exec target worked on case {}", seq));
+    }
     if (now >= deadline) {
       std::string what;
       if (total_limit) {

@@ -7,7 +7,7 @@ incident named in the output (and, for an audit, in the JSON report), and no pro
 The target scripts record `pid pgid` of themselves and of their children in $LOSSCHECK_TEST_PID_DIR
 (protocol.record_pid); every recorded process must be gone (or a zombie: dead, waiting for init) once losscheck has
 exited. `run` reads a small mse_loss case, then one of ELEMENTS float64 elements per input (--big-case, default
-100000: 1.3 MB, bigger than any pipe).
+100000: 0.9 MB, bigger than any pipe).
 """
 import argparse
 import json
