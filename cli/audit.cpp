@@ -499,6 +499,7 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
   if (o.time_limit_seconds > 0)
     deadline = started + std::chrono::milliseconds(static_cast<long long>(std::llround(o.time_limit_seconds * 1000)));
   audited_target audited(*subject, deadline);
+  if (auto* exec = dynamic_cast<exec_target*>(subject.get()); exec && deadline) exec->set_deadline(*deadline);
   if (o.catch_signals) catch_interrupts();
 
   // ---- the plan: one row per loss × property × dtype, in catalog and registry order, then the fixture rows; a

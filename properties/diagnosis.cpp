@@ -229,7 +229,8 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
       for (auto v : y->ints) counted += v != ignore, all += 1;
       if (weighted) add_divided("divides by the number of targets, not by the sum of their weights", "convention", counted);
       if (all != counted && !weighted)
-        add_divided(fmt::format("counts the ignored targets in the mean (divides by {}, not {})", all, counted), "bug", all);
+        add_divided(fmt::format("counts the ignored targets in the mean (divides by {}, not {})", all, counted),
+                    "convention", all);
     } else if (probability_target && in) {
       add_divided(fmt::format("divides by the number of input elements ({}), not by N = {}", in->numel(),
                               detail::mean_divisor(c)), "convention", static_cast<long double>(in->numel()));
