@@ -180,11 +180,16 @@ void pretty(const json& v, int indent, std::string& out) {
       return;
     }
     out += "{\n";
-    std::size_t i = 0;
-    for (auto it = v.begin(); it != v.end(); ++it, ++i) {
-      out += pad + "  " + json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ": ";
-      pretty(it.value(), indent + 1, out);
-      out += i + 1 < v.size() ? ",\n" : "\n";
+    // the keys in the order of docs/format.md (a case, then a tensor), any other key after them by name
+    static const std::vector<std::string> first = {"id", "loss", "dtype", "options", "inputs", "grad_output", "shape", "data"};
+    std::vector<std::string> keys;
+    for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
+    auto rank = [&](const std::string& k) { return std::find(first.begin(), first.end(), k) - first.begin(); };
+    std::stable_sort(keys.begin(), keys.end(), [&](const std::string& x, const std::string& y) { return rank(x) < rank(y); });
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      out += pad + "  " + json(keys[i]).dump(-1, ' ', false, json::error_handler_t::replace) + ": ";
+      pretty(v.at(keys[i]), indent + 1, out);
+      out += i + 1 < keys.size() ? ",\n" : "\n";
     }
     out += pad + "}";
   } else if (v.is_array() && std::any_of(v.begin(), v.end(), [](const json& e) { return e.is_structured(); })) {
@@ -225,7 +230,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sa
 pre{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:6px 0;
 white-space:pre-wrap;overflow-wrap:anywhere;max-height:32em;overflow:auto}
 table{border-collapse:collapse;margin:6px 0 12px}
-table.rows{width:100%}
+table.rows{width:100%}table.rows td:first-child{min-width:16em}table.rows td.n,table.rows td.d{width:1%;white-space:nowrap}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:middle}
 th{background:#f6f8fa;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .v{display:inline-block;min-width:4.5em;text-align:center;font-weight:600;border-radius:4px;padding:0 6px}
@@ -495,11 +500,13 @@ std::string html_from_json(const json& a) {
        "edge: exactly 0, then (previous edge, edge], then above the last edge or not finite (red); bar heights on a "
        "log scale, counts above the bars.</p>\n";
 
-  // ---- one table per loss ----
+  // ---- one table per loss (the unsupported column only when a target answered `unsupported`) ----
+  const bool any_unsupported = std::any_of(rs.begin(), rs.end(), [](const json* r) { return integer(*r, "unsupported") > 0; });
   for (const auto& loss : losses) {
     o += fmt::format("<h2 id=\"{}\">{}</h2>\n", anchor("loss-", loss), h(loss));
-    o += "<table class=\"rows\">\n<tr><th>check</th><th>dtype</th><th>verdict</th><th>cases</th><th>unsupported</th>"
-         "<th>max ULPs</th><th>errors in ULPs</th><th>note</th></tr>\n";
+    o += fmt::format("<table class=\"rows\">\n<tr><th>check</th><th>dtype</th><th>verdict</th><th>cases</th>{}"
+                     "<th>max ULPs</th><th>errors in ULPs</th><th>note</th></tr>\n",
+                     any_unsupported ? "<th>unsupported</th>" : "");
     std::size_t k = 0;
     for (const json* rp : rs) {
       const json& r = *rp;
@@ -520,9 +527,10 @@ std::string html_from_json(const json& a) {
       if (field(r, "unsupported_grads").is_array() && !field(r, "unsupported_grads").empty())
         note += fmt::format("{}gradients not offered: {}", note.empty() ? "" : "<br>",
                             h(join_strings(field(r, "unsupported_grads"), "; ")));
-      o += fmt::format("<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                       "<td class=\"n\">{}</td><td>{}</td><td class=\"note\">{}</td></tr>\n",
-                       h(v), check, h(str(r, "dtype")), verdict_badge(v), integer(r, "cases"), integer(r, "unsupported"),
+      o += fmt::format("<tr class=\"{}\"><td>{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td class=\"n\">{}</td>{}"
+                       "<td class=\"n\">{}</td><td class=\"d\">{}</td><td class=\"note\">{}</td></tr>\n",
+                       h(v), check, h(str(r, "dtype")), verdict_badge(v), integer(r, "cases"),
+                       any_unsupported ? fmt::format("<td class=\"n\">{}</td>", integer(r, "unsupported")) : "",
                        h(ulps_text(field(r, "max_ulps"))), histogram_svg(field(r, "ulps_histogram")), note);
     }
     o += "</table>\n";
@@ -741,8 +749,8 @@ int report_command(const report_options& o, std::ostream& out, std::ostream& err
   const bool incomplete = field(doc, "incomplete") == true;
   int status = 0;
   if (o.action == "merge") {
-    out << fmt::format("losscheck report merge: {} shards of the audit of {}\n", integer(doc, "merged_from", 1),
-                       str(doc, "target"));
+    out << fmt::format("losscheck report merge: {} report{} of the audit of {}\n", o.inputs.size(),
+                       o.inputs.size() == 1 ? "" : "s", str(doc, "target"));
     for (const json* r : results_of(doc))
       if (str(*r, "verdict") == "fail")
         out << fmt::format("FAIL {} {} [{}]: {}\n", str(*r, "loss"), str(*r, "check"), str(*r, "dtype"), str(*r, "message"));
