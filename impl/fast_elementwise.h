@@ -1,0 +1,70 @@
+#pragma once
+// Private to impl: the block driver of the elementwise losses' fast paths (mse_loss, binary_cross_entropy,
+// binary_cross_entropy_with_logits, kl_div).
+//
+// The elements are taken in blocks of `block` elements, `simd::lanes` at a time, by a branch-free lane function that
+// assumes finite, in-domain operands and reports whether they were (a lane value that is 0 exactly when they were).
+// A block where any lane was not is redone element by element by the loss's per-element code (torch's inf/NaN
+// semantics), which overwrites what the lanes stored; so is the tail (numel not a multiple of the lanes). The loss sum
+// is kept per lane (double for float results; compensated for double results) and restored to its value at the
+// start of a block that is redone; the lanes are combined in a fixed order at the end, so the result depends on the
+// data only: not on the instruction set (vector_math.h) nor on the thread count (chunks, see parallel.h).
+
+#include <cstdint>
+#include <type_traits>
+
+#include "vector_math.h"
+
+namespace losscheck::impl::simd {
+
+/// Plain per-lane double sums (float results: 4 lanes x n 2^-53 relative error, far below float's 2^-24).
+struct plain_lanes {
+  vd sum = splat(0.0);
+  LOSSCHECK_INLINE void add(vd x) { sum += x; }
+  LOSSCHECK_INLINE void add_scalar(double x) { sum[0] += x; }
+  /// Adds another accumulator's lanes (the next chunk's), lane by lane.
+  LOSSCHECK_INLINE void merge(const plain_lanes& o) { sum += o.sum; }
+  LOSSCHECK_INLINE double value() const { return horizontal_sum(sum); }
+};
+
+/// Compensated per-lane sums (double results).
+struct compensated_accumulator : compensated_lanes {
+  LOSSCHECK_INLINE void add_scalar(double x) { add(vd{x, 0.0, 0.0, 0.0}); }
+  LOSSCHECK_INLINE void merge(const compensated_accumulator& o) {
+    add(o.sum);
+    compensation += o.compensation;
+  }
+};
+
+template <class T>
+using lane_accumulator = std::conditional_t<std::is_same_v<T, float>, plain_lanes, compensated_accumulator>;
+
+constexpr std::int64_t block = 512;
+
+/// Runs [begin, end): `step(i, loss_sum_or_null)` handles elements [i, i + lanes), stores what it computes and returns
+/// a vector that is 0 exactly when its operands were finite and in the fast domain (e.g. the sum of v - v over its
+/// values); it adds its losses to the accumulator passed (nullptr: it must not). `slow(i)` handles element i alone and
+/// returns its loss term for the sum (ignored when `sum` is nullptr).
+template <class Acc, class Lanes, class Slow>
+LOSSCHECK_INLINE void run_blocks(std::int64_t begin, std::int64_t end, Acc* sum, const Lanes& step, const Slow& slow) {
+  for (std::int64_t b = begin; b < end; b += block) {
+    const std::int64_t stop = b + block < end ? b + block : end;
+    const std::int64_t full = b + (stop - b) / simd::lanes * simd::lanes;
+    const Acc saved = sum ? *sum : Acc{};
+    vd bad = splat(0.0);
+    for (std::int64_t i = b; i < full; i += simd::lanes) bad += step(i, sum);
+    if (horizontal_sum(bad) != 0.0) {  // NaN or inf somewhere: the whole block element by element
+      if (sum) *sum = saved;
+      for (std::int64_t i = b; i < full; ++i) {
+        const double term = slow(i);
+        if (sum) sum->add_scalar(term);
+      }
+    }
+    for (std::int64_t i = full; i < stop; ++i) {
+      const double term = slow(i);
+      if (sum) sum->add_scalar(term);
+    }
+  }
+}
+
+}  // namespace losscheck::impl::simd

@@ -1,0 +1,235 @@
+#pragma once
+// Private to impl: 4-lane double vectors (GCC vector extensions) with exp, log and log1p for the fast paths of the
+// kernels, and the choice between the AVX2 and the generic (SSE2) build of a kernel.
+//
+// Every function here is always_inline, so it is compiled with the instruction set of the kernel it is inlined into:
+// a kernel wrapper marked LOSSCHECK_AVX2 gets 256-bit AVX2 code, the generic wrapper 2 x 128-bit SSE2 code. No
+// function uses FMA and impl is compiled with -ffp-contract=off, so both builds perform the same IEEE operations in
+// the same order and give bit-identical results; the AVX2 one is only faster.
+//
+// Accuracy (for finite arguments in the normal range; checked against long double libm over many values by
+// tests/impl/vector_math_test.cpp, which asserts the bounds stated here):
+//   exp_lanes    < 1 ULP   (Cody-Waite reduction with a 2-part ln 2 and the reduced argument's rounding error kept,
+//                          Taylor polynomial of degree 13 on |r| <= ln2/2, its leading 1 + r kept exact)
+//   log_lanes    < 1 ULP   (fdlibm's e_log.c: log(1 + f) = f - hfsq + s (hfsq + R(s^2)), R minimax of degree 14)
+//   log1p_lanes  < 2 ULP   (u = 1 + z rounded, log1p(z) = log(u) + (z - (u - 1)) / u)
+// Special values follow libm: exp(-inf) = 0, exp(+inf) = inf, log(0) = -inf, log(x < 0) = NaN, log(inf) = inf,
+// NaN in NaN out; exp underflows gradually and overflows to inf as libm does.
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#define LOSSCHECK_AVX2 __attribute__((target("avx2")))
+#define LOSSCHECK_INLINE [[gnu::always_inline]] inline
+
+namespace losscheck::impl::simd {
+
+/// Four doubles, and four 64-bit integers (also the masks of comparisons: all ones for true).
+typedef double vd __attribute__((vector_size(32)));
+typedef std::int64_t vi __attribute__((vector_size(32)));
+typedef std::uint64_t vu __attribute__((vector_size(32)));
+typedef float vf __attribute__((vector_size(16)));
+constexpr int lanes = 4;
+
+/// True when the AVX2 build of the kernels should run: the CPU has AVX2 and the environment variable
+/// LOSSCHECK_IMPL_ISA is not "generic" (which tests use to run the generic build). Evaluated once.
+inline bool use_avx2() {
+  static const bool avx2 = [] {
+    const char* isa = std::getenv("LOSSCHECK_IMPL_ISA");
+    if (isa && std::strcmp(isa, "generic") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return avx2;
+}
+
+LOSSCHECK_INLINE vd splat(double v) { return vd{v, v, v, v}; }
+LOSSCHECK_INLINE vi splat_int(std::int64_t v) { return vi{v, v, v, v}; }
+LOSSCHECK_INLINE vd as_double(vi v) {
+  vd r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+LOSSCHECK_INLINE vi as_int(vd v) {
+  vi r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+/// Lane-wise m ? a : b for a comparison mask m.
+LOSSCHECK_INLINE vd select(vi m, vd a, vd b) { return as_double((as_int(a) & m) | (as_int(b) & ~m)); }
+
+template <class T>
+LOSSCHECK_INLINE vd load(const T* p) {
+  if constexpr (sizeof(T) == 4) {
+    vf f;
+    std::memcpy(&f, p, sizeof f);
+    return __builtin_convertvector(f, vd);
+  } else {
+    vd d;
+    std::memcpy(&d, p, sizeof d);
+    return d;
+  }
+}
+template <class T>
+LOSSCHECK_INLINE void store(T* p, vd v) {
+  if constexpr (sizeof(T) == 4) {
+    const vf f = __builtin_convertvector(v, vf);
+    std::memcpy(p, &f, sizeof f);
+  } else {
+    std::memcpy(p, &v, sizeof v);
+  }
+}
+LOSSCHECK_INLINE double horizontal_sum(vd v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+LOSSCHECK_INLINE vd abs(vd v) { return as_double(as_int(v) & splat_int(0x7fffffffffffffff)); }
+LOSSCHECK_INLINE vd max(vd a, vd b) { return select(a > b, a, b); }
+LOSSCHECK_INLINE vd min(vd a, vd b) { return select(a < b, a, b); }
+
+/// An integer-valued double k (|k| < 2^51) as a 64-bit integer, and back (the 1.5 * 2^52 shifter trick: AVX2 has no
+/// double <-> int64 conversion).
+constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52
+LOSSCHECK_INLINE vi to_int(vd k) { return as_int(k + splat(shifter)) - as_int(splat(shifter)); }
+LOSSCHECK_INLINE vd to_double(vi k) { return as_double(k + as_int(splat(shifter))) - splat(shifter); }
+/// 2^k for integer lanes k in [-1022, 1023].
+LOSSCHECK_INLINE vd power_of_two(vi k) { return as_double((k + splat_int(1023)) << 52); }
+
+/// e^r with r = xc - k ln 2, |r| <= ln 2 / 2, k = round(xc / ln 2) (returned), xc already clamped to [-746, 710]:
+/// the common part of the exps below. With r = fl(r_hi + r_lo) and c its rounding error (r_hi = xc - k ln2_hi exact,
+/// r_lo = -k ln2_lo), s = fl(1 + r) and d its rounding error (Fast2Sum):
+///   e^(r + c) = s + (d + (r^2 / 2 + r^3 t(r)) + c s),   t(r) = sum_{j=0}^{10} r^j / (j + 3)!   (Estrin's scheme)
+/// so only small terms are rounded before the final addition (error < 0.5 ULP + about 0.2 ULP).
+LOSSCHECK_INLINE vd exp_reduced(vd xc, vd& k) {
+  constexpr double log2e = 1.4426950408889634074;
+  constexpr double ln2_hi = 6.93147180369123816490e-01;  // 0x3fe62e42fee00000
+  constexpr double ln2_lo = 1.90821492927058770002e-10;  // ln 2 - ln2_hi
+  k = (xc * splat(log2e) + splat(shifter)) - splat(shifter);  // round to nearest
+  const vd r_hi = xc - k * splat(ln2_hi);
+  const vd r_lo = -(k * splat(ln2_lo));
+  const vd r = r_hi + r_lo;
+  const vd c = (r_hi - r) + r_lo;
+  const vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const vd p01 = splat(1.0 / 6) + r * splat(1.0 / 24);
+  const vd p23 = splat(1.0 / 120) + r * splat(1.0 / 720);
+  const vd p45 = splat(1.0 / 5040) + r * splat(1.0 / 40320);
+  const vd p67 = splat(1.0 / 362880) + r * splat(1.0 / 3628800);
+  const vd p89 = splat(1.0 / 39916800) + r * splat(1.0 / 479001600);
+  const vd q03 = p01 + r2 * p23, q47 = p45 + r2 * p67, q810 = p89 + r2 * splat(1.0 / 6227020800.0);
+  const vd t = (q03 + r4 * q47) + r8 * q810;
+  const vd w = r2 * splat(0.5) + (r2 * r) * t;
+  const vd s = splat(1.0) + r;
+  const vd d = (splat(1.0) - s) + r;
+  return s + ((d + w) + c * s);
+}
+
+// e^x = 2^k e^r with k = round(x / ln 2) and r = x - k ln2_hi - k ln2_lo, |r| <= ln 2 / 2 (ln2_hi has 32 trailing zero
+// bits, so k ln2_hi and x - k ln2_hi are exact for |k| < 2^20); e^r as in exp_reduced (the Taylor remainder
+// r^14 / 14! < 4.3e-18 < 2^-57 relative). 2^k is applied as 2^k1 2^k2 (k1 = floor(k / 2)), so results between the
+// largest subnormal and DBL_MAX come from one final rounding; x is clamped to [-746, 710] (0 and inf beyond).
+LOSSCHECK_INLINE vd exp_lanes(vd x) {
+  const vi is_nan = x != x;
+  const vd xc = min(max(x, splat(-746.0)), splat(710.0));
+  vd k;
+  const vd p = exp_reduced(xc, k);
+  const vi ki = to_int(k);
+  // floor(k / 2) without an arithmetic shift (AVX2 has none for 64-bit lanes): k + 2048 >= 0.
+  const vi k1 = (vi)((vu)(ki + splat_int(2048)) >> 1) - splat_int(1024);
+  const vd result = (p * power_of_two(k1)) * power_of_two(ki - k1);
+  return select(is_nan, x, result);
+}
+
+/// e^x for finite x <= 0 (the max-shifted logits of a softmax), as exp_lanes (the same value) with a single scaling
+/// by 2^k where every lane is above -708 (k >= -1022), and exp_lanes itself otherwise.
+LOSSCHECK_INLINE vd exp_nonpositive_lanes(vd x) {
+  const vi deep = x < splat(-708.0);
+  if (__builtin_expect((deep[0] | deep[1] | deep[2] | deep[3]) != 0, 0)) return exp_lanes(x);
+  vd k;
+  const vd p = exp_reduced(x, k);
+  return p * power_of_two(to_int(k));
+}
+
+// log x = k ln 2 + log(1 + f) with x = 2^k (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)); with s = f / (2 + f),
+// log(1 + f) = 2 atanh(s) = f - hfsq + s (hfsq + R),  hfsq = f^2 / 2,  R = s^2 Lg1 + ... + s^14 Lg7 (fdlibm e_log.c,
+// whose minimax coefficients these are; error < 1 ULP). Subnormal x is scaled by 2^54 first.
+LOSSCHECK_INLINE vd log_lanes(vd x) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01;
+  constexpr double ln2_lo = 1.90821492927058770002e-10;
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                   Lg7 = 1.479819860511658591e-01;
+  const vi subnormal = x < splat(2.2250738585072014e-308);
+  const vd xs = select(subnormal, x * splat(18014398509481984.0), x);  // 2^54
+  const vi bits = as_int(xs);
+  vi e = (vi)((vu)bits >> 52) - splat_int(1023) - (subnormal & splat_int(54));
+  vd m = as_double((bits & splat_int(0x000fffffffffffff)) | splat_int(0x3ff0000000000000));  // [1, 2)
+  const vi high = m > splat(1.4142135623730951);
+  m = select(high, m * splat(0.5), m);
+  e = e - high;  // masks are -1
+  const vd k = to_double(e);
+  const vd f = m - splat(1.0);
+  const vd s = f / (splat(2.0) + f);
+  const vd z = s * s;
+  const vd w = z * z;
+  const vd t1 = w * (splat(Lg2) + w * (splat(Lg4) + w * splat(Lg6)));
+  const vd t2 = z * (splat(Lg1) + w * (splat(Lg3) + w * (splat(Lg5) + w * splat(Lg7))));
+  const vd R = t2 + t1;
+  const vd hfsq = splat(0.5) * f * f;
+  const vd result = k * splat(ln2_hi) - ((hfsq - (s * (hfsq + R) + k * splat(ln2_lo))) - f);
+  // x = 0: -inf; x < 0 or NaN: NaN; x = inf: inf.
+  vd special = select(x == splat(0.0), splat(-__builtin_inf()), splat(__builtin_nan("")));
+  special = select(x == splat(__builtin_inf()), x, special);
+  const vi ordinary = (x > splat(0.0)) & (x < splat(__builtin_inf()));
+  return select(ordinary, result, special);
+}
+
+// log1p(z) = log(u) + (z - (u - 1)) / u with u = fl(1 + z): the second term restores the rounding error of 1 + z
+// (u - 1 is exact), to first order log(1 + z) - log(u) = (1 + z - u) / u. z = -1 gives -inf, z < -1 NaN.
+LOSSCHECK_INLINE vd log1p_lanes(vd z) {
+  const vd u = splat(1.0) + z;
+  const vd correction = (z - (u - splat(1.0))) / u;
+  const vd result = log_lanes(u) + correction;
+  // u = inf (z huge or inf) and u <= 0: log(u) already is the answer; NaN propagates through both terms.
+  const vi ordinary = (u > splat(0.0)) & (u < splat(__builtin_inf()));
+  return select(ordinary, result, log_lanes(u));
+}
+
+/// Scalar forms through lane 0 (tails and single values with exactly the vector kernels' results).
+LOSSCHECK_INLINE double exp1(double x) { return exp_lanes(splat(x))[0]; }
+LOSSCHECK_INLINE double log1(double x) { return log_lanes(splat(x))[0]; }
+LOSSCHECK_INLINE double log1p1(double x) { return log1p_lanes(splat(x))[0]; }
+
+/// Loads the lanes [i, i + lanes) of p that are below n, and `fill` in the others (tails of loops).
+template <class T>
+LOSSCHECK_INLINE vd load_partial(const T* p, std::int64_t i, std::int64_t n, double fill) {
+  vd v = splat(fill);
+  for (int j = 0; j < lanes && i + j < n; ++j) v[j] = static_cast<double>(p[i + j]);
+  return v;
+}
+template <class T>
+LOSSCHECK_INLINE void store_partial(T* p, std::int64_t i, std::int64_t n, vd v) {
+  for (int j = 0; j < lanes && i + j < n; ++j) p[i + j] = static_cast<T>(v[j]);
+}
+
+/// Compensated lane sums: the rounding error of every addition (Knuth's TwoSum, branch-free, 6 operations) is
+/// accumulated per lane, as in Neumaier's sum; value() combines the lanes in a fixed order.
+struct compensated_lanes {
+  vd sum = splat(0.0);
+  vd compensation = splat(0.0);
+  LOSSCHECK_INLINE void add(vd x) {
+    const vd s = sum + x;
+    const vd shifted = s - sum;
+    compensation += (sum - (s - shifted)) + (x - shifted);
+    sum = s;
+  }
+  LOSSCHECK_INLINE double value() const {
+    double total = 0.0, error = 0.0;
+    for (int j = 0; j < lanes; ++j) {
+      const double s = total + sum[j];
+      const double shifted = s - total;
+      error += ((total - (s - shifted)) + (sum[j] - shifted)) + compensation[j];
+      total = s;
+    }
+    return total + error == total + error ? total + error : total;  // inf/NaN: the plain sum
+  }
+};
+
+}  // namespace losscheck::impl::simd

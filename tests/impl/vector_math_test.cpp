@@ -1,0 +1,171 @@
+// The vector exp, log and log1p of impl's fast paths (impl/vector_math.h) against glibc's long double expl, logl
+// and log1pl (64-bit significands: their own error, about 2^-63 relative, is 1/1000 ULP of a double), over random
+// and edge-case arguments; both the AVX2 and the generic build, which must agree bit for bit. The bounds asserted are
+// the ones vector_math.h states: exp and log < 1 ULP, log1p < 2 ULP.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "vector_math.h"
+
+namespace {
+
+namespace simd = losscheck::impl::simd;
+
+enum class fn { exp, log, log1p };
+
+template <fn F>
+LOSSCHECK_INLINE simd::vd apply(simd::vd x) {
+  if constexpr (F == fn::exp) return simd::exp_lanes(x);
+  if constexpr (F == fn::log) return simd::log_lanes(x);
+  return simd::log1p_lanes(x);
+}
+template <fn F>
+LOSSCHECK_AVX2 void run_avx2(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, apply<F>(simd::load(x + i)));
+}
+template <fn F>
+void run_generic(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, apply<F>(simd::load(x + i)));
+}
+
+long double reference(fn f, double x) {
+  const long double v = x;
+  return f == fn::exp ? expl(v) : f == fn::log ? logl(v) : log1pl(v);
+}
+
+/// |got - exact| in ULPs of the double nearest the exact value (ulp of the smallest subnormal at least).
+double ulp_error(double got, long double exact) {
+  const double rounded = static_cast<double>(exact);
+  if (std::isnan(rounded) || std::isinf(rounded)) return got == rounded || (std::isnan(got) && std::isnan(rounded)) ? 0 : INFINITY;
+  const double a = std::fabs(rounded);
+  const double ulp = a < std::numeric_limits<double>::min() ? std::numeric_limits<double>::denorm_min()
+                                                            : std::nextafter(a, INFINITY) - a;
+  return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) / ulp);
+}
+
+std::uint64_t bits(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+template <fn F>
+void check(const char* name, const std::vector<double>& x, double bound, std::uint64_t seed) {
+  std::vector<double> fast(x.size()), generic(x.size());
+  if (simd::use_avx2()) run_avx2<F>(x.data(), fast.data(), x.size());
+  else run_generic<F>(x.data(), fast.data(), x.size());
+  run_generic<F>(x.data(), generic.data(), x.size());
+  double worst = 0;
+  std::size_t worst_i = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(bits(fast[i]), bits(generic[i]))
+        << name << ": AVX2 and generic builds differ at x = " << x[i] << " (seed " << seed
+        << "); replay: build/tests/impl_numerics_test --gtest_filter='*" << name << "*'";
+    const double e = ulp_error(fast[i], reference(F, x[i]));
+    if (e > worst) worst = e, worst_i = i;
+  }
+  std::printf("%s: %zu arguments, max error %.3f ULP at x = %.17g\n", name, x.size(), worst, x[worst_i]);
+  EXPECT_LT(worst, bound) << name << "(" << x[worst_i] << ") = " << fast[worst_i] << ", exact "
+                          << static_cast<double>(reference(F, x[worst_i])) << " (seed " << seed
+                          << "); replay: build/tests/impl_numerics_test --gtest_filter='*" << name << "*'";
+}
+
+constexpr std::uint64_t seed = 20261128;
+constexpr std::size_t count = 1 << 20;
+
+std::vector<double> uniform(double lo, double hi, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> d(lo, hi);
+  std::vector<double> v(count);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+/// Positive doubles with uniformly random bit patterns (every binade equally, subnormals included).
+std::vector<double> positive_bit_patterns(std::mt19937_64& rng) {
+  std::uniform_int_distribution<std::uint64_t> d(1, 0x7fefffffffffffff);
+  std::vector<double> v(count);
+  for (auto& x : v) {
+    const std::uint64_t b = d(rng);
+    std::memcpy(&x, &b, sizeof x);
+  }
+  return v;
+}
+
+TEST(VectorMath, ExpBelowOneUlp) {
+  std::mt19937_64 rng(seed);
+  check<fn::exp>("exp_wide", uniform(-745.0, 709.78, rng), 1.0, seed);
+  check<fn::exp>("exp_unit", uniform(-1.0, 1.0, rng), 1.0, seed);
+  check<fn::exp>("exp_negative", uniform(-60.0, 0.0, rng), 1.0, seed);
+  check<fn::exp>("exp_tiny", uniform(-1e-6, 1e-6, rng), 1.0, seed);
+  check<fn::exp>("exp_subnormal_results", uniform(-745.1, -708.0, rng), 1.0, seed);
+}
+
+LOSSCHECK_AVX2 void nonpositive_avx2(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, simd::exp_nonpositive_lanes(simd::load(x + i)));
+}
+
+/// The softmax exp (finite arguments <= 0, one scaling) gives exp_lanes' values exactly, subnormal range included.
+TEST(VectorMath, NonpositiveExpIsExpLanes) {
+  std::mt19937_64 rng(seed + 3);
+  auto x = uniform(-750.0, 0.0, rng);
+  const auto tiny = uniform(-1.0, 0.0, rng);
+  x.insert(x.end(), tiny.begin(), tiny.end());
+  std::vector<double> got(x.size()), want(x.size());
+  if (simd::use_avx2()) nonpositive_avx2(x.data(), got.data(), x.size());
+  else
+    for (std::size_t i = 0; i + 4 <= x.size(); i += 4)
+      simd::store(got.data() + i, simd::exp_nonpositive_lanes(simd::load(x.data() + i)));
+  run_generic<fn::exp>(x.data(), want.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(bits(got[i]), bits(want[i])) << "exp_nonpositive_lanes(" << x[i] << ") = " << got[i] << ", exp_lanes "
+                                           << want[i] << " (seed " << seed + 3 << ")";
+}
+
+TEST(VectorMath, LogBelowOneUlp) {
+  std::mt19937_64 rng(seed + 1);
+  check<fn::log>("log_all_binades", positive_bit_patterns(rng), 1.0, seed + 1);
+  check<fn::log>("log_near_one", uniform(0.7, 1.5, rng), 1.0, seed + 1);
+  check<fn::log>("log_unit_interval", uniform(0.0, 1.0, rng), 1.0, seed + 1);
+}
+
+TEST(VectorMath, Log1pBelowTwoUlp) {
+  std::mt19937_64 rng(seed + 2);
+  check<fn::log1p>("log1p_unit", uniform(-1.0, 1.0, rng), 2.0, seed + 2);
+  check<fn::log1p>("log1p_small", uniform(-1e-3, 1e-3, rng), 2.0, seed + 2);
+  check<fn::log1p>("log1p_wide", uniform(-1.0, 1e6, rng), 2.0, seed + 2);
+  auto tiny = positive_bit_patterns(rng);
+  for (auto& x : tiny) x = std::fmod(x, 1.0);  // (0, 1): every binade below 1
+  check<fn::log1p>("log1p_positive_binades", tiny, 2.0, seed + 2);
+  for (auto& x : tiny) x = -x;
+  check<fn::log1p>("log1p_negative_binades", tiny, 2.0, seed + 2);
+}
+
+TEST(VectorMath, SpecialValues) {
+  const double inf = INFINITY, nan = NAN;
+  auto lane = [](simd::vd v) { return v[0]; };
+  EXPECT_EQ(lane(simd::exp_lanes(simd::splat(-inf))), 0.0);
+  EXPECT_EQ(lane(simd::exp_lanes(simd::splat(inf))), inf);
+  EXPECT_EQ(lane(simd::exp_lanes(simd::splat(0.0))), 1.0);
+  EXPECT_EQ(lane(simd::exp_lanes(simd::splat(710.0))), inf);
+  EXPECT_EQ(lane(simd::exp_lanes(simd::splat(-746.0))), 0.0);
+  EXPECT_TRUE(std::isnan(lane(simd::exp_lanes(simd::splat(nan)))));
+  EXPECT_EQ(lane(simd::log_lanes(simd::splat(0.0))), -inf);
+  EXPECT_EQ(lane(simd::log_lanes(simd::splat(1.0))), 0.0);
+  EXPECT_EQ(lane(simd::log_lanes(simd::splat(inf))), inf);
+  EXPECT_TRUE(std::isnan(lane(simd::log_lanes(simd::splat(-1.0)))));
+  EXPECT_TRUE(std::isnan(lane(simd::log_lanes(simd::splat(nan)))));
+  EXPECT_EQ(lane(simd::log_lanes(simd::splat(4.9406564584124654e-324))), std::log(4.9406564584124654e-324));
+  EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(-1.0))), -inf);
+  EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(0.0))), 0.0);
+  EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(1e-300))), 1e-300);
+  EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(inf))), inf);
+  EXPECT_TRUE(std::isnan(lane(simd::log1p_lanes(simd::splat(-2.0)))));
+}
+
+}  // namespace
