@@ -14,6 +14,7 @@
 #include "losses.h"
 #include "numerics.h"
 #include "reduction.h"
+#include "vector_math.h"
 
 namespace losscheck::impl {
 namespace {
@@ -50,6 +51,103 @@ log_sum_exp_row row_statistics(const T* base, std::int64_t classes, std::int64_t
   return stats;
 }
 
+/// The fast path's result for one row: rest = sum_{c != argmax} e^(x_c - max) as in numerics.h, and e^(x_y - max).
+struct fast_row_stats {
+  double max;
+  double rest;
+  double e_y;
+};
+
+/// Rows of up to this many classes keep their exponentials in a stack buffer between the sum and the gradient
+/// (float inputs; float64 keeps them in grad_input itself); longer rows evaluate the exponentials twice.
+constexpr std::int64_t exp_buffer_size = 2048;
+
+// Fast path of one contiguous row of finite logits (inner = 1), no label smoothing (grad may be nullptr):
+//   m = max_c x_c,  e_c = e^(x_c - m),  rest = sum_{c: x_c < m} e_c + (#{c: x_c = m} - 1)  (= sum_c e_c - 1 exactly)
+//   grad_c = scale e_c  (scale = u / (1 + rest); the caller overwrites c = y with -u (1 - p_y) without cancellation)
+// For float64 inputs x_c - m is rounded, and e_c is corrected by its rounding error as exp_difference does:
+// e^(d + err) = e^d (1 + err). Returns false (nothing written) when the row holds an inf or NaN.
+template <class T>
+LOSSCHECK_INLINE bool fast_row_body(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
+                                    fast_row_stats& out) {
+  using namespace simd;
+  const std::int64_t full = classes / lanes * lanes;
+  vd vmax = splat(-__builtin_inf());
+  vd finite = splat(0.0);  // sum of x - x: 0 exactly when every logit is finite
+  for (std::int64_t c = 0; c < full; c += lanes) {
+    const vd v = load(x + c);
+    vmax = max(vmax, v);
+    finite += v - v;
+  }
+  double m = std::max(std::max(vmax[0], vmax[1]), std::max(vmax[2], vmax[3]));
+  double tail_finite = horizontal_sum(finite);
+  for (std::int64_t c = full; c < classes; ++c) {
+    const double v = static_cast<double>(x[c]);
+    m = std::max(m, v);
+    tail_finite += v - v;
+  }
+  if (tail_finite != 0.0 || !std::isfinite(m)) return false;
+  const vd vm = splat(m);
+  auto exps = [&](vd v) __attribute__((always_inline)) {
+    const vd d = v - vm;
+    vd e = exp_nonpositive_lanes(d);
+    if constexpr (sizeof(T) == 8) {  // TwoSum error of x - m
+      const vd shifted = d - v;
+      const vd err = (v - (d - shifted)) + (-vm - shifted);
+      e = e + e * err;
+    }
+    return e;
+  };
+  double buffer[exp_buffer_size];
+  double* keep = !grad                ? nullptr
+                 : sizeof(T) == 8       ? reinterpret_cast<double*>(grad)
+                 : classes <= exp_buffer_size ? buffer
+                                              : nullptr;
+  vd below = splat(0.0), ties = splat(0.0);
+  for (std::int64_t c = 0; c < classes; c += lanes) {
+    // the lanes past the row's end (tail) hold m and are masked out: valid = lane index < classes - c
+    const vd v = c < full ? load(x + c) : load_partial(x, c, classes, m);
+    const vi valid = vi{0, 1, 2, 3} < splat_int(classes - c);
+    const vd e = exps(v);
+    const vi at_max = v == vm;
+    below += select(at_max | ~valid, splat(0.0), e);
+    ties += select(at_max & valid, splat(1.0), splat(0.0));
+    if (keep) {
+      if (c < full) store(keep + c, e);
+      else store_partial(keep, c, classes, e);
+    }
+  }
+  const double rest = horizontal_sum(below) + (horizontal_sum(ties) - 1.0);
+  const vd scale = splat(u / (1.0 + rest));
+  for (std::int64_t c = 0; grad && c < classes; c += lanes) {
+    if (c < full) {
+      const vd e = keep ? load(keep + c) : exps(load(x + c));
+      store(grad + c, e * scale);
+    } else {
+      const vd e = keep ? load_partial(keep, c, classes, 0.0) : exps(load_partial(x, c, classes, m));
+      store_partial(grad, c, classes, e * scale);
+    }
+  }
+  const double d = static_cast<double>(x[y]) - m;
+  double e_y = exp1(d);
+  if constexpr (sizeof(T) == 8) {
+    const double shifted = d - static_cast<double>(x[y]);
+    e_y += e_y * ((static_cast<double>(x[y]) - (d - shifted)) + (-m - shifted));
+  }
+  out = {m, rest, e_y};
+  return true;
+}
+
+template <class T>
+LOSSCHECK_AVX2 bool fast_row_avx2(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
+                                  fast_row_stats& out) {
+  return fast_row_body(x, classes, y, u, grad, out);
+}
+template <class T>
+bool fast_row_generic(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, fast_row_stats& out) {
+  return fast_row_body(x, classes, y, u, grad, out);
+}
+
 }  // namespace
 
 // L_i = (1 - e) w[y] (-log p_y) + (e / C) sum_c w_c (-log p_c), p = softmax(x_i)   (e = 0: no second term)
@@ -83,6 +181,8 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
   // overflow where the term is finite (huge logits); C = 0 keeps torch's 0 * (e / 0) = NaN.
   auto smoothing_term = [&](double scaled_sum) { return classes == 0 ? smooth.spread * 0.0 : scaled_sum; };
   sum_accumulator<T> nll_sum, smooth_sum;
+  // The fast path (contiguous rows, no smoothing; finite rows and coefficients, checked per row).
+  auto* fast = d.inner == 1 && !smooth.active ? (simd::use_avx2() ? &fast_row_avx2<T> : &fast_row_generic<T>) : nullptr;
   for (std::int64_t n = 0; n < d.batch; ++n) {
     for (std::int64_t k = 0; k < d.inner; ++k) {
       const std::int64_t i = n * d.inner + k;
@@ -101,6 +201,23 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
           for (std::int64_t c = 0; c < classes; ++c) grad_row[c * d.inner] = nan_row ? T(NAN) : T(0);
         }
         continue;
+      }
+      if (fast) {
+        const double w_y = weight_of(y);
+        const double u = grad_row ? upstream.at(i) * w_y * smooth.keep : 0.0;
+        fast_row_stats f;
+        if (std::isfinite(u) && fast(args.input + offset, classes, y, u, grad_row, f)) {
+          const log_sum_exp_row stats{f.max, f.rest};
+          // p_y - 1 = -(1 - p_y), the complement without cancellation (numerics.h)
+          if (grad_row) grad_row[y] = static_cast<T>(-u * stats.complement(static_cast<double>(x[y]), f.e_y));
+          const double nll = w_y * ((f.max - x[y]) + stats.log_sum());
+          if (!output) continue;
+          if (none)
+            output[i] = static_cast<T>(nll);
+          else
+            nll_sum.add(nll);
+          continue;
+        }
       }
       const auto stats = row_statistics(args.input + offset, classes, d.inner);
       const double lse = stats.log_sum();
