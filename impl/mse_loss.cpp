@@ -6,6 +6,8 @@
 #include "accumulate.h"
 #include "case_io.h"
 #include "losses.h"
+#include "fast_elementwise.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -61,6 +63,61 @@ T reduce_sum(const mse_loss_args<T>& args, double sum) {
   return static_cast<T>(mean);
 }
 
+/// What the fast lanes need (reduction and upstream gradient resolved).
+template <class T, class G>
+struct fast_args {
+  const T* input;
+  const T* target;
+  const T* grad_output;  ///< per element (none), or nullptr: the scalar g
+  double divisor;        ///< of the per-element grad_output
+  double g;              ///< the scalar upstream gradient
+  T* output;             ///< per-element losses (none), or nullptr
+  G* grad_input;
+  G* grad_target;
+};
+
+// Fast lanes over finite x, t (and g): with x - t = hi + lo (TwoSum),
+//   L = hi (hi + 2 lo),   dL/dx = 2 g hi + 2 g lo,   dL/dt = -dL/dx
+// the per-element code's values for such operands. `slow` handles blocks with an inf or NaN (or an overflowing x - t).
+template <class T, class G, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                                const Slow& slow) {
+  using namespace simd;
+  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    const vd x = load(a.input + i);
+    const vd t = load(a.target + i);
+    const vd hi = x - t;
+    const vd shifted = hi - x;
+    const vd lo = (x - (hi - shifted)) + (-t - shifted);
+    vd bad = hi - hi;
+    if (a.output) store(a.output + i, hi * (hi + splat(2.0) * lo));
+    if (acc) acc->add(hi * (hi + splat(2.0) * lo));
+    if (a.grad_input || a.grad_target) {
+      vd g = splat(a.g);
+      if (a.grad_output) {
+        g = load(a.grad_output + i) / splat(a.divisor);
+        bad += g - g;
+      }
+      const vd two_g = splat(2.0) * g;
+      const vd gx = two_g * hi + two_g * lo;
+      if (a.grad_input) store(a.grad_input + i, gx);
+      if (a.grad_target) store(a.grad_target + i, -gx);
+    }
+    return bad;
+  };
+  run_blocks(begin, end, sum, step, slow);
+}
+
+template <class T, class G, class Acc, class Slow>
+LOSSCHECK_AVX2 void fast_avx2(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                              const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+template <class T, class G, class Acc, class Slow>
+void fast_generic(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+
 }  // namespace
 
 // L = (x - t)^2
@@ -76,23 +133,40 @@ void mse_loss_forward_backward(const mse_loss_args<T>& args, const T* grad_outpu
   const bool none = args.red == reduction::none;
   const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.numel));
   const bool backward = grad_input || grad_target;
-  sum_accumulator<T> sum;
-  for (std::int64_t i = 0; i < args.numel; ++i) {
+  // The per-element code: writes element i's outputs, returns its loss term.
+  auto element = [&](std::int64_t i) {
     const double x = static_cast<double>(args.input[i]);
     const double t = static_cast<double>(args.target[i]);
     const difference d = exact_difference(x, t);
-    if (output) {
-      if (none)
-        output[i] = static_cast<T>(squared(d));
-      else
-        sum.add(squared(d));
-    }
+    if (output && none) output[i] = static_cast<T>(squared(d));
     if (backward) {
       const G gx = static_cast<G>(input_gradient(d, x, t, upstream.at(i)));
       if (grad_input) grad_input[i] = gx;
       if (grad_target) grad_target[i] = -gx;  // mse_loss_backward(grad, target, input): 2 (t - x) g, exactly -gx
     }
+    return squared(d);
+  };
+  // the upstream gradient when it is one scalar (a reduced loss, or `none` without grad_output)
+  const double g = none && grad_output ? 0.0 : upstream.at(0);
+  if (none || std::isfinite(g)) {  // the fast lanes, in chunks (parallel.h)
+    const fast_args<T, G> a{args.input, args.target, none ? grad_output : nullptr,
+                            reduction_divisor(args.red, args.numel), g, none ? output : nullptr,
+                            grad_input, grad_target};
+    simd::lane_accumulator<T> sums[2];
+    const bool reduce = output && !none;
+    auto chunk = [&](int c) {
+      auto* sum = reduce ? &sums[c] : nullptr;
+      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
+      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
+      else fast_generic(a, begin, end, sum, element);
+    };
+    for_each_chunk(args.numel, chunk);
+    sums[0].merge(sums[1]);
+    if (reduce) output[0] = reduce_sum(args, sums[0].value());
+    return;
   }
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) sum.add(element(i));
   if (output && !none) output[0] = reduce_sum(args, sum.value());
 }
 
