@@ -12,6 +12,8 @@
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 #include "losses.h"
+#include "fast_elementwise.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -46,6 +48,76 @@ double unweighted_loss(double x, double y) {
   return y * (clamped ? log_complement - log_x : negative_logit(x)) - log_complement;
 }
 
+/// What the fast lanes need (reduction and upstream gradient resolved).
+template <class T>
+struct fast_args {
+  const T* input;
+  const T* target;
+  const T* weight;       ///< or nullptr
+  const T* grad_output;  ///< per element (none), or nullptr: the scalar g
+  double g;              ///< the scalar upstream gradient
+  T* output;             ///< per-element losses (none), or nullptr
+  T* grad_input;
+  T* grad_target;
+};
+
+/// The smallest x whose log is above torch's clamp -100 (e^-100 = 3.7e-44): below it the lanes defer to the
+/// per-element code.
+constexpr double unclamped_floor = 1e-43;
+
+// Fast lanes for x in [1e-43, 1) (no log clamped) and y in [0, 1], finite w and g, the per-element formulas:
+//   L     = w ((y - 1) log1p(-x) - y log x)
+//   dL/dx = g (x - y) / max((1 - x) x, 1e-12f) w
+//   dL/dy = g (-logit x) w,  -logit x = log1p(-x) - log x (x < 1/4), log1p((1 - 2x) / x) (x <= 3/4), log((1 - x) / x)
+// with the vector log and log1p (vector_math.h). Other operands go to the per-element code, block by block.
+template <class T, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                                const Slow& slow) {
+  using namespace simd;
+  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    const vd x = load(a.input + i);
+    const vd y = load(a.target + i);
+    vi ok = (x >= splat(unclamped_floor)) & (x < splat(1.0)) & (y >= splat(0.0)) & (y <= splat(1.0));
+    const vd w = a.weight ? load(a.weight + i) : splat(1.0);
+    if (a.weight) ok &= w - w == splat(0.0);
+    const vd log_complement = log1p_lanes(-x);
+    const vd log_x = log_lanes(x);
+    if (a.output || acc) {
+      const vd loss = ((y - splat(1.0)) * log_complement - y * log_x) * w;
+      if (a.output) store(a.output + i, loss);
+      if (acc) acc->add(loss);
+    }
+    if (a.grad_input || a.grad_target) {
+      vd g = splat(a.g);
+      if (a.grad_output) {
+        g = load(a.grad_output + i);
+        ok &= g - g == splat(0.0);
+      }
+      if (a.grad_input)
+        store(a.grad_input + i, g * (x - y) / max((splat(1.0) - x) * x, splat(static_cast<double>(1e-12f))) * w);
+      if (a.grad_target) {
+        const vd middle = log1p_lanes((splat(1.0) - splat(2.0) * x) / x);
+        const vd upper = log_lanes((splat(1.0) - x) / x);
+        const vd negative_logit = select(x < splat(0.25), log_complement - log_x,
+                                         select(x <= splat(0.75), middle, upper));
+        store(a.grad_target + i, g * negative_logit * w);
+      }
+    }
+    return select(ok, splat(0.0), splat(1.0));
+  };
+  run_blocks(begin, end, sum, step, slow);
+}
+
+template <class T, class Acc, class Slow>
+LOSSCHECK_AVX2 void fast_avx2(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                              const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+template <class T, class Acc, class Slow>
+void fast_generic(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+
 }  // namespace
 
 template <class T>
@@ -70,17 +142,15 @@ void binary_cross_entropy_forward_backward(const binary_cross_entropy_args<T>& a
                                            T* grad_input, T* grad_target) {
   const bool none = args.red == reduction::none;
   const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.numel));
-  sum_accumulator<T> sum;
-  for (std::int64_t i = 0; i < args.numel; ++i) {
+  // The per-element code: writes element i's outputs, returns its loss term.
+  auto element = [&](std::int64_t i) {
     const double x = static_cast<double>(args.input[i]);
     const double y = static_cast<double>(args.target[i]);
     const double w = args.weight ? static_cast<double>(args.weight[i]) : 1.0;
+    double loss = 0.0;
     if (output) {
-      const double loss = unweighted_loss(x, y) * w;
-      if (none)
-        output[i] = static_cast<T>(loss);
-      else
-        sum.add(loss);
+      loss = unweighted_loss(x, y) * w;
+      if (none) output[i] = static_cast<T>(loss);
     }
     const double g = upstream.at(i);
     if (grad_input) {
@@ -88,10 +158,33 @@ void binary_cross_entropy_forward_backward(const binary_cross_entropy_args<T>& a
       grad_input[i] = static_cast<T>(g * (x - y) / denominator * w);
     }
     if (grad_target) grad_target[i] = static_cast<T>(g * negative_logit(x) * w);
+    return loss;
+  };
+  auto finish = [&](double total) {
+    if (output && !none)
+      output[0] = static_cast<T>(args.red == reduction::sum ? total : total / static_cast<double>(args.numel));
+  };
+  // the upstream gradient when it is one scalar (a reduced loss, or `none` without grad_output)
+  const double g = none && grad_output ? 0.0 : upstream.at(0);
+  if (none || std::isfinite(g)) {                 // the fast lanes, in chunks (parallel.h)
+    const fast_args<T> a{args.input, args.target, args.weight, none ? grad_output : nullptr, g,
+                         none ? output : nullptr, grad_input, grad_target};
+    simd::lane_accumulator<T> sums[2];
+    const bool reduce = output && !none;
+    auto chunk = [&](int c) {
+      auto* sum = reduce ? &sums[c] : nullptr;
+      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
+      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
+      else fast_generic(a, begin, end, sum, element);
+    };
+    for_each_chunk(args.numel, chunk);
+    sums[0].merge(sums[1]);
+    finish(sums[0].value());
+    return;
   }
-  if (output && !none)
-    output[0] =
-        static_cast<T>(args.red == reduction::sum ? sum.value() : sum.value() / static_cast<double>(args.numel));
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) sum.add(element(i));
+  finish(sum.value());
 }
 
 template std::int64_t binary_cross_entropy_invalid_input(const float*, std::int64_t);
