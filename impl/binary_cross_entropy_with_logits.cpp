@@ -8,6 +8,8 @@
 #include "accumulate.h"
 #include "case_io.h"
 #include "losses.h"
+#include "fast_elementwise.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -75,6 +77,83 @@ double unweighted_target_gradient(const operands& o) {
   return -o.softplus_of_x() - -o.softplus_of_minus_x() * o.p;
 }
 
+/// What the fast lanes need (reduction and upstream gradient resolved).
+template <class T>
+struct fast_args {
+  const T* input;
+  const T* target;
+  const T* weight;       ///< or nullptr
+  const T* pos_weight;   ///< or nullptr
+  const T* grad_output;  ///< per element (none), or nullptr: the scalar g
+  double g;              ///< the scalar upstream gradient
+  T* output;             ///< per-element losses (none), or nullptr
+  T* grad_input;
+  T* grad_target;
+};
+
+// Fast lanes for finite x, y, p, w and g: the per-element code's stable forms with e = e^-|x| and s = log1p(e)
+// from the vector exp and log1p (vector_math.h):
+//   L     = w (l s + (1 - y) x)  (x >= 0),   w (l s - p y x)  (x < 0),        l = 1 + (p - 1) y
+//   dL/dx = ((1 - y) sigmoid(x) - p y sigmoid(-x)) g w,  sigmoid(|x|) = 1 / (1 + e), sigmoid(-|x|) = e / (1 + e)
+//   dL/dy = -x g w  (no pos_weight),  (p softplus(-x) - softplus(x)) g w  (softplus(|x|) = |x| + s, softplus(-|x|) = s)
+template <class T, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                                const Slow& slow) {
+  using namespace simd;
+  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    const vd x = load(a.input + i);
+    const vd y = load(a.target + i);
+    vd bad = (x - x) + (y - y);
+    const vd p = a.pos_weight ? load(a.pos_weight + i) : splat(1.0);
+    const vd w = a.weight ? load(a.weight + i) : splat(1.0);
+    if (a.pos_weight) bad += p - p;
+    if (a.weight) bad += w - w;
+    const vd e = exp_lanes(-abs(x));
+    const vd s = log1p_lanes(e);
+    const vi positive = x >= splat(0.0);
+    if (a.output || acc) {
+      const vd tail = (splat(1.0) + (p - splat(1.0)) * y) * s;
+      const vd loss = select(positive, tail + (splat(1.0) - y) * x, tail - p * y * x) * w;
+      if (a.output) store(a.output + i, loss);
+      if (acc) acc->add(loss);
+    }
+    if (a.grad_input || a.grad_target) {
+      vd g = splat(a.g);
+      if (a.grad_output) {
+        g = load(a.grad_output + i);
+        bad += g - g;
+      }
+      if (a.grad_input) {
+        const vd d = splat(1.0) + e;
+        const vd big = splat(1.0) / d, small = e / d;
+        const vd sigmoid_x = select(positive, big, small), sigmoid_minus_x = select(positive, small, big);
+        store(a.grad_input + i, ((splat(1.0) - y) * sigmoid_x - p * y * sigmoid_minus_x) * g * w);
+      }
+      if (a.grad_target) {
+        vd unweighted = -x;
+        if (a.pos_weight) {
+          const vi above = x > splat(0.0);
+          const vd softplus_x = select(above, x + s, s), softplus_minus_x = select(above, s, s - x);
+          unweighted = -softplus_x - -softplus_minus_x * p;
+        }
+        store(a.grad_target + i, unweighted * g * w);
+      }
+    }
+    return bad;
+  };
+  run_blocks(begin, end, sum, step, slow);
+}
+
+template <class T, class Acc, class Slow>
+LOSSCHECK_AVX2 void fast_avx2(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                              const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+template <class T, class Acc, class Slow>
+void fast_generic(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+
 }  // namespace
 
 // L = w [(1 - y) x + (1 + (p - 1) y) softplus(-x)]
@@ -92,26 +171,54 @@ void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entrop
                                                        const T* grad_output, T* output, T* grad_input, T* grad_target) {
   const bool none = args.red == reduction::none;
   const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.numel));
-  sum_accumulator<T> sum;
-  for (std::int64_t i = 0; i < args.numel; ++i) {
+  // The per-element code: writes element i's outputs, returns its loss term.
+  auto element = [&](std::int64_t i) {
     const double x = static_cast<double>(args.input[i]);
     const double y = static_cast<double>(args.target[i]);
     const double w = args.weight ? static_cast<double>(args.weight[i]) : 1.0;
     const operands o(x, y, args.pos_weight ? static_cast<double>(args.pos_weight[i]) : 1.0, args.pos_weight != nullptr);
+    double loss = 0.0;
     if (output) {
-      const double loss = unweighted_loss(o) * w;
-      if (none)
-        output[i] = static_cast<T>(loss);
-      else
-        sum.add(loss);
+      loss = unweighted_loss(o) * w;
+      if (none) output[i] = static_cast<T>(loss);
     }
     const double g = upstream.at(i);
     if (grad_input) grad_input[i] = static_cast<T>(unweighted_input_gradient(o) * g * w);
     if (grad_target) grad_target[i] = static_cast<T>(unweighted_target_gradient(o) * g * w);
+    return loss;
+  };
+  auto finish = [&](double total) {
+    if (output && !none)
+      output[0] = static_cast<T>(args.red == reduction::sum ? total : total / static_cast<double>(args.numel));
+  };
+  // the upstream gradient when it is one scalar (a reduced loss, or `none` without grad_output)
+  const double g = none && grad_output ? 0.0 : upstream.at(0);
+  if (none || std::isfinite(g)) {                 // the fast lanes, in chunks (parallel.h)
+    const fast_args<T> a{args.input,
+                         args.target,
+                         args.weight,
+                         args.pos_weight,
+                         none ? grad_output : nullptr,
+                         g,
+                         none ? output : nullptr,
+                         grad_input,
+                         grad_target};
+    simd::lane_accumulator<T> sums[2];
+    const bool reduce = output && !none;
+    auto chunk = [&](int c) {
+      auto* sum = reduce ? &sums[c] : nullptr;
+      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
+      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
+      else fast_generic(a, begin, end, sum, element);
+    };
+    for_each_chunk(args.numel, chunk);
+    sums[0].merge(sums[1]);
+    finish(sums[0].value());
+    return;
   }
-  if (output && !none)
-    output[0] =
-        static_cast<T>(args.red == reduction::sum ? sum.value() : sum.value() / static_cast<double>(args.numel));
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) sum.add(element(i));
+  finish(sum.value());
 }
 
 template void binary_cross_entropy_with_logits_forward(const binary_cross_entropy_with_logits_args<float>&, float*);
