@@ -8,6 +8,8 @@
 #include "accumulate.h"
 #include "case_io.h"
 #include "losses.h"
+#include "fast_elementwise.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -62,6 +64,70 @@ double log_target_gradient(double x, double t, double g) {
   return g * (t - x) * e + g * e;
 }
 
+/// What the fast lanes need (reduction and upstream gradient resolved).
+template <class T, class G>
+struct fast_args {
+  const T* input;
+  const T* target;
+  const T* grad_output;  ///< per element (none), or nullptr: the scalar g
+  double g;              ///< the scalar upstream gradient
+  T* output;             ///< per-element losses (none), or nullptr
+  G* grad_input;
+  G* grad_target;
+};
+
+// Fast lanes (log_target = false) for finite x and g and finite t > 0 (t = 0 too when grad_target is not wanted:
+// its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms with the vector log (vector_math.h):
+//   L = t (log t - x),   dL/dx = -(t g),   dL/dt = g (log t + 1 - x)  (the sum compensated, as sum3: TwoSum twice)
+template <class T, class G, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                                const Slow& slow) {
+  using namespace simd;
+  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    const vd x = load(a.input + i);
+    const vd t = load(a.target + i);
+    const vi zero = t == splat(0.0);
+    vi ok = ((t > splat(0.0)) | (a.grad_target ? splat_int(0) : zero)) & (t < splat(__builtin_inf())) &
+            (x - x == splat(0.0));
+    const vd log_t = log_lanes(t);
+    if (a.output || acc) {
+      const vd loss = select(zero, splat(0.0), t * (log_t - x));
+      if (a.output) store(a.output + i, loss);
+      if (acc) acc->add(loss);
+    }
+    if (a.grad_input || a.grad_target) {
+      vd g = splat(a.g);
+      if (a.grad_output) {
+        g = load(a.grad_output + i);
+        ok &= g - g == splat(0.0);
+      }
+      if (a.grad_input) store(a.grad_input + i, -(t * g));
+      if (a.grad_target) {
+        // (log t + 1) + (-x) with both rounding errors added back (Knuth's TwoSum)
+        const vd s1 = log_t + splat(1.0);
+        const vd b1 = s1 - log_t;
+        const vd e1 = (log_t - (s1 - b1)) + (splat(1.0) - b1);
+        const vd s2 = s1 - x;
+        const vd b2 = s2 - s1;
+        const vd e2 = (s1 - (s2 - b2)) + (-x - b2);
+        store(a.grad_target + i, g * (s2 + (e1 + e2)));
+      }
+    }
+    return select(ok, splat(0.0), splat(1.0));
+  };
+  run_blocks(begin, end, sum, step, slow);
+}
+
+template <class T, class G, class Acc, class Slow>
+LOSSCHECK_AVX2 void fast_avx2(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+                              const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+template <class T, class G, class Acc, class Slow>
+void fast_generic(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
+  fast_body(a, begin, end, sum, slow);
+}
+
 }  // namespace
 
 // L = t (log t - x)   or, with log_target, L = e^t (t - x)
@@ -81,23 +147,45 @@ void kl_div_forward_backward(const kl_div_args<T>& args, const T* grad_output, T
   const double legacy_divisor = args.legacy_batchmean ? static_cast<double>(args.batch_size) : 1.0;
   const double divisor = reduction_divisor(args.red, args.numel, args.batch_size) * legacy_divisor;
   const upstream_gradient<T> upstream(args.red, grad_output, divisor);
-  sum_accumulator<T> sum;
-  for (std::int64_t i = 0; i < args.numel; ++i) {
+  // The per-element code: writes element i's outputs, returns its loss term.
+  auto element = [&](std::int64_t i) {
     const double x = static_cast<double>(args.input[i]);
     const double t = static_cast<double>(args.target[i]);
+    double loss = 0.0;
     if (output) {
-      const double loss = args.log_target ? pointwise_log_target_loss(x, t) : pointwise_loss(x, t);
-      if (none)
-        output[i] = static_cast<T>(loss / legacy_divisor);
-      else
-        sum.add(loss);
+      loss = args.log_target ? pointwise_log_target_loss(x, t) : pointwise_loss(x, t);
+      if (none) output[i] = static_cast<T>(loss / legacy_divisor);
     }
     const double g = upstream.at(i);
     if (grad_input) grad_input[i] = static_cast<G>(args.log_target ? log_target_input_gradient(t, g) : -(t * g));
     if (grad_target)
       grad_target[i] = static_cast<G>(args.log_target ? log_target_gradient(x, t, g) : target_gradient(x, t, g));
+    return loss;
+  };
+  auto finish = [&](double total) {
+    if (output && !none) output[0] = static_cast<T>(total / divisor);  // empty mean: 0 / 0 = NaN
+  };
+  // the upstream gradient when it is one scalar (a reduced loss, or `none` without grad_output)
+  const double g = none && grad_output ? 0.0 : upstream.at(0);
+  if (!args.log_target && !args.legacy_batchmean && (none || std::isfinite(g))) {  // fast lanes, chunks (parallel.h)
+    const fast_args<T, G> a{args.input, args.target, none ? grad_output : nullptr, g, none ? output : nullptr,
+                            grad_input, grad_target};
+    simd::lane_accumulator<T> sums[2];
+    const bool reduce = output && !none;
+    auto chunk = [&](int c) {
+      auto* sum = reduce ? &sums[c] : nullptr;
+      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
+      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
+      else fast_generic(a, begin, end, sum, element);
+    };
+    for_each_chunk(args.numel, chunk);
+    sums[0].merge(sums[1]);
+    finish(sums[0].value());
+    return;
   }
-  if (output && !none) output[0] = static_cast<T>(sum.value() / divisor);  // empty mean: 0 / 0 = NaN
+  sum_accumulator<T> sum;
+  for (std::int64_t i = 0; i < args.numel; ++i) sum.add(element(i));
+  finish(sum.value());
 }
 
 template void kl_div_forward(const kl_div_args<float>&, float*);
