@@ -230,7 +230,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sa
 pre{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:6px 0;
 white-space:pre-wrap;overflow-wrap:anywhere;max-height:32em;overflow:auto}
 table{border-collapse:collapse;margin:6px 0 12px}
-table.rows{width:100%}table.rows td:first-child{min-width:16em}table.rows td.n,table.rows td.d{width:1%;white-space:nowrap}
+table.rows{width:100%}table.rows th{white-space:nowrap}table.rows td:first-child{min-width:16em}table.rows td.n,table.rows td.d{width:1%;white-space:nowrap}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:middle}
 th{background:#f6f8fa;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .v{display:inline-block;min-width:4.5em;text-align:center;font-weight:600;border-radius:4px;padding:0 6px}
