@@ -240,8 +240,9 @@ def summary_line(stdout):
 
 
 def test_merge_split():
+    audit_junit = os.path.join(work, "audit.xml")
     path, doc, audit_out = audit("full", ["--target", failing_target(), "--loss", "mse_loss,nll_loss", "--dtype",
-                                          "float64", "--cases", "10", "--timeout", "5"], 1)
+                                          "float64", "--cases", "10", "--timeout", "5", "--junit", audit_junit], 1)
     check(len(doc["results"]) == doc["planned_checks"], f"{len(doc['results'])} results for {doc['planned_checks']} planned")
     paths = [write(f"s{i + 1}.json", s) for i, s in enumerate(split(doc, 3))]
     junit = os.path.join(work, "merged.xml")
@@ -258,6 +259,19 @@ def test_merge_split():
     d = xml.dom.minidom.parse(junit)
     check(len(d.getElementsByTagName("testcase")) == len(doc["results"]), "JUnit: a testcase per row")
     check(len(d.getElementsByTagName("failure")) == doc["summary"]["failed"], "JUnit: a failure per failing row")
+
+    # the JUnit rendered from the merged JSON has the testcases, failures (message, type, the report first) and skips
+    # of the audit's own JUnit
+    def junit_outline(path):
+        cases = []
+        for c in xml.dom.minidom.parse(path).getElementsByTagName("testcase"):
+            f, k = c.getElementsByTagName("failure"), c.getElementsByTagName("skipped")
+            body = "".join(n.data for n in f[0].childNodes) if f else ""
+            cases.append((c.getAttribute("classname"), c.getAttribute("name"),
+                          f and (f[0].getAttribute("message"), f[0].getAttribute("type")),
+                          k and k[0].getAttribute("message"), body[:300]))
+        return cases
+    check(junit_outline(junit) == junit_outline(audit_junit), "JUnit of the merge differs from the audit's JUnit")
     parse_html(html_out)
 
     # a shard stopped early (time limit) merges into an incomplete report; without the mark it is an error
