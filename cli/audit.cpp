@@ -36,6 +36,8 @@
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
 #include "properties.h"
+#include "atomic_file.h"
+#include "report.h"
 
 namespace losscheck::cli {
 namespace {
@@ -173,70 +175,6 @@ std::optional<std::string> first_case(const std::string& report) {
   return std::nullopt;
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("{}: write failed: {}", tmp, std::strerror(errno)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("{}: cannot rename {} to it: {}", path, tmp, why));
-  }
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 allows no control characters but tab, newline and carriage return
-        if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') out += '?';
-        else out += static_cast<char>(ch);
-    }
-  }
-  return out;
-}
-
-std::string junit_report(const std::string& target_name, std::uint64_t seed, const std::vector<row>& rows,
-                         double seconds) {
-  int failures = 0, skipped = 0;
-  for (const auto& r : rows) failures += r.verdict == "fail", skipped += r.verdict == "skipped";
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x += fmt::format("<testsuites name=\"losscheck audit\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
-                   rows.size(), failures, skipped, seconds);
-  x += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3f}\">\n",
-                   xml_escape("losscheck audit " + target_name), rows.size(), failures, skipped, seconds);
-  x += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/><property name=\"target\" value=\"{}\"/></properties>\n",
-                   seed, xml_escape(target_name));
-  for (const auto& r : rows) {
-    x += fmt::format("    <testcase classname=\"losscheck.{}\" name=\"{}[{}]\" time=\"{:.3f}\"", xml_escape(r.loss),
-                     xml_escape(r.check), xml_escape(r.dtype), r.seconds);
-    if (r.verdict == "pass") {
-      x += "/>\n";
-      continue;
-    }
-    x += ">\n";
-    if (r.verdict == "skipped")
-      x += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(r.message));
-    else
-      x += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(r.message), r.kind,
-                       xml_escape(r.report));
-    x += "    </testcase>\n";
-  }
-  x += "  </testsuite>\n</testsuites>\n";
-  return x;
-}
 
 /// The histogram of errors in ULPs of the scale (docs/audit.md): exactly 0, then (edges[i-1], edges[i]], then above
 /// the last edge or non-finite.
@@ -605,13 +543,31 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
       auto fr = fixture_rows(*subject, fixture_files, losses, dtypes,
                              [&](std::size_t li, std::size_t di) { return in_shard(n_property_rows + li * nd + di); },
                              deadline);
+      std::set<std::size_t> reported;
       for (auto& r : fr) {
         const auto li = static_cast<std::size_t>(std::find(losses.begin(), losses.end(), r.loss) - losses.begin());
         const auto di = static_cast<std::size_t>(std::find(dtypes.begin(), dtypes.end(), r.dtype) - dtypes.begin());
         r.order = n_property_rows + li * nd + di;
+        reported.insert(r.order);
         rows.push_back(std::move(r));
         ++done;
       }
+      // a planned fixture row with no fixture case of its loss and dtype is reported as skipped, never dropped
+      for (std::size_t li = 0; li < losses.size(); ++li)
+        for (std::size_t di = 0; di < nd; ++di) {
+          const std::size_t order = n_property_rows + li * nd + di;
+          if (!in_shard(order) || reported.count(order)) continue;
+          row r;
+          r.order = order;
+          r.loss = losses[li];
+          r.check = "fixtures";
+          r.kind = "fixtures";
+          r.dtype = dtypes[di];
+          r.verdict = "skipped";
+          r.message = "no fixture case of this loss and dtype";
+          rows.push_back(std::move(r));
+          ++done;
+        }
     } catch (const audit_stopped&) {
       stopped = stop_reason(deadline);  // the fixture rows did not finish: none is reported
     }
@@ -746,10 +702,12 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
     info.incomplete_reason = stopped;
     info.counterexamples_file = counterexamples_file;
     info.seconds = seconds;
+    // every report is rendered from the JSON document, as `losscheck report` renders merged shards (report.h)
     const auto doc = json_report(o, info, rows);
     if (!o.json_path.empty())
-      write_atomically(o.json_path, doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    if (!o.junit_path.empty()) write_atomically(o.junit_path, junit_report(subject->name(), o.seed, rows, seconds));
+      write_file_atomically(o.json_path, doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    if (!o.junit_path.empty()) write_file_atomically(o.junit_path, junit_from_json(doc));
+    if (!o.html_path.empty()) write_file_atomically(o.html_path, html_from_json(doc));
   } catch (const std::exception& e) {
     err << "losscheck audit: " << e.what() << '\n';
     status = 2;

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   audit->add_flag("--no-fixtures", audit_opts.no_fixtures, "run the properties only");
   audit->add_option("--json", audit_opts.json_path, "write the JSON report (docs/audit.md) to FILE");
   audit->add_option("--junit", audit_opts.junit_path, "write a JUnit XML report to FILE");
+  audit->add_option("--html", audit_opts.html_path, "write a self-contained HTML report to FILE");
   audit->add_option("--counterexamples", audit_opts.counterexamples_path,
                     "write the failures' counterexamples as a fixture file (default: next to --json)");
   std::string shard;

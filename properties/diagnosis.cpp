@@ -155,9 +155,12 @@ std::vector<std::pair<long double, std::string>> named_factors(const loss_case& 
   return f;
 }
 
+std::optional<std::string> named_factor(long double r, const loss_case& c, long double rel);
+
 /// The constant factor r with got ≈ r·want for every element (want's largest element fixes r), if there is one.
 std::optional<long double> constant_factor(const tensor& got, const tensor& want, const check::tensor_tolerance& tol,
-                                           dtype type) {
+                                           const loss_case& c) {
+  const dtype type = c.type;
   if (got.values.size() != want.values.size() || got.values.empty()) return std::nullopt;
   std::optional<std::size_t> k;
   for (std::size_t i = 0; i < want.values.size(); ++i) {
@@ -170,6 +173,8 @@ std::optional<long double> constant_factor(const tensor& got, const tensor& want
   }
   if (!k || want.values[*k] == 0 || got.values[*k] == 0) return std::nullopt;
   const std::size_t kk = *k;
+  std::size_t nonzero = 0;
+  for (std::size_t i = 0; i < want.values.size(); ++i) nonzero += std::isfinite(want.values[i]) && want.values[i] != 0;
   const long double r = static_cast<long double>(got.values[kk]) / want.values[kk];
   tensor expect = want;
   for (auto& v : expect.values)
@@ -179,14 +184,21 @@ std::optional<long double> constant_factor(const tensor& got, const tensor& want
   for (auto& s : t.scale) s *= static_cast<double>(std::fabs(r));
   t.bound_ulps += 2;
   if (!matches(got, expect, t, type)) return std::nullopt;
+  // any two numbers have a ratio: one element is evidence of a factor only when the factor is a known one
+  if (nonzero < 2 && !named_factor(r, c, type == dtype::float32 ? 1e-5L : 1e-12L)) return std::nullopt;
   return r;
 }
 
-std::string factor_text(long double r, const loss_case& c) {
-  const long double rel = c.type == dtype::float32 ? 1e-5L : 1e-12L;
+/// The name of the factor r ("2", "1/N, N = 4 (the batch size)") when it is one of named_factors(c) within the
+/// relative accuracy `rel` of its measurement, else nothing.
+std::optional<std::string> named_factor(long double r, const loss_case& c, long double rel) {
   for (const auto& [v, name] : named_factors(c))
     if (std::fabs(r - v) <= rel * std::fabs(v)) return name;
-  return fmt::format("{:.6g}", static_cast<double>(r));
+  return std::nullopt;
+}
+
+std::string factor_text(long double r, const loss_case& c, long double rel) {
+  return named_factor(r, c, rel).value_or(fmt::format("{:.6g}", static_cast<double>(r)));
 }
 
 /// The candidate mistakes for `c`, evaluated with the reference (those that cannot be evaluated are left out).
@@ -320,9 +332,15 @@ std::string overflow_explanation(const loss_case& c) {
     return fmt::format("exp({}) overflows {}: consistent with log(1 + exp(-x)) computed without the stable form",
                        std::max(hi, -lo), to_string(c.type));
   if (c.loss == "binary_cross_entropy") {
-    for (double v : in->values)
-      if (v == 0 || v == 1)
-        return "an input probability is exactly 0 or 1: consistent with log(0) not clamped at -100 as torch does";
+    const tensor* t = c.input("target");
+    for (std::size_t i = 0; t && i < in->values.size() && i < t->values.size(); ++i) {
+      const double p = in->values[i], y = t->values[i];
+      if ((p == 0 && y != 0) || (p == 1 && y != 1))
+        return fmt::format("input[{}] = {} with target {}: the exact loss is infinite, torch clamps its logs at -100",
+                           i, p, y);
+      if (p == 0 || p == 1)
+        return fmt::format("input[{}] = {} with target {}: consistent with 0·log(0) computed as NaN", i, p, y);
+    }
   }
   return "";
 }
@@ -345,7 +363,8 @@ std::optional<long double> objective(target& subject, const loss_case& d, const 
 /// largest of the gradient), in float64 when the subject evaluates float64 (else in the case dtype, with a
 /// correspondingly larger step and tolerance). Returns a finding or nothing when consistent.
 std::optional<finding> check_against_own_forward(const loss_case& c, const loss_result& r, const std::string& name,
-                                                 target& subject) {
+                                                 target& subject, bool& checked) {
+  checked = false;
   loss_case d = c;
   bool wide = false;
   if (c.type == dtype::float32) {  // try the same case in float64
@@ -392,6 +411,7 @@ std::optional<finding> check_against_own_forward(const loss_case& c, const loss_
     const long double d1 = (*a1 - *a2) / (2 * h), d2 = (*b1 - *b2) / h;
     const long double fd = (4 * d2 - d1) / 3;  // Richardson: O(h^4)
     if (!std::isfinite(static_cast<double>(fd))) continue;  // the forward is not finite around x: no evidence
+    checked = true;
     // Tolerance: relative 1e-6 in float64 (truncation at h = 2^-12·|x|), 2e-2 in float32 (the forward's rounding,
     // 2^-24 relative, divided by a step of 2^-6 relative, times a few roundings); a diagnosis, not a verdict.
     const long double tol = rel * (std::fabs(an) + std::fabs(fd)) + 1e-300L;
@@ -408,7 +428,8 @@ std::optional<finding> check_against_own_forward(const loss_case& c, const loss_
   f.kind = "bug";
   f.detail = worst + (wide && c.type == dtype::float32 ? " (checked in float64)" : "");
   if (ratio && *ratio != 0) {
-    const std::string ft = factor_text(*ratio, c);
+    // the ratio of two central differences is known to about the tolerance of one over 10
+    const std::string ft = factor_text(*ratio, c, d.type == dtype::float64 ? 1e-6L : 1e-3L);
     f.text = fmt::format("gradient of {} is {} × the finite-difference gradient of its own forward", name, ft);
   } else {
     f.text = fmt::format("gradient of {} disagrees with the finite difference of its own forward", name);
@@ -495,26 +516,29 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
     for (std::size_t i = 0; i < gv->values.size() && !nonfinite && !explained; ++i) {
       if (std::isfinite(wv->values[i]) && !std::isfinite(gv->values[i])) {
         const std::string why = overflow_explanation(c);
-        out.push_back({fmt::format("{}[{}] is {} where the exact value is finite ({})", what, i,
+        // ±inf where the exact value is infinite and torch clamps (BCE's -100) is torch's convention, not a bug
+        const bool clamp_convention = std::isinf(gv->values[i]) && why.find("exact loss is infinite") != std::string::npos;
+        out.push_back({fmt::format("{}[{}] is {} where torch's value is finite ({})", what, i,
                                    format_float(gv->values[i], c.type), format_float(wv->values[i], c.type)),
-                       "bug", why});
+                       clamp_convention ? "convention" : "bug", why});
         nonfinite = true;
       }
     }
     if (nonfinite) continue;
     if (!explained) {
-      if (auto r = constant_factor(*gv, *wv, *tt, c.type)) {
-        const std::string ft = factor_text(*r, c);
+      if (auto r = constant_factor(*gv, *wv, *tt, c)) {
+        const std::string ft = factor_text(*r, c, c.type == dtype::float32 ? 1e-5L : 1e-12L);
         out.push_back({fmt::format("{}: {} × torch's", what, ft), *r < 0 ? "bug" : "convention",
                        what + worst_pair(*gv, *wv, c.type)});
         explained = true;
       }
     }
     if (comp != "output") {
-      if (auto f = check_against_own_forward(c, got, comp, subject)) {
+      bool checked = false;
+      if (auto f = check_against_own_forward(c, got, comp, subject, checked)) {
         out.push_back(*f);
         explained = true;
-      } else {
+      } else if (checked) {
         self_consistent.push_back(comp);
       }
     }

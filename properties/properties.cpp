@@ -170,10 +170,8 @@ void require_ok(const loss_case& c, const loss_result& r, const target& subject)
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show) {
   const auto cmp = check::compare(c, expected, got);
-  if (cmp.passed) {
-    if (running_ulps && cmp.elements > 0) running_ulps->push_back(cmp.max_ulps);
-    return;
-  }
+  if (running_ulps && (cmp.elements > 0 || !cmp.passed)) running_ulps->push_back(cmp.max_ulps);
+  if (cmp.passed) return;
   std::string msg = fmt::format("{} disagrees with {}: {}", subject.name(), expected_from, cmp.message);
   if (cmp.worst)
     msg += fmt::format("\n  worst element {}: got {} expected {} ({:.3g} ULPs of scale {:.3g}, bound {})",

@@ -65,7 +65,8 @@ struct run_outcome {
   std::string report;                   ///< failure: seed, shrunk counterexample (JSON case), replay; else summary
   std::map<std::string, int> coverage;  ///< edge class → number of generated cases reaching it
   /// The error, in ULPs of the scale (docs/tolerances.md), of every comparison of a subject's result with an expected
-  /// one that the property made (expect_agreement) and that passed; empty for properties that compare otherwise.
+  /// one that the property made (expect_agreement), failing ones (and those of shrinking) included; empty for
+  /// properties that compare otherwise.
   std::vector<double> agreement_ulps;
 };
 
