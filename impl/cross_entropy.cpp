@@ -13,6 +13,7 @@
 #include "losscheck/error.h"
 #include "losses.h"
 #include "numerics.h"
+#include "parallel.h"
 #include "reduction.h"
 #include "vector_math.h"
 
@@ -59,17 +60,26 @@ struct fast_row_stats {
 };
 
 /// Rows of up to this many classes keep their exponentials in a stack buffer between the sum and the gradient
-/// (float inputs; float64 keeps them in grad_input itself); longer rows evaluate the exponentials twice.
+/// (float inputs; float64 keeps them in grad_input itself); longer rows in exp_scratch.
 constexpr std::int64_t exp_buffer_size = 2048;
 
-// Fast path of one contiguous row of finite logits (inner = 1), no label smoothing (grad may be nullptr):
+/// A per-thread buffer of at least n doubles for the exponentials of rows longer than exp_buffer_size, kept between
+/// calls: it grows to the longest row seen, so repeated calls allocate nothing after the first.
+double* exp_scratch(std::int64_t n) {
+  thread_local std::vector<double> buffer;
+  if (static_cast<std::int64_t>(buffer.size()) < n) buffer.resize(static_cast<std::size_t>(n));
+  return buffer.data();
+}
+
+// Fast path of one contiguous row of finite logits (inner = 1), no label smoothing (grad may be nullptr; scratch holds
+// classes doubles when a float row is longer than exp_buffer_size):
 //   m = max_c x_c,  e_c = e^(x_c - m),  rest = sum_{c: x_c < m} e_c + (#{c: x_c = m} - 1)  (= sum_c e_c - 1 exactly)
 //   grad_c = scale e_c  (scale = u / (1 + rest); the caller overwrites c = y with -u (1 - p_y) without cancellation)
 // For float64 inputs x_c - m is rounded, and e_c is corrected by its rounding error as exp_difference does:
 // e^(d + err) = e^d (1 + err). Returns false (nothing written) when the row holds an inf or NaN.
 template <class T>
 LOSSCHECK_INLINE bool fast_row_body(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
-                                    fast_row_stats& out) {
+                                    double* scratch, fast_row_stats& out) {
   using namespace simd;
   const std::int64_t full = classes / lanes * lanes;
   vd vmax = splat(-__builtin_inf());
@@ -99,10 +109,10 @@ LOSSCHECK_INLINE bool fast_row_body(const T* x, std::int64_t classes, std::int64
     return e;
   };
   double buffer[exp_buffer_size];
-  double* keep = !grad                ? nullptr
-                 : sizeof(T) == 8       ? reinterpret_cast<double*>(grad)
+  double* keep = !grad                        ? nullptr
+                 : sizeof(T) == 8               ? reinterpret_cast<double*>(grad)
                  : classes <= exp_buffer_size ? buffer
-                                              : nullptr;
+                                              : scratch;
   vd below = splat(0.0), ties = splat(0.0);
   for (std::int64_t c = 0; c < classes; c += lanes) {
     // the lanes past the row's end (tail) hold m and are masked out: valid = lane index < classes - c
@@ -140,12 +150,13 @@ LOSSCHECK_INLINE bool fast_row_body(const T* x, std::int64_t classes, std::int64
 
 template <class T>
 LOSSCHECK_AVX2 bool fast_row_avx2(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
-                                  fast_row_stats& out) {
-  return fast_row_body(x, classes, y, u, grad, out);
+                                  double* scratch, fast_row_stats& out) {
+  return fast_row_body(x, classes, y, u, grad, scratch, out);
 }
 template <class T>
-bool fast_row_generic(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, fast_row_stats& out) {
-  return fast_row_body(x, classes, y, u, grad, out);
+bool fast_row_generic(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, double* scratch,
+                      fast_row_stats& out) {
+  return fast_row_body(x, classes, y, u, grad, scratch, out);
 }
 
 }  // namespace
@@ -180,90 +191,106 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
   // The smoothing term (e / C) sum_c w_c (-log p_c) is accumulated with e / C inside the sum, so that it does not
   // overflow where the term is finite (huge logits); C = 0 keeps torch's 0 * (e / 0) = NaN.
   auto smoothing_term = [&](double scaled_sum) { return classes == 0 ? smooth.spread * 0.0 : scaled_sum; };
-  sum_accumulator<T> nll_sum, smooth_sum;
+  sum_accumulator<T> nll_sums[2], smooth_sums[2];
   // The fast path (contiguous rows, no smoothing; finite rows and coefficients, checked per row).
   auto* fast = d.inner == 1 && !smooth.active ? (simd::use_avx2() ? &fast_row_avx2<T> : &fast_row_generic<T>) : nullptr;
-  for (std::int64_t n = 0; n < d.batch; ++n) {
-    for (std::int64_t k = 0; k < d.inner; ++k) {
-      const std::int64_t i = n * d.inner + k;
-      const std::int64_t offset = n * classes * d.inner + k;
-      const row_view<T> x{args.input + offset, d.inner};
-      T* grad_row = grad_input ? grad_input + offset : nullptr;
-      const std::int64_t y = args.target[i];
-      if (y == args.ignore_index) {
-        // Ignored rows: zero loss (torch: nll skips them, the smoothing term is masked to 0). Their gradient is
-        // log_softmax's backward of a zero gradient, 0 - p_c * 0: NaN where the row's softmax is NaN (a NaN, +inf or
-        // only -inf in the row), and NaN throughout when smoothing multiplies the masked zero by an inf/NaN weight.
-        if (output && none) output[i] = static_cast<T>(smooth.active ? smooth.keep * 0.0 + smooth.spread * 0.0 : 0.0);
-        if (grad_row) {
-          const auto stats = row_statistics(args.input + offset, classes, d.inner);
-          const bool nan_row = (smooth.active && !weights_finite) || std::isnan(stats.rest) || std::isnan(stats.max);
-          for (std::int64_t c = 0; c < classes; ++c) grad_row[c * d.inner] = nan_row ? T(NAN) : T(0);
-        }
-        continue;
-      }
-      if (fast) {
-        const double w_y = weight_of(y);
-        const double u = grad_row ? upstream.at(i) * w_y * smooth.keep : 0.0;
-        fast_row_stats f;
-        if (std::isfinite(u) && fast(args.input + offset, classes, y, u, grad_row, f)) {
-          const log_sum_exp_row stats{f.max, f.rest};
-          // p_y - 1 = -(1 - p_y), the complement without cancellation (numerics.h)
-          if (grad_row) grad_row[y] = static_cast<T>(-u * stats.complement(static_cast<double>(x[y]), f.e_y));
-          const double nll = w_y * ((f.max - x[y]) + stats.log_sum());
-          if (!output) continue;
-          if (none)
-            output[i] = static_cast<T>(nll);
-          else
-            nll_sum.add(nll);
+  // With the fast path, large inputs are cut into two chunks of rows (parallel.h), whose sums are added in order.
+  const bool parallel = fast && d.batch >= 2 && d.batch * classes >= parallel_threshold;
+  const std::int64_t split = parallel ? d.batch / 2 : d.batch;
+  auto rows = [&](int chunk) {
+    sum_accumulator<T>& nll_sum = nll_sums[chunk];
+    sum_accumulator<T>& smooth_sum = smooth_sums[chunk];
+    double* scratch = fast && grad_input && sizeof(T) == 4 && classes > exp_buffer_size ? exp_scratch(classes) : nullptr;
+    for (std::int64_t n = chunk == 0 ? 0 : split; n < (chunk == 0 ? split : d.batch); ++n) {
+      for (std::int64_t k = 0; k < d.inner; ++k) {
+        const std::int64_t i = n * d.inner + k;
+        const std::int64_t offset = n * classes * d.inner + k;
+        const row_view<T> x{args.input + offset, d.inner};
+        T* grad_row = grad_input ? grad_input + offset : nullptr;
+        const std::int64_t y = args.target[i];
+        if (y == args.ignore_index) {
+          // Ignored rows: zero loss (torch: nll skips them, the smoothing term is masked to 0). Their gradient is
+          // log_softmax's backward of a zero gradient, 0 - p_c * 0: NaN where the row's softmax is NaN (a NaN, +inf or
+          // only -inf in the row), and NaN throughout when smoothing multiplies the masked zero by an inf/NaN weight.
+          if (output && none) output[i] = static_cast<T>(smooth.active ? smooth.keep * 0.0 + smooth.spread * 0.0 : 0.0);
+          if (grad_row) {
+            const auto stats = row_statistics(args.input + offset, classes, d.inner);
+            const bool nan_row = (smooth.active && !weights_finite) || std::isnan(stats.rest) || std::isnan(stats.max);
+            for (std::int64_t c = 0; c < classes; ++c) grad_row[c * d.inner] = nan_row ? T(NAN) : T(0);
+          }
           continue;
         }
-      }
-      const auto stats = row_statistics(args.input + offset, classes, d.inner);
-      const double lse = stats.log_sum();
-      const double w_y = weight_of(y);
-      const double x_y = x[y];
-      const double nll = w_y * ((stats.max - x_y) + lse);
-      sum_accumulator<T> smooth_row;
-      if (grad_row) {
-        const double s = upstream.at(i);
-        const double u = s * w_y * smooth.keep;                    // coefficient of p_c - [c = y]
-        const double v = smooth.active ? s * smooth.spread : 0.0;  // coefficient of p_c sum_j w_j - w_c
-        // A non-finite coefficient (W = 0 in a mean, an infinite grad_output or weight) follows torch's own
-        // evaluation, dx_c = gl_c - p_c sum_j gl_j with gl_c = -u [c = y] - v w_c, for its NaN/inf pattern.
-        const bool literal = !std::isfinite(u) || !std::isfinite(v) || (smooth.active && !weights_finite);
-        const double gl_sum = -u - v * weight_sum;
-        const double inverse_sum = 1.0 / (1.0 + stats.rest);
-        for (std::int64_t c = 0; c < classes; ++c) {
-          const double x_c = x[c];
-          const double w_c = weight_of(c);
-          const double e = exp_difference(x_c, stats.max);
-          const double p = e * inverse_sum;
-          if (smooth.active && output) smooth_row.add(smooth.spread * (w_c * ((stats.max - x_c) + lse)));
-          double g;
-          if (literal) {
-            g = ((c == y ? -u : 0.0) - v * w_c) - p * gl_sum;
-          } else if (!smooth.active) {
-            g = c != y ? u * p : -u * stats.complement(x_c, e);  // p_c - [c = y], 1 - p_y without cancellation
-          } else {
-            // p_c sum_j w_j - w_c = p_c sum_{j != c} w_j - w_c (1 - p_c): no 1 - p cancellation.
-            const double complement = stats.complement(x_c, e);
-            g = u * (c != y ? p : -complement) + v * (p * class_weight_sum.minus(w_c) - w_c * complement);
+        if (fast) {
+          const double w_y = weight_of(y);
+          const double u = grad_row ? upstream.at(i) * w_y * smooth.keep : 0.0;
+          fast_row_stats f;
+          if (std::isfinite(u) && fast(args.input + offset, classes, y, u, grad_row, scratch, f)) {
+            const log_sum_exp_row stats{f.max, f.rest};
+            // p_y - 1 = -(1 - p_y), the complement without cancellation (numerics.h)
+            if (grad_row) grad_row[y] = static_cast<T>(-u * stats.complement(static_cast<double>(x[y]), f.e_y));
+            const double nll = w_y * ((f.max - x[y]) + stats.log_sum());
+            if (!output) continue;
+            if (none)
+              output[i] = static_cast<T>(nll);
+            else
+              nll_sum.add(nll);
+            continue;
           }
-          grad_row[c * d.inner] = static_cast<T>(g);
         }
-      } else if (smooth.active && output) {
-        for (std::int64_t c = 0; c < classes; ++c)
-          smooth_row.add(smooth.spread * (weight_of(c) * ((stats.max - x[c]) + lse)));
-      }
-      if (!output) continue;
-      if (none) {
-        output[i] = static_cast<T>(smooth.active ? smooth.keep * nll + smoothing_term(smooth_row.value()) : nll);
-      } else {
-        nll_sum.add(nll);
-        if (smooth.active) smooth_sum.add(smooth_row.value());
+        const auto stats = row_statistics(args.input + offset, classes, d.inner);
+        const double lse = stats.log_sum();
+        const double w_y = weight_of(y);
+        const double x_y = x[y];
+        const double nll = w_y * ((stats.max - x_y) + lse);
+        sum_accumulator<T> smooth_row;
+        if (grad_row) {
+          const double s = upstream.at(i);
+          const double u = s * w_y * smooth.keep;                    // coefficient of p_c - [c = y]
+          const double v = smooth.active ? s * smooth.spread : 0.0;  // coefficient of p_c sum_j w_j - w_c
+          // A non-finite coefficient (W = 0 in a mean, an infinite grad_output or weight) follows torch's own
+          // evaluation, dx_c = gl_c - p_c sum_j gl_j with gl_c = -u [c = y] - v w_c, for its NaN/inf pattern.
+          const bool literal = !std::isfinite(u) || !std::isfinite(v) || (smooth.active && !weights_finite);
+          const double gl_sum = -u - v * weight_sum;
+          const double inverse_sum = 1.0 / (1.0 + stats.rest);
+          for (std::int64_t c = 0; c < classes; ++c) {
+            const double x_c = x[c];
+            const double w_c = weight_of(c);
+            const double e = exp_difference(x_c, stats.max);
+            const double p = e * inverse_sum;
+            if (smooth.active && output) smooth_row.add(smooth.spread * (w_c * ((stats.max - x_c) + lse)));
+            double g;
+            if (literal) {
+              g = ((c == y ? -u : 0.0) - v * w_c) - p * gl_sum;
+            } else if (!smooth.active) {
+              g = c != y ? u * p : -u * stats.complement(x_c, e);  // p_c - [c = y], 1 - p_y without cancellation
+            } else {
+              // p_c sum_j w_j - w_c = p_c sum_{j != c} w_j - w_c (1 - p_c): no 1 - p cancellation.
+              const double complement = stats.complement(x_c, e);
+              g = u * (c != y ? p : -complement) + v * (p * class_weight_sum.minus(w_c) - w_c * complement);
+            }
+            grad_row[c * d.inner] = static_cast<T>(g);
+          }
+        } else if (smooth.active && output) {
+          for (std::int64_t c = 0; c < classes; ++c)
+            smooth_row.add(smooth.spread * (weight_of(c) * ((stats.max - x[c]) + lse)));
+        }
+        if (!output) continue;
+        if (none) {
+          output[i] = static_cast<T>(smooth.active ? smooth.keep * nll + smoothing_term(smooth_row.value()) : nll);
+        } else {
+          nll_sum.add(nll);
+          if (smooth.active) smooth_sum.add(smooth_row.value());
+        }
       }
     }
+  };
+  auto& nll_sum = nll_sums[0];
+  auto& smooth_sum = smooth_sums[0];
+  if (parallel) {
+    run_two_chunks([](void* f, int chunk) { (*static_cast<decltype(rows)*>(f))(chunk); }, &rows);
+    nll_sum.add(nll_sums[1].value());
+  } else {
+    rows(0);
   }
   if (output && !none) {
     // mean: both terms divided by W (torch divides the smoothing term by the same gathered weight sum or count).

@@ -67,7 +67,8 @@ void expect_close(const char* what, const std::vector<T>& got, const std::vector
   }
   std::printf("%s: max error %.3f ULP%s at %zu\n", what, worst, normwise ? " (normwise)" : "", at);
   EXPECT_LE(worst, bound) << what << "[" << at << "] = " << got[at] << ", exact " << static_cast<double>(exact[at])
-                          << " (seed " << seed << "); replay: build/tests/impl_numerics_test --gtest_filter='FastPaths*'";
+                          << " (seed " << seed
+                          << "); replay: build/tests/impl_numerics_test --gtest_filter='FastPaths*'";
 }
 
 template <class T>

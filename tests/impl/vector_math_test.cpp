@@ -42,7 +42,8 @@ long double reference(fn f, double x) {
 /// |got - exact| in ULPs of the double nearest the exact value (ulp of the smallest subnormal at least).
 double ulp_error(double got, long double exact) {
   const double rounded = static_cast<double>(exact);
-  if (std::isnan(rounded) || std::isinf(rounded)) return got == rounded || (std::isnan(got) && std::isnan(rounded)) ? 0 : INFINITY;
+  if (std::isnan(rounded) || std::isinf(rounded))
+    return got == rounded || (std::isnan(got) && std::isnan(rounded)) ? 0 : INFINITY;
   const double a = std::fabs(rounded);
   const double ulp = a < std::numeric_limits<double>::min() ? std::numeric_limits<double>::denorm_min()
                                                             : std::nextafter(a, INFINITY) - a;
