@@ -61,6 +61,7 @@ struct row {
   std::vector<double> ulps;  ///< errors in ULPs of the scale of the comparisons made (histogram)
   std::vector<properties::finding> diagnosis;  ///< failure: what the answer matches instead
   std::set<std::string> unsupported_grads;     ///< "target: reason" declared by the program
+  std::set<std::string> unsupported_reasons;   ///< the program's reasons for answering `unsupported` (first few)
   std::optional<std::string> counterexample_id;  ///< failure: its id in the counterexample fixture file
 };
 
@@ -102,6 +103,7 @@ class audited_target final : public target {
     }
     if (r.unsupported) {
       ++unsupported_;
+      if (reasons_.size() < 4) reasons_.insert(*r.unsupported);
       const std::string unsupported = "unsupported: " + *r.unsupported;
       RC_DISCARD(unsupported);
     }
@@ -109,6 +111,7 @@ class audited_target final : public target {
   }
   int take_unsupported() { return std::exchange(unsupported_, 0); }
   std::set<std::string> take_unsupported_grads() { return std::exchange(unsupported_grads_, {}); }
+  std::set<std::string> take_unsupported_reasons() { return std::exchange(reasons_, {}); }
   /// The first incident of the property just run (message, case as JSON), and forget it.
   std::optional<std::pair<std::string, std::string>> take_incident() { return std::exchange(incident_, std::nullopt); }
 
@@ -118,6 +121,7 @@ class audited_target final : public target {
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   int unsupported_ = 0;
   std::set<std::string> unsupported_grads_;
+  std::set<std::string> reasons_;
   std::optional<std::pair<std::string, std::string>> incident_;
 };
 
@@ -239,6 +243,7 @@ nlohmann::json json_report(const audit_options& o, const run_info& info, const s
     e["cases"] = r.cases;
     e["unsupported"] = r.unsupported;
     e["unsupported_grads"] = r.unsupported_grads;
+    e["unsupported_reasons"] = r.unsupported_reasons;
     e["max_ulps"] = r.max_ulps && std::isfinite(*r.max_ulps) ? nlohmann::json(*r.max_ulps)
                     : r.max_ulps                           ? nlohmann::json("inf")
                                                            : nlohmann::json(nullptr);
@@ -311,6 +316,7 @@ std::vector<row> fixture_rows(target& t, const std::vector<std::pair<std::string
       for (const auto& [name, why] : got.unsupported_grads) g.unsupported_grads.insert(name + ": " + why);
       if (got.unsupported && !(exec && exec->last_was_incident())) {
         ++g.unsupported;
+        if (g.unsupported_reasons.size() < 4) g.unsupported_reasons.insert(*got.unsupported);
         continue;
       }
       ++g.cases;
@@ -510,6 +516,7 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
     r.cases = outcome.cases;
     r.unsupported = audited.take_unsupported();
     r.unsupported_grads = audited.take_unsupported_grads();
+    r.unsupported_reasons = audited.take_unsupported_reasons();
     r.ulps = outcome.agreement_ulps;
     if (!r.ulps.empty()) r.max_ulps = *std::max_element(r.ulps.begin(), r.ulps.end());
     const auto incident = audited.take_incident();

@@ -78,16 +78,18 @@ def main():
         w(f"- **{loss}**: " + "; ".join(items))
     w("")
 
-    # skipped
+    # skipped, grouped by the target's first reason
     reasons = OrderedDict()
     for x in results:
         if x["verdict"] == "skipped":
-            reasons.setdefault(x.get("message") or "?", []).append(f"{x['loss']} {x['check']} [{x['dtype']}]")
+            why = sorted(x.get("unsupported_reasons") or [x.get("message") or "?"])[0]
+            reasons.setdefault(why, []).append(f"{x['loss']} {x['check']} [{x['dtype']}]")
     if reasons:
         w("## Skipped\n")
-        w("Rows whose cases the target answered `unsupported` (or that RapidCheck gave up on):\n")
-        for why, rows in reasons.items():
-            w(f"- {why}: {len(rows)} rows")
+        w("Rows whose cases the target answered `unsupported` (grouped by the first reason it gave), or that "
+          "RapidCheck gave up on:\n")
+        for why, rows in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+            w(f"- {len(rows)} rows: {why}")
         w("")
 
     # findings, grouped by the diagnosis
