@@ -34,6 +34,10 @@ loss_result answer(const evaluator& eval, const std::string& line) {
   problem p;
   try {
     c = case_from_json(j);
+  } catch (const std::exception& e) {  // not a case at all: a malformed request
+    return loss_result::failure(id, e.what());
+  }
+  try {
     p = resolve_problem(c);
     check_grad_output(c, output_shape(p));
   } catch (const std::exception& e) {
