@@ -10,6 +10,7 @@
 #include "case_io.h"
 #include "double_double.h"
 #include "losses.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -290,44 +291,57 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
   const bool none = args.red == reduction::none;
   const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, count));
   const bool backward = grad_input1 || grad_input2;
-  sum_accumulator<T> total;
-  for (std::int64_t r = 0; r < args.rows; ++r) {
-    const pair_row<T> row{args.input1 + r * args.columns1, args.columns1, args.input2 + r * args.columns2,
-                          args.columns2, dim};
-    const row_geometry f = geometry_of(row);
-    // The loss elements fed by this row: just row r, or all of them when one cos is broadcast over the targets.
-    const std::int64_t first = args.rows == count ? r : 0;
-    const std::int64_t last = args.rows == count ? r + 1 : count;
-    // cos - margin, from the accurate 1 - cos when cos > 1/2 (1 - margin is then exact wherever digits could cancel):
-    // a cos that rounds to margin = 1 must not pass the clamp unless it reaches it.
-    const double above_margin = f.cos > 0.5 ? (1.0 - margin) - f.one_minus_cos : f.cos - margin;
-    sum_accumulator<T> c;  // dL/dcos
-    for (std::int64_t j = first; j < last; ++j) {
-      const double y = static_cast<double>(args.target[args.target_count == 1 ? 0 : j]);
-      if (output) {
-        // torch: where(y == 1, 1 - cos, 0) + where(y == -1, clamp_min(cos - margin, 0), 0)
-        const double loss = y == 1 ? f.one_minus_cos : y == -1 ? std::max(above_margin, 0.0) : 0.0;
-        if (none)
-          output[j] = static_cast<T>(loss);
-        else
-          total.add(loss);
+  // Large inputs without a broadcast cos are cut into two chunks of rows (parallel.h), whose sums are added in order.
+  const bool parallel = args.rows == count && args.rows >= 2 && args.rows * dim >= parallel_threshold;
+  const std::int64_t split = parallel ? args.rows / 2 : args.rows;
+  sum_accumulator<T> totals[2];
+  auto rows = [&](int chunk) {
+    sum_accumulator<T>& total = totals[chunk];
+    for (std::int64_t r = chunk == 0 ? 0 : split; r < (chunk == 0 ? split : args.rows); ++r) {
+      const pair_row<T> row{args.input1 + r * args.columns1, args.columns1, args.input2 + r * args.columns2,
+                            args.columns2, dim};
+      const row_geometry f = geometry_of(row);
+      // The loss elements fed by this row: just row r, or all of them when one cos is broadcast over the targets.
+      const std::int64_t first = args.rows == count ? r : 0;
+      const std::int64_t last = args.rows == count ? r + 1 : count;
+      // cos - margin, from the accurate 1 - cos when cos > 1/2 (1 - margin is then exact wherever digits could cancel):
+      // a cos that rounds to margin = 1 must not pass the clamp unless it reaches it.
+      const double above_margin = f.cos > 0.5 ? (1.0 - margin) - f.one_minus_cos : f.cos - margin;
+      sum_accumulator<T> c;  // dL/dcos
+      for (std::int64_t j = first; j < last; ++j) {
+        const double y = static_cast<double>(args.target[args.target_count == 1 ? 0 : j]);
+        if (output) {
+          // torch: where(y == 1, 1 - cos, 0) + where(y == -1, clamp_min(cos - margin, 0), 0)
+          const double loss = y == 1 ? f.one_minus_cos : y == -1 ? std::max(above_margin, 0.0) : 0.0;
+          if (none)
+            output[j] = static_cast<T>(loss);
+          else
+            total.add(loss);
+        }
+        if (backward) {
+          // where() passes no gradient (not even a NaN grad_output) to the unselected branch.
+          if (y == 1)
+            c.add(-upstream.at(j));
+          else if (y == -1 && above_margin >= 0)
+            c.add(upstream.at(j));
+        }
       }
-      if (backward) {
-        // where() passes no gradient (not even a NaN grad_output) to the unselected branch.
-        if (y == 1)
-          c.add(-upstream.at(j));
-        else if (y == -1 && above_margin >= 0)
-          c.add(upstream.at(j));
-      }
+      if (!backward) continue;
+      const double dcos = c.value();
+      if (grad_input1)
+        write_row_gradient(grad_input1 + r * args.columns1, row.a, args.columns1, row.b, args.columns2, dim, dcos, f,
+                           true);
+      if (grad_input2)
+        write_row_gradient(grad_input2 + r * args.columns2, row.b, args.columns2, row.a, args.columns1, dim, dcos, f,
+                           false);
     }
-    if (!backward) continue;
-    const double dcos = c.value();
-    if (grad_input1)
-      write_row_gradient(grad_input1 + r * args.columns1, row.a, args.columns1, row.b, args.columns2, dim, dcos, f,
-                         true);
-    if (grad_input2)
-      write_row_gradient(grad_input2 + r * args.columns2, row.b, args.columns2, row.a, args.columns1, dim, dcos, f,
-                         false);
+  };
+  auto& total = totals[0];
+  if (parallel) {
+    run_two_chunks([](void* f, int chunk) { (*static_cast<decltype(rows)*>(f))(chunk); }, &rows);
+    total.add(totals[1].value());
+  } else {
+    rows(0);
   }
   if (output && !none)
     output[0] = static_cast<T>(args.red == reduction::sum ? total.value() : total.value() / static_cast<double>(count));

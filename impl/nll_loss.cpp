@@ -11,6 +11,7 @@
 #include "class_weights.h"
 #include "losscheck/error.h"
 #include "losses.h"
+#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -30,7 +31,13 @@ void nll_loss_forward_backward(const nll_loss_args<T>& args, const T* grad_outpu
   const double total_weight =
       args.red == reduction::mean ? total_class_weight(args.target, positions, args.weight, args.ignore_index) : 1.0;
   const upstream_gradient<T> upstream(args.red, grad_output, total_weight);
-  if (grad_input) std::fill(grad_input, grad_input + d.batch * d.classes * d.inner, T(0));
+  if (grad_input) {  // zeros, in two chunks on large inputs (parallel.h)
+    const std::int64_t numel = d.batch * d.classes * d.inner;
+    auto zero = [&](int chunk) {
+      std::fill(grad_input + chunk_start(numel, chunk, 16), grad_input + chunk_start(numel, chunk + 1, 16), T(0));
+    };
+    for_each_chunk(numel, zero);
+  }
   const bool none = args.red == reduction::none;
   sum_accumulator<T> sum;
   for (std::int64_t n = 0; n < d.batch; ++n) {

@@ -20,9 +20,11 @@
 
 #include "losscheck/impl/binary_cross_entropy.h"
 #include "losscheck/impl/binary_cross_entropy_with_logits.h"
+#include "losscheck/impl/cosine_embedding_loss.h"
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
+#include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/threads.h"
 
 namespace {
@@ -256,6 +258,37 @@ TEST(FastPaths, CrossEntropy) {
   cross_entropy_case<double>(300, 1000);
   cross_entropy_case<float>(4, 40000);  // rows longer than the exponential buffer
   cross_entropy_case<double>(4, 40000);
+}
+
+/// cosine_embedding_loss and nll_loss cut their rows / zeros into chunks as well: same results with 1 and 2 threads.
+template <class T>
+void cosine_and_nll_case() {
+  const std::int64_t rows = 300, dim = 512;
+  auto x1 = uniform<T>(rows * dim, -1, 1, seed + 12), x2 = uniform<T>(rows * dim, -1, 1, seed + 13);
+  std::vector<T> y(static_cast<std::size_t>(rows));
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = i % 3 ? T(1) : T(-1);
+  std::vector<std::int64_t> classes(static_cast<std::size_t>(rows));
+  for (std::size_t i = 0; i < classes.size(); ++i) classes[i] = static_cast<std::int64_t>(i * 7 % dim);
+  using R = std::vector<std::vector<T>>;
+  with_both_thread_counts<R>("cosine_embedding_loss and nll_loss", [&] {
+    R out{std::vector<T>(1), std::vector<T>(x1.size()), std::vector<T>(x2.size()), std::vector<T>(1),
+          std::vector<T>(x1.size(), T(7))};
+    li::cosine_embedding_loss_args<T> a{x1.data(), dim, x2.data(), dim, rows, y.data(), rows, 0.1, reduction::mean};
+    li::cosine_embedding_loss_forward_backward<T, T>(a, nullptr, out[0].data(), out[1].data(), out[2].data());
+    li::nll_loss_args<T> n{x1.data(), classes.data(), nullptr, {rows, dim, 1}, reduction::mean};
+    li::nll_loss_forward_backward<T>(n, nullptr, out[3].data(), out[4].data());
+    for (std::size_t i = 0; i < out[4].size(); ++i)
+      if (out[4][i] != 0 && i % static_cast<std::size_t>(dim) != static_cast<std::size_t>(classes[i / dim])) {
+        ADD_FAILURE() << "nll_loss grad_input[" << i << "] = " << out[4][i] << ", want 0 (not a target)";
+        break;
+      }
+    return out;
+  });
+}
+
+TEST(FastPaths, CosineAndNllChunks) {
+  cosine_and_nll_case<float>();
+  cosine_and_nll_case<double>();
 }
 
 /// Blocks holding an inf or NaN take the per-element code; the others keep the fast lanes, and everything keeps
