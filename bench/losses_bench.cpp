@@ -5,8 +5,9 @@
 // cosine_embedding_loss (4096 x 512); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
-// - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop.
-//   impl is single-threaded today, so it is measured once ("t1"); run.sh compares LibTorch's 2-thread time with it.
+// - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop,
+//   with losscheck::impl::set_num_threads(1 or 2). Counter "allocs_per_call": operator new calls per impl call (the
+//   whole process's, counted by the replacement operator new below; it must be 0).
 // - LibTorch: the ATen functions torch.nn.functional calls (as libtorch/libtorch_target.cpp), at::set_num_threads(1
 //   or 2). fwd runs under NoGradGuard on tensors that do not require grad. fwdbwd is what users run: forward on an
 //   input that requires grad, then autograd (torch::autograd::grad, which returns fresh gradient tensors as
@@ -27,6 +28,9 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -43,6 +47,17 @@
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/nll_loss.h"
+#include "losscheck/impl/threads.h"
+
+// Counts every operator new of the process, to show that impl allocates nothing per call ("impl allocs/call").
+static std::atomic<std::int64_t> allocations{0};
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -315,16 +330,26 @@ void set_counters(benchmark::State& state, double bytes) {
 
 void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
   const std::string prefix = b->name + "/" + dtype + "/";
-  benchmark::RegisterBenchmark((prefix + "fwd/impl/t1").c_str(), [b](benchmark::State& state) {
-    for (auto _ : state) b->impl_fwd();
-    set_counters(state, b->bytes_fwd);
-  })->Unit(benchmark::kMillisecond)->UseRealTime();
-  benchmark::RegisterBenchmark((prefix + "fwdbwd/impl/t1").c_str(), [b](benchmark::State& state) {
-    for (auto _ : state) b->impl_fwdbwd();
-    set_counters(state, b->bytes_fwdbwd);
-  })->Unit(benchmark::kMillisecond)->UseRealTime();
   for (int threads : {1, 2}) {
     const std::string t = "/t" + std::to_string(threads);
+    benchmark::RegisterBenchmark((prefix + "fwd/impl" + t).c_str(), [b, threads](benchmark::State& state) {
+      li::set_num_threads(threads);
+      const auto before = allocations.load();
+      for (auto _ : state) b->impl_fwd();
+      state.counters["allocs_per_call"] =
+          static_cast<double>(allocations.load() - before) / static_cast<double>(state.iterations());
+      set_counters(state, b->bytes_fwd);
+      li::set_num_threads(1);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark((prefix + "fwdbwd/impl" + t).c_str(), [b, threads](benchmark::State& state) {
+      li::set_num_threads(threads);
+      const auto before = allocations.load();
+      for (auto _ : state) b->impl_fwdbwd();
+      state.counters["allocs_per_call"] =
+          static_cast<double>(allocations.load() - before) / static_cast<double>(state.iterations());
+      set_counters(state, b->bytes_fwdbwd);
+      li::set_num_threads(1);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark((prefix + "fwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
       at::set_num_threads(threads);
       at::NoGradGuard no_grad;
