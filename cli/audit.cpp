@@ -529,10 +529,13 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
       r.diagnosis.push_back({"the program misbehaved: " + incident->first, "bug", ""});
     } else if (!outcome.passed) {
       if (outcome.report.starts_with("GAVE UP")) {
-        // too many generated cases discarded: inconclusive, not a finding against the target
-        r.verdict = "skipped";
-        r.message = r.unsupported > 0 ? fmt::format("{} cases unsupported by the target", r.unsupported)
-                                      : "gave up: too many generated cases discarded (raise --cases)";
+        // too many generated cases discarded (mostly: unsupported by the target): not a finding against the target.
+        // The cases that did run passed: a pass over fewer cases (the count says how many); none: skipped.
+        r.verdict = r.cases > 0 ? "pass" : "skipped";
+        r.message = r.unsupported > 0
+                        ? fmt::format("{} of {} generated cases unsupported by the target", r.unsupported,
+                                      r.unsupported + r.cases)
+                        : "gave up: too many generated cases discarded (raise --cases)";
       } else {
         r.verdict = "fail";
         r.report = outcome.report;

@@ -54,6 +54,25 @@ void skip_overflowed_terms(const loss_case& c, const loss_result& none) {
   for (double v : none.output->values) RC_PRE(!std::isinf(v));
 }
 
+/// Discards a kl_div or cosine_embedding_loss case where a non-empty float input is broadcast against an empty one
+/// and holds a value whose own terms are not finite in the dtype (NaN, ±inf, or a kl_div log_target e^t beyond the
+/// range). torch's composite losses evaluate such an input's terms on its own shape (xlogy(t, t), e^t, Σx²) before
+/// broadcasting, so the zero gradient of the empty broadcast meets them as 0 · NaN = NaN; the exact gradient, an
+/// empty sum, is 0, which the reference returns (docs/torch-quirks.md, "Where losscheck deliberately differs").
+void skip_nonfinite_terms_broadcast_to_empty(const loss_case& c) {
+  if (c.loss != "kl_div" && c.loss != "cosine_embedding_loss") return;
+  bool empty = false;
+  for (const auto& [n, t] : c.inputs)
+    if (t.is_floating() && t.numel() == 0) empty = true;
+  if (!empty) return;
+  const auto lt = c.options.find("log_target");
+  const bool log_target = lt != c.options.end() && std::holds_alternative<bool>(lt->second) && std::get<bool>(lt->second);
+  const double exp_limit = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  for (const auto& [n, t] : c.inputs)
+    if (t.is_floating())
+      for (double v : t.values) RC_PRE(std::isfinite(v) && !(log_target && n == "target" && v > exp_limit));
+}
+
 long double sum_of(const tensor& t) {
   long double s = 0;
   for (double v : t.values) s += v;
@@ -69,6 +88,7 @@ property agrees_with_the_reference(const std::string& loss) {
             case_profile p;
             p.nonfinite = pick(inRange(0, 100)) < 30;
             const loss_case c = gen(loss, pick_dtype(ctx), p);
+            skip_nonfinite_terms_broadcast_to_empty(c);
             cover(c);
             const auto e = evaluate(ctx.reference, c);
             const auto g = evaluate(ctx.subject, c);
@@ -108,6 +128,7 @@ property nan_inputs_propagate_like_torch(const std::string& loss) {
             const bool nan_only = is_class_loss(loss) || loss == "cosine_embedding_loss";
             t.values[pick(inRange<std::size_t>(0, t.values.size()))] =
                 nan_only ? std::nan("") : pick(rc::gen::element(std::nan(""), HUGE_VAL, -HUGE_VAL, std::nan("")));
+            skip_nonfinite_terms_broadcast_to_empty(c);
             cover(c);
             const auto e = evaluate(ctx.reference, c);
             if (e.error) RC_DISCARD("invalid case");
@@ -246,9 +267,13 @@ property backward_is_linear_in_grad_output(const std::string& loss) {
 
 property gradients_match_finite_differences_of_the_forward(const std::string& loss) {
   return {loss, "gradients_match_finite_differences_of_the_forward",
-          "every reported gradient equals a Richardson-extrapolated central difference of the subject's own float64 "
-          "forward (smooth inputs away from kinks and clamps)",
+          "every reported gradient equals a Richardson-extrapolated central difference of the subject's own forward, "
+          "in the row's dtype (smooth inputs away from kinks and clamps)",
           {loss}, [loss](const context& ctx) {
+            // The row's dtype: float64 where the subject offers it; in a float32 row the subject's float32 forward,
+            // so that a float32-only library (tiny-dnn, dlib) is checked against itself too.
+            const dtype type = pick_dtype(ctx);
+            const bool f32 = type == dtype::float32;
             case_profile p;
             p.smooth = true;
             p.float32_exact = true;  // x ± h and x ± h/2 are then exact in float64
@@ -256,7 +281,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
             p.nonnegative_weights = true;
             p.unit_targets = true;
             p.broadcast = false;
-            loss_case c = gen(loss, dtype::float64, p);
+            loss_case c = gen(loss, type, p);
             pick_grad_output(c);
             if (loss == "cosine_embedding_loss") {  // away from the zero vector and the hinge's kink
               const auto& a = c.inputs["input1"];
@@ -301,16 +326,36 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                 const double an = grad.values[i];
                 if (!std::isfinite(an)) continue;
                 const double xi = x.values[i];
-                const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) - 12);
+                // float64: h = 2^-12·|x|; float32: 2^-6·|x| (a smaller step would drown in the forward's rounding)
+                const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) - (f32 ? 6 : 12));
+                if (f32)  // the four points must be float32 numbers (x near a binade edge with low bits set is not)
+                  for (double st : {h, -h, h / 2, -h / 2, h / 4, -h / 4})
+                    RC_PRE(static_cast<double>(static_cast<float>(xi + st)) == xi + st);
                 auto at = [&](double step) {
                   loss_case d = c;
                   d.inputs[name].values[i] = xi + step;
                   return objective(d);
                 };
                 const long double d1 = (at(h) - at(-h)) / (2 * h), d2 = (at(h / 2) - at(-h / 2)) / h;
-                const long double fd = (4 * d2 - d1) / 3;
-                // Truncation O(h^4) of the extrapolation plus the forward's rounding (64 ULPs of its scale) / h.
-                const long double bound = 1e-6L * (std::fabs(an) + std::fabs(fd)) + 64 * 0x1p-52L * noise_scale / h + 1e-300L;
+                long double fd = (4 * d2 - d1) / 3;
+                // Truncation O(h^4) of the extrapolation plus the forward's rounding (64 ULPs of its scale) / h: the
+                // extrapolation combines four forward values with weights summing to 3/h in magnitude, so a rounding
+                // of k ULPs of the scale in each moves fd by at most 3k·ε·Σ|g|s/h. float64: h^4 = 2^-48·|x|^4 makes
+                // the truncation negligible against 1e-6 relative.
+                const long double eps = f32 ? 0x1p-23L : 0x1p-52L;
+                long double bound =
+                    (f32 ? 1e-5L : 1e-6L) * (std::fabs(an) + std::fabs(fd)) + 64 * eps * noise_scale / h + 1e-300L;
+                if (f32) {
+                  // float32: the step is only 2^-6·|x|, and near a pole (BCE's p → 1) the O(h^4) term is not small.
+                  // Richardson once more at h/2: its truncation is ~1/16 of the h estimate's, so
+                  // |fd(h) − fd(h/2)| (≈ 15/16 of fd(h)'s error) bounds fd(h/2)'s truncation with room to spare; the
+                  // rounding term doubles with the halved step. 1e-5 relative covers the float32 gradient's own
+                  // rounding (k·2^-24 relative, k ≤ ~100).
+                  const long double d3 = (at(h / 4) - at(-h / 4)) / (h / 2);
+                  const long double fd2 = (4 * d3 - d2) / 3;
+                  bound = 1e-5L * (std::fabs(an) + std::fabs(fd2)) + std::fabs(fd - fd2) + 64 * eps * noise_scale / (h / 2) + 1e-300L;
+                  fd = fd2;
+                }
                 if (!(std::fabs(an - fd) <= bound))
                   fail(fmt::format("gradient {}[{}] = {} but the finite difference of the forward is {} (step {}, "
                                    "bound {:.3g})", name, i, an, static_cast<double>(fd), h, static_cast<double>(bound)),
