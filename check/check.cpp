@@ -24,6 +24,17 @@ using vec = std::vector<double>;
 /// bound a finite error: the element must then match exactly.
 double finite_or_zero(double s) { return std::isfinite(s) ? s : 0.0; }
 
+/// A scale that overflowed double from finite terms (e.g. e^t for a float64 t > 709.8) saturates at the largest
+/// double: it still exceeds every dtype's range (the overflow regime of `compare_tensor`), where 0 would demand an
+/// exact match. A term that is itself infinite (an infinite input) stays infinite, for `finite_or_zero`.
+double saturate(double v) { return std::isinf(v) ? std::numeric_limits<double>::max() : v; }
+
+/// The largest finite value of the dtype: a scale at or above it is the overflow regime (compare_tensor).
+double max_finite(dtype type) {
+  return type == dtype::float32 ? static_cast<double>(std::numeric_limits<float>::max())
+                                : std::numeric_limits<double>::max();
+}
+
 /// Values of `t` as seen from the broadcast shape `to`, row-major.
 vec broadcast_values(const tensor* t, const shape_t& to, double absent) {
   const auto n = static_cast<std::size_t>(checked_numel(to));
@@ -42,15 +53,17 @@ std::int64_t reduce_to(const shape_t& from, const shape_t& to, const vec& s, vec
   std::vector<std::int64_t> count(out.size(), 0);
   broadcast_walker w(from, to);
   for (std::size_t i = 0; i < s.size(); ++i, w.next()) {
-    out[static_cast<std::size_t>(w.offset())] += s[i];
+    auto& o = out[static_cast<std::size_t>(w.offset())];
+    o = std::isfinite(o) && std::isfinite(s[i]) ? saturate(o + s[i]) : o + s[i];
     ++count[static_cast<std::size_t>(w.offset())];
   }
   return count.empty() ? 1 : std::max<std::int64_t>(1, *std::max_element(count.begin(), count.end()));
 }
 
+/// Σ v; a sum of finite scales that overflows saturates (`saturate`), an infinite term makes it infinite.
 double sum(const vec& v) {
   double s = 0;
-  for (double x : v) s += x;
+  for (double x : v) s = std::isfinite(s) && std::isfinite(x) ? saturate(s + x) : s + x;
   return s;
 }
 
@@ -101,14 +114,20 @@ tolerance finish(const loss_case& c, const elementwise& e, reduction red, double
   div *= extra_divisor;
   if (!reduced) {
     t.output.scale = e.out;
-    for (auto& s : t.output.scale) s = finite_or_zero(s / extra_divisor);
+    for (auto& s : t.output.scale) s = s == std::numeric_limits<double>::max() ? s : finite_or_zero(s / extra_divisor);
   } else {
-    t.output.scale = {div > 0 ? finite_or_zero(sum(e.out) / div) : 0.0};
+    const double total = sum(e.out);  // a saturated total stays saturated (see the gradients below)
+    t.output.scale = {div > 0 ? (total == std::numeric_limits<double>::max() ? total : finite_or_zero(total / div)) : 0.0};
   }
   t.output.bound_ulps = e.k_out + k_red_out + extra_k;
   for (const auto& [name, gr] : e.grads) {
     vec s(n);
-    for (std::size_t i = 0; i < n; ++i) s[i] = gr.scale[i] * g[i] / (div > 0 ? div : 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      s[i] = gr.scale[i] * g[i] / (div > 0 ? div : 1);
+      // a saturated scale (terms beyond double's range) stays saturated: the terms overflow before any division
+      if (std::isfinite(gr.scale[i]) && std::isfinite(g[i]))
+        s[i] = gr.scale[i] == std::numeric_limits<double>::max() && g[i] > 0 ? gr.scale[i] : saturate(s[i]);
+    }
     vec reduced_s;
     const auto fan_in = reduce_to(gr.input->shape, e.shape, s, reduced_s);
     for (auto& v : reduced_s) v = finite_or_zero(v);
@@ -209,28 +228,46 @@ tolerance binary_cross_entropy_with_logits_tolerance(const loss_case& c,
 //   l = xlogy(t, t) - t x           scale |t| (|log t| + |x| + 1)      k = 4  (log, two products, difference)
 //   dl/dx = -t g                    scale |t| |g|                       k = 2  (×t, ×g)
 //   dl/dt = g (log t + 1 - x)       scale (|log t| + 1 + |x|) |g|       k = 5  (log, t/t, + 1, - x, × g)
+//     torch forms the t/t term as (g t) / t (xlogy's backward): where g t falls below the normal range its rounding
+//     is absolute, up to u λ, and the division by t makes that u λ / |t| in the gradient: the term λ / |t| joins
+//     the scale there (|g t| < λ; the rounding is already counted). Float32 torch at t = 5.74e-42, g = 0.12500685
+//     gets g t / t = 0.125 (5.3 ULPs of the scale without the term).
 // log_target = true (e = exp t):
 //   l = e (t - x)                   scale e (|t| + |x|)                 k = 4  (exp, difference, product)
 //   dl/dx = -e g                    scale e |g|                         k = 2
 //   dl/dt = g e (t - x + 1)         scale e (|t| + |x| + 1) |g|         k = 5
+//   e^t beyond the dtype's range (t > 88.7 in float32) makes these scales exceed it: the overflow regime of
+//   compare_tensor (torch's product rule gives e^t (t - x) + e^t = -inf + inf = NaN where the value is -inf or 0).
+//   A finite t whose e^t overflows double saturates (`saturate`) instead of demanding an exact match.
 tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
   elementwise e;
   e.shape = p.shape;
   const vec x = broadcast_values(p.input, p.shape, 0), t = broadcast_values(p.target, p.shape, 0);
   e.out.resize(x.size());
   vec gx(x.size()), gt(x.size());
+  // |g| as torch's backward sees it per element: grad_output divided by the reduction's divisors (see finish)
+  const vec g = grad_output_abs(c, x.size(), p.red != reduction::none);
+  double div = p.legacy_batchmean ? static_cast<double>(p.batch_size) : 1.0;
+  if (p.red == reduction::mean) div *= static_cast<double>(x.size());
+  if (p.red == reduction::batchmean) div *= static_cast<double>(p.batch_size);
+  const double lambda = c.type == dtype::float32 ? 0x1p-126 : 0x1p-1022;
   for (std::size_t i = 0; i < x.size(); ++i) {
     const double ax = std::fabs(x[i]);
     if (p.log_target) {
       const double ex = std::exp(t[i]);
-      e.out[i] = ex * (std::fabs(t[i]) + ax);
-      gx[i] = ex;
-      gt[i] = ex * (std::fabs(t[i]) + ax + 1);
+      const bool finite = std::isfinite(t[i]) && std::isfinite(x[i]);
+      auto sat = [&](double v) { return finite ? saturate(v) : v; };
+      e.out[i] = sat(ex * (std::fabs(t[i]) + ax));
+      gx[i] = sat(ex);
+      gt[i] = sat(ex * (std::fabs(t[i]) + ax + 1));
     } else {
       const double lt = t[i] > 0 ? std::fabs(std::log(t[i])) : 0.0;
       e.out[i] = std::fabs(t[i]) * (lt + ax + 1);
       gx[i] = std::fabs(t[i]);
       gt[i] = t[i] > 0 ? lt + 1 + ax : 0.0;
+      // the underflow of g t: + λ / |t| after the multiplication by |g| in finish, so λ / (|t| |g|) here
+      const double ge = div > 0 ? g[i] / div : g[i];
+      if (t[i] > 0 && std::isfinite(t[i]) && ge > 0 && ge * t[i] < lambda) gt[i] += lambda / (t[i] * ge);
     }
   }
   e.k_out = 4;
@@ -394,6 +431,11 @@ tolerance class_probability_tolerance(const loss_case& c, const cross_entropy_pr
 //     (D products, D - 1 additions, + 1e-12 twice, product, sqrt, division, and 1 - cos or - margin)
 //   other y: l = 0, scale 0.
 //   dcos/dx1_d = x2_d / den - cos x1_d / a1   scale (|x2_d| / den + c_s |x1_d| / a1) |g| (x2 likewise)   k = D + 10
+// A row whose a1, a2 or a1 a2 exceeds the dtype's range (float32 |x| ≳ 1.8e19 in a norm; torch forms a1 a2 before
+// the square root) has intermediates beyond it: its output elements and gradients get the scale a1 a2 (saturated),
+// the overflow regime of compare_tensor. Float32 torch there: x1 = 2^47, x2 = 2^17, y = 1: den = √inf, cos = 0,
+// loss 1 where the value is 2.9e-23; a row with y = 0 or on the clamp's zero side gets NaN gradients from
+// 0 · (dot / den²) with dot or den infinite.
 tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embedding_loss_problem& p) {
   const bool two_d = p.pair_shape.size() == 2;
   const std::int64_t R = two_d ? p.pair_shape[0] : 1, D = two_d ? p.pair_shape[1] : p.pair_shape[0];
@@ -410,6 +452,7 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
     }
     return s + 1e-12;
   };
+  vec overflow(static_cast<std::size_t>(R), 0.0);  // > 0: the row's intermediates exceed the dtype's range
   vec cos(static_cast<std::size_t>(R)), cs(static_cast<std::size_t>(R)), den(static_cast<std::size_t>(R)),
       a1(static_cast<std::size_t>(R)), a2(static_cast<std::size_t>(R));
   for (std::int64_t r = 0; r < R; ++r) {
@@ -425,6 +468,10 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
     den[ri] = std::sqrt(a1[ri] * a2[ri]);
     cos[ri] = dot / den[ri];
     cs[ri] = adot / den[ri] + std::fabs(cos[ri]);
+    const double big = saturate(a1[ri] * a2[ri]);
+    if (std::isfinite(a1[ri]) && std::isfinite(a2[ri]) &&
+        std::max({a1[ri], a2[ri], big}) >= max_finite(c.type))
+      overflow[ri] = std::max({a1[ri], a2[ri], big});
   }
   // none elements: broadcast of target and cos_shape
   const auto n = static_cast<std::size_t>(checked_numel(p.none_shape));
@@ -460,6 +507,7 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
       if (cos[r] - p.margin >= -hinge_bound) row_weight[r] += g[i];
     }
   }
+  for (std::size_t i = 0; i < n; ++i) out[i] = std::max(out[i], overflow[static_cast<std::size_t>(row_of[i])]);
   const double nd = static_cast<double>(n);
   tolerance t;
   double div = 1, k_red = 0, k_red_grad = 0;
@@ -470,7 +518,7 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
     k_red_grad = 1;
   }
   if (!reduced) t.output = {out, Dd + 6};
-  else t.output = {{n > 0 ? sum(out) / div : 0.0}, Dd + 6 + k_red};
+  else t.output = {{n > 0 ? finite_or_zero(sum(out) / div) : 0.0}, Dd + 6 + k_red};
   auto grad_of = [&](const tensor* self, const tensor* other, const vec& a_self) {
     // scales over the pair shape, then summed onto self's shape
     vec s(static_cast<std::size_t>(R * D));
@@ -479,7 +527,7 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
         const auto ri = static_cast<std::size_t>(r);
         const double v = std::fabs(other->values[row_col(other, r, d)]) / den[ri] +
                          cs[ri] * std::fabs(self->values[row_col(self, r, d)]) / a_self[ri];
-        s[static_cast<std::size_t>(r * D + d)] = v * row_weight[ri] / (n > 0 ? div : 1);
+        s[static_cast<std::size_t>(r * D + d)] = std::max(v * row_weight[ri] / (n > 0 ? div : 1), overflow[ri]);
       }
     vec reduced_s;
     const auto fan_in = reduce_to(self->shape, p.pair_shape, s, reduced_s);
@@ -550,7 +598,12 @@ void compare_tensor(const std::string& name, const tensor& expected, const tenso
     const double scale = i < tol.scale.size() ? tol.scale[i] : 0.0;
     double ulps;
     if (!std::isfinite(e) || !std::isfinite(a)) {
-      const bool same = (std::isnan(e) && std::isnan(a)) || e == a;
+      // The overflow regime: a scale at or above the dtype's largest finite value means terms of the computation
+      // exceed the range, where the rounding model (no overflow) says nothing: an infinite term may meet another
+      // (inf - inf, 0 · inf) and give NaN or ±inf whatever the value. A non-finite result is accepted there; a
+      // finite result is measured as usual, and a non-finite expected value still needs a non-finite one.
+      const bool overflow = std::isfinite(scale) && scale >= max_finite(type) && !std::isfinite(a);
+      const bool same = (std::isnan(e) && std::isnan(a)) || e == a || overflow;
       ulps = same ? 0 : std::numeric_limits<double>::infinity();
     } else {
       ulps = std::fabs(a - e) / error_unit(scale, type);
