@@ -74,6 +74,7 @@ struct fast_args {
   T* output;             ///< per-element losses (none), or nullptr
   G* grad_input;
   G* grad_target;
+  bool stream;  ///< write the gradients with non-temporal stores (vector_math.h streamable)
 };
 
 // Fast lanes over finite x, t (and g): with x - t = hi + lo (TwoSum),
@@ -100,8 +101,13 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
       }
       const vd two_g = splat(2.0) * g;
       const vd gx = two_g * hi + two_g * lo;
-      if (a.grad_input) store(a.grad_input + i, gx);
-      if (a.grad_target) store(a.grad_target + i, -gx);
+      if (a.stream) {
+        if (a.grad_input) store_stream(a.grad_input + i, gx);
+        if (a.grad_target) store_stream(a.grad_target + i, -gx);
+      } else {
+        if (a.grad_input) store(a.grad_input + i, gx);
+        if (a.grad_target) store(a.grad_target + i, -gx);
+      }
     }
     return bad;
   };
@@ -149,9 +155,12 @@ void mse_loss_forward_backward(const mse_loss_args<T>& args, const T* grad_outpu
   // the upstream gradient when it is one scalar (a reduced loss, or `none` without grad_output)
   const double g = none && grad_output ? 0.0 : upstream.at(0);
   if (none || std::isfinite(g)) {  // the fast lanes, in chunks (parallel.h)
+    // Gradients beyond the caches bypass them (the chunk starts are multiples of the block, so aligned as the base).
+    const bool stream = (grad_input || grad_target) && (!grad_input || simd::streamable(grad_input, args.numel)) &&
+                        (!grad_target || simd::streamable(grad_target, args.numel));
     const fast_args<T, G> a{args.input, args.target, none ? grad_output : nullptr,
                             reduction_divisor(args.red, args.numel), g, none ? output : nullptr,
-                            grad_input, grad_target};
+                            grad_input, grad_target, stream};
     simd::lane_accumulator<T> sums[2];
     const bool reduce = output && !none;
     auto chunk = [&](int c) {
@@ -161,6 +170,7 @@ void mse_loss_forward_backward(const mse_loss_args<T>& args, const T* grad_outpu
       else fast_generic(a, begin, end, sum, element);
     };
     for_each_chunk(args.numel, chunk);
+    if (stream) simd::stream_fence();
     sums[0].merge(sums[1]);
     if (reduce) output[0] = reduce_sum(args, sums[0].value());
     return;

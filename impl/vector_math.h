@@ -16,6 +16,8 @@
 // Special values follow libm: exp(-inf) = 0, exp(+inf) = inf, log(0) = -inf, log(x < 0) = NaN, log(inf) = inf,
 // NaN in NaN out; exp underflows gradually and overflows to inf as libm does.
 
+#include <emmintrin.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -80,6 +82,26 @@ LOSSCHECK_INLINE void store(T* p, vd v) {
     std::memcpy(p, &v, sizeof v);
   }
 }
+/// Stores v at p bypassing the caches (a non-temporal store: no read of the line before it is written), for outputs
+/// much larger than the caches. p must be aligned to 16 bytes (streamable()); follow with stream_fence().
+template <class T>
+LOSSCHECK_INLINE void store_stream(T* p, vd v) {
+  if constexpr (sizeof(T) == 4) {
+    _mm_stream_ps(reinterpret_cast<float*>(p), (__m128)__builtin_convertvector(v, vf));
+  } else {
+    _mm_stream_pd(reinterpret_cast<double*>(p), __m128d{v[0], v[1]});
+    _mm_stream_pd(reinterpret_cast<double*>(p) + 2, __m128d{v[2], v[3]});
+  }
+}
+/// Whether an output of n values at p should be written with store_stream: larger than the last-level cache can hold
+/// next to its inputs (16M bytes and more) and aligned for it.
+template <class T>
+inline bool streamable(const T* p, std::int64_t n) {
+  return p && n * static_cast<std::int64_t>(sizeof(T)) >= (std::int64_t{1} << 24) &&
+         reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
+}
+/// Orders the non-temporal stores before anything written after (other threads then see them).
+inline void stream_fence() { _mm_sfence(); }
 LOSSCHECK_INLINE double horizontal_sum(vd v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 LOSSCHECK_INLINE vd abs(vd v) { return as_double(as_int(v) & splat_int(0x7fffffffffffffff)); }
 LOSSCHECK_INLINE vd max(vd a, vd b) { return select(a > b, a, b); }

@@ -291,6 +291,29 @@ TEST(FastPaths, CosineAndNllChunks) {
   cosine_and_nll_case<double>();
 }
 
+/// Gradients larger than 16 MB are written with non-temporal stores (mse_loss): the values are the same as the
+/// lanes' formula 2 g (x - t) with g = 1 / numel, for both thread counts.
+TEST(FastPaths, StreamedGradients) {
+  const std::int64_t big = (std::int64_t{1} << 22) + 3;
+  auto x = uniform<float>(big, -2, 2, seed + 14), t = uniform<float>(big, -2, 2, seed + 15);
+  using R = std::vector<std::vector<float>>;
+  const auto r = with_both_thread_counts<R>("mse_loss streamed", [&] {
+    R out{std::vector<float>(1), std::vector<float>(x.size())};
+    li::mse_loss_forward_backward<float, float>({x.data(), t.data(), big, reduction::mean}, nullptr, out[0].data(),
+                                                out[1].data(), nullptr);
+    return out;
+  });
+  const double g = 1.0 / static_cast<double>(big);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const auto want = static_cast<float>((2.0 * g) * (static_cast<double>(x[i]) - static_cast<double>(t[i])));
+    if (r[1][i] != want) {
+      ADD_FAILURE() << "mse_loss grad_input[" << i << "] = " << r[1][i] << ", want " << want << " (seed " << seed
+                    << "); replay: build/tests/impl_numerics_test --gtest_filter='FastPaths.StreamedGradients'";
+      break;
+    }
+  }
+}
+
 /// Blocks holding an inf or NaN take the per-element code; the others keep the fast lanes, and everything keeps
 /// torch's special values: mse_loss with an inf target gives inf loss there, finite elsewhere.
 TEST(FastPaths, NonFiniteBlocksFallBack) {
