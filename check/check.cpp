@@ -16,6 +16,12 @@
 #include "losscheck/problem.h"
 
 namespace losscheck::check {
+
+double max_finite(dtype type) {
+  return type == dtype::float32 ? static_cast<double>(std::numeric_limits<float>::max())
+                                : std::numeric_limits<double>::max();
+}
+
 namespace {
 
 using vec = std::vector<double>;
@@ -28,12 +34,6 @@ double finite_or_zero(double s) { return std::isfinite(s) ? s : 0.0; }
 /// double: it still exceeds every dtype's range (the overflow regime of `compare_tensor`), where 0 would demand an
 /// exact match. A term that is itself infinite (an infinite input) stays infinite, for `finite_or_zero`.
 double saturate(double v) { return std::isinf(v) ? std::numeric_limits<double>::max() : v; }
-
-/// The largest finite value of the dtype: a scale at or above it is the overflow regime (compare_tensor).
-double max_finite(dtype type) {
-  return type == dtype::float32 ? static_cast<double>(std::numeric_limits<float>::max())
-                                : std::numeric_limits<double>::max();
-}
 
 /// Values of `t` as seen from the broadcast shape `to`, row-major.
 vec broadcast_values(const tensor* t, const shape_t& to, double absent) {
@@ -127,6 +127,8 @@ tolerance finish(const loss_case& c, const elementwise& e, reduction red, double
       // a saturated scale (terms beyond double's range) stays saturated: the terms overflow before any division
       if (std::isfinite(gr.scale[i]) && std::isfinite(g[i]))
         s[i] = gr.scale[i] == std::numeric_limits<double>::max() && g[i] > 0 ? gr.scale[i] : saturate(s[i]);
+      // terms beyond the dtype's range overflow whatever g is (torch: 0 · e^128 = 0 · inf = NaN in float32)
+      if (std::isfinite(gr.scale[i]) && gr.scale[i] >= max_finite(c.type)) s[i] = std::max(s[i], gr.scale[i]);
     }
     vec reduced_s;
     const auto fan_in = reduce_to(gr.input->shape, e.shape, s, reduced_s);
@@ -279,7 +281,9 @@ tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
 }
 
 // ---- cross_entropy and nll_loss (class-index targets) --------------------------------------------------------
-// Per row i (a position (n, d1..dk)) with logits x_c, R_i = 2 max_c |x_c| + log C + 1 bounds |log_softmax| and the
+// Per row i (a position (n, d1..dk)) with logits x_c, R_i = 2 max_c |x_c| (finite x_c only: a −inf logit's own
+// log_softmax is −inf and its probability exactly 0, a +inf or NaN makes the row NaN; those elements are non-finite
+// and matched exactly) + log C + 1 bounds |log_softmax| and the
 // magnitude of the terms it is made of (x_c - max, the log of a sum of C exps in [1, C]).
 // cross_entropy, ε = label_smoothing > 0 (else 0), W_i = |w[y_i]| + ε max|w|:
 //   l_i                              scale W_i R_i                   k = C + 5 (+ C + 3 with ε > 0)
@@ -321,7 +325,7 @@ tolerance class_index_tolerance(const loss_case& c, const class_layout& l, const
       double mx = -std::numeric_limits<double>::infinity(), amax = 0;
       for (std::int64_t cls = 0; cls < C; ++cls) {
         mx = std::max(mx, x[at(cls)]);
-        amax = std::max(amax, std::fabs(x[at(cls)]));
+        if (std::isfinite(x[at(cls)])) amax = std::max(amax, std::fabs(x[at(cls)]));  // ±inf: exact NaN/±inf elements
       }
       double s = 0;
       for (std::int64_t cls = 0; cls < C; ++cls) s += std::exp(x[at(cls)] - mx);
@@ -385,7 +389,7 @@ tolerance class_probability_tolerance(const loss_case& c, const cross_entropy_pr
       double mx = -std::numeric_limits<double>::infinity(), amax = 0;
       for (std::int64_t cls = 0; cls < C; ++cls) {
         mx = std::max(mx, x[at(cls)]);
-        amax = std::max(amax, std::fabs(x[at(cls)]));
+        if (std::isfinite(x[at(cls)])) amax = std::max(amax, std::fabs(x[at(cls)]));  // ±inf: exact NaN/±inf elements
       }
       double s = 0;
       for (std::int64_t cls = 0; cls < C; ++cls) s += std::exp(x[at(cls)] - mx);
@@ -452,6 +456,8 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
     }
     return s + 1e-12;
   };
+  const double Dd = static_cast<double>(D);
+  const double lambda = c.type == dtype::float32 ? 0x1p-126 : 0x1p-1022;
   vec overflow(static_cast<std::size_t>(R), 0.0);  // > 0: the row's intermediates exceed the dtype's range
   vec cos(static_cast<std::size_t>(R)), cs(static_cast<std::size_t>(R)), den(static_cast<std::size_t>(R)),
       a1(static_cast<std::size_t>(R)), a2(static_cast<std::size_t>(R));
@@ -467,7 +473,9 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
     a2[ri] = own_sq(p.input2, r);
     den[ri] = std::sqrt(a1[ri] * a2[ri]);
     cos[ri] = dot / den[ri];
-    cs[ri] = adot / den[ri] + std::fabs(cos[ri]);
+    // + D λ / den: a product x1 x2 below the normal range is rounded with an absolute error (up to u λ), which the
+    // division by den turns into u λ / den in cos (float32 dot 6.1e-5 · 1e-45 = 0, so cos = 0 where it is 1e-39)
+    cs[ri] = adot / den[ri] + std::fabs(cos[ri]) + Dd * lambda / den[ri];
     const double big = saturate(a1[ri] * a2[ri]);
     if (std::isfinite(a1[ri]) && std::isfinite(a2[ri]) &&
         std::max({a1[ri], a2[ri], big}) >= max_finite(c.type))
@@ -490,7 +498,6 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
   const bool reduced = p.red != reduction::none;
   const vec g = grad_output_abs(c, n, reduced);
   vec out(n, 0.0), row_weight(static_cast<std::size_t>(R), 0.0);
-  const double Dd = static_cast<double>(D);
   const double unit = c.type == dtype::float32 ? 0x1p-23 : 0x1p-52;  // ε = ulp(1) of the dtype
   for (std::size_t i = 0; i < n; ++i) {
     const auto r = static_cast<std::size_t>(row_of[i]);

@@ -67,4 +67,8 @@ comparison compare(const loss_case& c, const loss_result& expected, const loss_r
 /// smallest normal number: below the normal range each rounding may be off by λ, as with flush-to-zero).
 double error_unit(double scale, dtype type);
 
+/// The largest finite value of the dtype. A scale at or above it is the overflow regime: terms of the computation
+/// exceed the dtype's range, and any non-finite result is accepted (docs/tolerances.md).
+double max_finite(dtype type);
+
 }  // namespace losscheck::check
