@@ -192,7 +192,7 @@ tolerance binary_cross_entropy_tolerance(const loss_case& c, const binary_cross_
     // torch forms g (x - y) first: below the normal range it is rounded with an absolute error (up to u λ), which
     // the division by the clamp makes u λ / clamp: + λ |w| / clamp after the multiplication by |g| in finish
     const double ge = g[i] / div;
-    if (ge > 0 && ge * std::fabs(x[i] - y[i]) < lambda) gx[i] += aw * lambda / (clamp * ge);
+    if (ge > 0 && ge * std::fabs(x[i] - y[i]) < lambda) gx[i] += aw * lambda / clamp / ge;
     gy[i] = aw * (std::fabs(l1) + std::fabs(l2) + 1);
   }
   e.k_out = 7;
@@ -250,6 +250,8 @@ tolerance binary_cross_entropy_with_logits_tolerance(const loss_case& c,
 //   l = e (t - x)                   scale e (|t| + |x|)                 k = 4  (exp, difference, product)
 //   dl/dx = -e g                    scale e |g|                         k = 2
 //   dl/dt = g e (t - x + 1)         scale e (|t| + |x| + 1) |g|         k = 5
+//   e^t below the normal range counts as λ in these scales (its rounding is absolute, up to u λ, and the
+//   products multiply it by |t - x|, |t - x + 1|).
 //   e^t beyond the dtype's range (t > 88.7 in float32) makes these scales exceed it: the overflow regime of
 //   compare_tensor (torch's product rule gives e^t (t - x) + e^t = -inf + inf = NaN where the value is -inf or 0).
 //   A finite t whose e^t overflows double saturates (`saturate`) instead of demanding an exact match.
@@ -268,7 +270,9 @@ tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     const double ax = std::fabs(x[i]);
     if (p.log_target) {
-      const double ex = std::exp(t[i]);
+      // e^t below the normal range is rounded with an absolute error (up to u λ): its magnitude in the scales is
+      // at least λ (float32 t = -89.66, x = 1.55e26: e^t = 1.15e-39 is subnormal, 4.5 ULPs without this)
+      const double ex = std::max(std::exp(t[i]), lambda);
       const bool finite = std::isfinite(t[i]) && std::isfinite(x[i]);
       auto sat = [&](double v) { return finite ? saturate(v) : v; };
       e.out[i] = sat(ex * (std::fabs(t[i]) + ax));
@@ -281,7 +285,7 @@ tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
       gt[i] = t[i] > 0 ? lt + 1 + ax : 0.0;
       // the underflow of g t: + λ / |t| after the multiplication by |g| in finish, so λ / (|t| |g|) here
       const double ge = div > 0 ? g[i] / div : g[i];
-      if (t[i] > 0 && std::isfinite(t[i]) && ge > 0 && ge * t[i] < lambda) gt[i] += lambda / (t[i] * ge);
+      if (t[i] > 0 && std::isfinite(t[i]) && ge > 0 && ge * t[i] < lambda) gt[i] += lambda / t[i] / ge;
     }
   }
   e.k_out = 4;
