@@ -542,23 +542,36 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
   }
   if (!reduced) t.output = {out, Dd + 6};
   else t.output = {{n > 0 ? finite_or_zero(sum(out) / div) : 0.0}, Dd + 6 + k_red};
-  auto grad_of = [&](const tensor* self, const tensor* other, const vec& a_self) {
+  // torch's backward through den: h1 = g dot / den², h2 = h1 / (2 den), h3 = h2 a_other, then 2 h3 x_self. An h
+  // below the normal range is rounded with an absolute error (up to u λ) that the later products amplify: λ a_other
+  // |x_self| / den, 2 λ a_other |x_self|, 2 λ |x_self| join the scale where h1, h2, h3 underflow (float64
+  // x1 = [0.015625, 1.6e60, -4, -4], x2 = [1.38e70, 64, -4, -4]: h2 ~ 1e-316, torch's gradient is 6.0509220e-123
+  // where the value is 6.0509249e-123).
+  auto grad_of = [&](const tensor* self, const tensor* other, const vec& a_self, const vec& a_other) {
     // scales over the pair shape, then summed onto self's shape
     vec s(static_cast<std::size_t>(R * D));
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t d = 0; d < D; ++d) {
         const auto ri = static_cast<std::size_t>(r);
-        const double v = std::fabs(other->values[row_col(other, r, d)]) / den[ri] +
-                         cs[ri] * std::fabs(self->values[row_col(self, r, d)]) / a_self[ri];
-        s[static_cast<std::size_t>(r * D + d)] = std::max(v * row_weight[ri] / (n > 0 ? div : 1), overflow[ri]);
+        const double xs = std::fabs(self->values[row_col(self, r, d)]);
+        const double v = std::fabs(other->values[row_col(other, r, d)]) / den[ri] + cs[ri] * xs / a_self[ri];
+        const double gw = row_weight[ri] / (n > 0 ? div : 1);
+        double under = 0;
+        if (gw > 0 && den[ri] > 0) {
+          const double h1 = gw * std::fabs(cos[ri]) / den[ri], h2 = h1 / (2 * den[ri]), h3 = h2 * a_other[ri];
+          if (h1 < lambda) under += lambda * a_other[ri] * xs / den[ri];
+          if (h2 < lambda) under += 2 * lambda * a_other[ri] * xs;
+          if (h3 < lambda) under += 2 * lambda * xs;
+        }
+        s[static_cast<std::size_t>(r * D + d)] = std::max(finite_or_zero(v * gw + under), overflow[ri]);
       }
     vec reduced_s;
     const auto fan_in = reduce_to(self->shape, p.pair_shape, s, reduced_s);
     for (auto& v : reduced_s) v = finite_or_zero(v);
     return tensor_tolerance{reduced_s, Dd + 10 + k_red_grad + static_cast<double>(fan_in - 1)};
   };
-  t.grads["input1"] = grad_of(p.input1, p.input2, a1);
-  t.grads["input2"] = grad_of(p.input2, p.input1, a2);
+  t.grads["input1"] = grad_of(p.input1, p.input2, a1, a2);
+  t.grads["input2"] = grad_of(p.input2, p.input1, a2, a1);
   return t;
 }
 
