@@ -273,8 +273,10 @@ tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
       // e^t below the normal range is rounded with an absolute error (up to u λ): its magnitude in the scales is
       // at least λ (float32 t = -89.66, x = 1.55e26: e^t = 1.15e-39 is subnormal, 4.5 ULPs without this)
       const double ex = std::max(std::exp(t[i]), lambda);
-      const bool finite = std::isfinite(t[i]) && std::isfinite(x[i]);
-      auto sat = [&](double v) { return finite ? saturate(v) : v; };
+      // e^t overflowing from a finite t puts the element in the overflow regime, even beside an infinite x
+      const bool overflows = std::isfinite(t[i]) && std::exp(t[i]) >= max_finite(c.type);
+      const bool finite_terms = std::isfinite(t[i]) && std::isfinite(x[i]);
+      auto sat = [&](double v) { return overflows || finite_terms ? saturate(v) : v; };
       e.out[i] = sat(ex * (std::fabs(t[i]) + ax));
       gx[i] = sat(ex);
       gt[i] = sat(ex * (std::fabs(t[i]) + ax + 1));
