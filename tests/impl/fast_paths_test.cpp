@@ -202,7 +202,8 @@ void cross_entropy_case(std::int64_t rows, std::int64_t classes) {
   for (auto& v : y) v = std::uniform_int_distribution<std::int64_t>(0, classes - 1)(rng);
   // one confidently correct row and one row with an inf (per-element code) among the others
   x[static_cast<std::size_t>(3 * classes + y[3])] = 60;
-  x[static_cast<std::size_t>(5 * classes + 1)] = -std::numeric_limits<T>::infinity();
+  const std::int64_t inf_row = rows > 5 ? 5 : 1;  // (4 rows: row 5 would be past the end -- found by ASan)
+  x[static_cast<std::size_t>(inf_row * classes + 1)] = -std::numeric_limits<T>::infinity();
   using R = std::vector<std::vector<T>>;
   const auto r = with_both_thread_counts<R>("cross_entropy", [&] {
     R out{std::vector<T>(static_cast<std::size_t>(rows)), std::vector<T>(x.size())};
