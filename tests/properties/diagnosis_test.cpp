@@ -42,7 +42,7 @@ const expectation expectations[] = {
      ": ignores `pos_weight`", "bug"},
     {"cross_entropy_without_max_shift",
      R"({"loss":"cross_entropy","dtype":"float32","inputs":{"input":{"shape":[2,3],"data":[100,0,-1,1,2,3]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
-     "where torch's value is finite", "bug"},
+     "where the reference's value is finite", "bug"},
     {"cross_entropy_smoothing_with_eps_not_eps_over_c",
      R"({"loss":"cross_entropy","dtype":"float64","options":{"label_smoothing":0.25},"inputs":{"input":{"shape":[2,4],"data":[1,2,3,4,0,-1,2,0.5]},"target":{"shape":[2],"dtype":"int64","data":[3,1]}}})",
      "label smoothing uses ε instead of ε/C", "bug"},
