@@ -7,16 +7,19 @@
 #   scripts/run.sh sanitize  the test suite built with AddressSanitizer + UBSan (-DLOSSCHECK_SANITIZE=ON, LibTorch
 #                         off) in its own build directory (SANITIZE_BUILD_DIR, default build-sanitize);
 #                         LOSSCHECK_SANITIZE_LABEL=<ctest label regex> runs only those tests (docs/robustness.md)
+#   scripts/run.sh fuzz   the three libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined; build-fuzz) for
+#                         LOSSCHECK_FUZZ_SECONDS each (default 20) from the committed seeds (docs/robustness.md)
 # Environment: BUILD_DIR (default build), LOSSCHECK_SKIP_APT=1 to skip the package check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job=${1:-}
-case "$job" in main|test|sanitize) ;; *) echo "usage: scripts/run.sh main|test|sanitize" >&2; exit 2 ;; esac
+case "$job" in main|test|sanitize|fuzz) ;; *) echo "usage: scripts/run.sh main|test|sanitize|fuzz" >&2; exit 2 ;; esac
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev nlohmann-json3-dev libcli11-dev
           libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev libtorch-dev python3-torch python3-numpy
           libdlib-dev tiny-dnn libcereal-dev)
+[ "$job" != fuzz ] || packages+=(clang)
 
 install_missing() {
   local missing=()
@@ -39,10 +42,18 @@ if [ "$job" = sanitize ]; then
   build=${SANITIZE_BUILD_DIR:-build-sanitize}
   config=(-DLOSSCHECK_SANITIZE=ON -DLOSSCHECK_LIBTORCH=OFF)
 fi
+targets=()
+if [ "$job" = fuzz ]; then
+  build=${FUZZ_BUILD_DIR:-build-fuzz}
+  config=(-DLOSSCHECK_FUZZ=ON -DLOSSCHECK_LIBTORCH=OFF -DLOSSCHECK_TESTS=OFF -DLOSSCHECK_ADAPTERS=OFF
+          -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+          -DLOSSCHECK_FUZZ_SECONDS="${LOSSCHECK_FUZZ_SECONDS:-20}")
+  targets=(case_reader_fuzzer result_reader_fuzzer fixture_reader_fuzzer)
+fi
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" >/dev/null
 fi
-ninja -C "$build" -j "$(nproc)" >/dev/null || ninja -C "$build" -j 1
+ninja -C "$build" -j "$(nproc)" "${targets[@]}" >/dev/null || ninja -C "$build" -j 1 "${targets[@]}"
 
 case "$job" in
   main)
@@ -57,4 +68,5 @@ case "$job" in
     [ -z "${LOSSCHECK_SANITIZE_LABEL:-}" ] || label=(-L "$LOSSCHECK_SANITIZE_LABEL")
     cd "$build" && ctest --output-on-failure -j "$(nproc)" "${label[@]}"
     ;;
+  fuzz) cd "$build" && ctest --output-on-failure -j "$(nproc)" -L fuzz ;;
 esac
