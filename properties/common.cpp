@@ -12,16 +12,16 @@
 #include "support.h"
 
 namespace losscheck::properties::detail {
+
+bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
+
+const char* main_input(const std::string& loss) { return loss == "cosine_embedding_loss" ? "input1" : "input"; }
+
 namespace {
 
 using rc::gen::inRange;
 
 loss_case gen(const std::string& loss, dtype t, case_profile p) { return pick(gen_case(loss, t, p)); }
-
-bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
-
-/// The first float input: the batch-leading one.
-const char* main_input(const std::string& loss) { return loss == "cosine_embedding_loss" ? "input1" : "input"; }
 
 /// Scales every value of a result (output and grads) by `f` in long double, rounded to the dtype.
 loss_result scaled(const loss_result& r, long double f, dtype t) {

@@ -30,11 +30,8 @@ struct candidate {
   check::tolerance tol;
 };
 
-bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
-
-std::string reduction_option_text(const loss_case& c) {
-  return effective_reduction(c);
-}
+using detail::is_class_loss;
+using detail::main_input;
 
 /// `c` with reduction `r` (legacy flags dropped), keeping grad_output when the output shape stays the same.
 loss_case reduced_as(loss_case c, const std::string& r) {
@@ -137,7 +134,7 @@ std::string component_name(const std::string& component) {
 /// Small numbers with names: the factors a scale mistake produces.
 std::vector<std::pair<long double, std::string>> named_factors(const loss_case& c) {
   std::vector<std::pair<long double, std::string>> f = {{2, "2"}, {0.5L, "1/2"}, {-1, "-1"}, {-2, "-2"}, {-0.5L, "-1/2"}};
-  const tensor* in = c.input(c.loss == "cosine_embedding_loss" ? "input1" : "input");
+  const tensor* in = c.input(main_input(c.loss));
   if (in && in->dim() >= 1) {
     const long double n = static_cast<long double>(in->shape[0]);
     const long double numel = static_cast<long double>(in->numel());
@@ -225,7 +222,7 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
     } catch (const std::exception&) {
     }
   };
-  const tensor* in = c.input(c.loss == "cosine_embedding_loss" ? "input1" : "input");
+  const tensor* in = c.input(main_input(c.loss));
   const problem p = resolve_problem(c);
   const auto* ce = std::get_if<cross_entropy_problem>(&p);
   const bool probability_target = ce && ce->probability_target;

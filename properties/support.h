@@ -46,6 +46,11 @@ void expect_close(const loss_case& c, std::string_view what, const tensor& expec
 
 // ---- cases ----
 
+/// cross_entropy and nll_loss: the losses with class-index targets.
+bool is_class_loss(const std::string& loss);
+/// The first float input of `loss`: the batch-leading one ("input", or "input1" for cosine_embedding_loss).
+const char* main_input(const std::string& loss);
+
 /// The reduction `c` resolves to (legacy flags applied): "none", "mean", "sum", "batchmean".
 std::string effective_reduction(const loss_case& c);
 /// `c` with reduction `r` and no legacy flags (and no grad_output).
