@@ -13,6 +13,7 @@
 #include "losscheck/json.h"
 #include "losses.h"
 #include "fast_elementwise.h"
+#include "vector_math_float.h"
 #include "parallel.h"
 #include "reduction.h"
 
@@ -69,7 +70,9 @@ constexpr double unclamped_floor = 1e-43;
 //   L     = w ((y - 1) log1p(-x) - y log x)
 //   dL/dx = g (x - y) / max((1 - x) x, 1e-12f) w
 //   dL/dy = g (-logit x) w,  -logit x = log1p(-x) - log x (x < 1/4), log1p((1 - 2x) / x) (x <= 3/4), log((1 - x) / x)
-// with the vector log and log1p (vector_math.h). Other operands go to the per-element code, block by block.
+// with the vector log and log1p (vector_math.h; for float32 the loss's logs are vector_math_float.h's division-free
+// log, relative error < 2^-46, so the float loss stays the double value rounded once: < 0.5 + 2^-21 ULP). Other
+// operands go to the per-element code, block by block.
 template <class T, class Acc, class Slow>
 LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
                                 const Slow& slow) {
@@ -80,8 +83,18 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::
     vi ok = (x >= splat(unclamped_floor)) & (x < splat(1.0)) & (y >= splat(0.0)) & (y <= splat(1.0));
     const vd w = a.weight ? load(a.weight + i) : splat(1.0);
     if (a.weight) ok &= w - w == splat(0.0);
-    const vd log_complement = log1p_lanes(-x);
-    const vd log_x = log_lanes(x);
+    vd log_complement, log_x;
+    if constexpr (sizeof(T) == 4) {
+      // float32: the division-free log of vector_math_float.h. log x: x is a float (relative error < 2^-47).
+      // log(1 - x) = log(u) + c with u = fl(1 - x) and c = -x - (u - 1) its rounding error (u - 1 exact): c != 0 only
+      // for x < 2^-29, where u > 1 - 2^-29 and log(u + c) - log(u) = c / u = c (1 + 2^-29): < 2^-46 relative in all.
+      const vd u = splat(1.0) - x;
+      log_complement = log_float_lanes(u) + (-x - (u - splat(1.0)));
+      log_x = log_float_lanes(x);
+    } else {
+      log_complement = log1p_lanes(-x);
+      log_x = log_lanes(x);
+    }
     if (a.output || acc) {
       const vd loss = ((y - splat(1.0)) * log_complement - y * log_x) * w;
       if (a.output) store(a.output + i, loss);

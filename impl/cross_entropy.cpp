@@ -16,6 +16,7 @@
 #include "parallel.h"
 #include "reduction.h"
 #include "vector_math.h"
+#include "vector_math_float.h"
 
 namespace losscheck::impl {
 namespace {
@@ -148,15 +149,103 @@ LOSSCHECK_INLINE bool fast_row_body(const T* x, std::int64_t classes, std::int64
   return true;
 }
 
+/// The logit spread (max - min) up to which a float32 row takes the float exps: e^(x - max) >= e^-87 > FLT_MIN, so
+/// no exponential of the row is subnormal (whose absolute error, 2^-150, could be scaled up by the gradient's factor or
+/// dominate a subnormal loss). Wider rows take the double lanes.
+constexpr double float_row_spread = 87.0;
+
+enum class float_row { done, not_finite, wide };
+
+// Float32 fast path of one contiguous row of finite logits with max - min <= 87 (inner = 1, no label smoothing), 8
+// float lanes:
+//   m = max_c x_c (float),  e_c = e^(x_c - m) in float (exp_difference_f: < 0.62 ULP, x_c - m exact by TwoSum),
+//   rest = sum_{c: x_c < m} e_c + (#{c: x_c = m} - 1)   (each e_c converted to double, summed in 4 double lanes),
+//   grad_c = fl(e_c scale)  (e_c kept in grad between the passes; the product in double, rounded once to float),
+//   scale = u / (1 + rest) in double; e_y is the float lanes' e_c of the target (so rest - e_y cancels exactly).
+// Errors (float ULPs): rest has the e_c's relative error, < 0.62 2^-23 (plus 2^-50 from the double sum); the loss
+// (m - x_y) + log1p(rest) (caller, double) is a sum of two terms >= 0 and log1p's condition number is <= 1, so its
+// relative error is < 0.62 2^-23 + 2^-50: < 1.24 + 0.5 (rounding) = 1.74 ULP. grad_c (c != y): e_c's error (< 1.24 ULP
+// of the result's spacing), rest's (< 1.24), the final rounding (0.5): < 3 ULP; grad_y = -u (1 + (rest - e_y)) /
+// (1 + rest) (caller): < 3 ULP likewise. (Measured: see docs/performance.md's accuracy table.)
+LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t classes, std::int64_t y, double u,
+                                               float* grad, fast_row_stats& out) {
+  using namespace simd;
+  const std::int64_t full = classes / float_lanes * float_lanes;
+  vf8 vmax = splat_f(-__builtin_inff()), vmin = splat_f(__builtin_inff());
+  vf8 finite = splat_f(0.0f);  // sum of x - x: 0 exactly when every logit is finite
+  for (std::int64_t c = 0; c < full; c += float_lanes) {
+    const vf8 v = load_f(x + c);
+    vmax = max_f(vmax, v);
+    vmin = min_f(vmin, v);
+    finite += v - v;
+  }
+  float m = vmax[0], mn = vmin[0];
+  for (int j = 1; j < float_lanes; ++j) m = std::max(m, vmax[j]), mn = std::min(mn, vmin[j]);
+  float tail_finite = horizontal_sum_f(finite);
+  for (std::int64_t c = full; c < classes; ++c) {
+    m = std::max(m, x[c]);
+    mn = std::min(mn, x[c]);
+    tail_finite += x[c] - x[c];
+  }
+  if (tail_finite != 0.0f || !std::isfinite(m)) return float_row::not_finite;
+  if (static_cast<double>(m) - static_cast<double>(mn) > float_row_spread) return float_row::wide;
+  const vf8 vm = splat_f(m);
+  vd below_lo = splat(0.0), below_hi = splat(0.0);
+  vi8 ties = splat_i8(0);  // minus the count of x_c == m per lane (masks are -1)
+  auto exps = [&](vf8 v, vi8 valid) __attribute__((always_inline)) {
+    const vf8 e = exp_difference_f(v, vm);
+    const vi8 at_max = (v == vm) & valid;
+    const vf8 kept = as_float8(as_int8(e) & ~at_max & valid);  // e, but 0 for the maximal terms (counted in ties)
+    below_lo += low_half(kept);
+    below_hi += high_half(kept);
+    ties += at_max;
+    return e;
+  };
+  for (std::int64_t c = 0; c < full; c += float_lanes) {
+    const vf8 e = exps(load_f(x + c), splat_i8(-1));
+    if (grad) store_f(grad + c, e);
+  }
+  if (full < classes) {  // the tail: the lanes past the row's end hold m and are masked out
+    const vi8 valid = vi8{0, 1, 2, 3, 4, 5, 6, 7} < splat_i8(static_cast<std::int32_t>(classes - full));
+    const vf8 e = exps(load_partial_f(x, full, classes, m), valid);
+    if (grad) store_partial_f(grad, full, classes, e);
+  }
+  std::int32_t tie_count = 0;
+  for (int j = 0; j < float_lanes; ++j) tie_count -= ties[j];
+  const double rest = horizontal_sum(below_lo + below_hi) + static_cast<double>(tie_count - 1);
+  if (grad) {
+    const vd scale = splat(u / (1.0 + rest));
+    for (std::int64_t c = 0; c < full; c += float_lanes) {
+      const vf8 e = load_f(grad + c);
+      store_f(grad + c, narrow(low_half(e) * scale, high_half(e) * scale));
+    }
+    for (std::int64_t c = full; c < classes; ++c) grad[c] = static_cast<float>(static_cast<double>(grad[c]) * scale[0]);
+  }
+  const float e_y = exp_difference_f(splat_f(x[y]), vm)[0];
+  out = {static_cast<double>(m), rest, static_cast<double>(e_y)};
+  return float_row::done;
+}
+
+/// The float32 row: the float lanes, or the double lanes for a wide row. False when the row holds an inf or NaN.
+LOSSCHECK_INLINE bool fast_row_float(const float* x, std::int64_t classes, std::int64_t y, double u, float* grad,
+                                     double* scratch, fast_row_stats& out) {
+  const float_row r = fast_row_float_body(x, classes, y, u, grad, out);
+  if (r == float_row::done) return true;
+  if (r == float_row::not_finite) return false;
+  return fast_row_body(x, classes, y, u, grad, scratch, out);
+}
+
 template <class T>
 LOSSCHECK_AVX2 bool fast_row_avx2(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
                                   double* scratch, fast_row_stats& out) {
-  return fast_row_body(x, classes, y, u, grad, scratch, out);
+  if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, out);
+  else return fast_row_body(x, classes, y, u, grad, scratch, out);
 }
 template <class T>
 bool fast_row_generic(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, double* scratch,
                       fast_row_stats& out) {
-  return fast_row_body(x, classes, y, u, grad, scratch, out);
+  if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, out);
+  else return fast_row_body(x, classes, y, u, grad, scratch, out);
 }
 
 }  // namespace

@@ -41,18 +41,20 @@ using lane_accumulator = std::conditional_t<std::is_same_v<T, float>, plain_lane
 
 constexpr std::int64_t block = 512;
 
-/// Runs [begin, end): `step(i, loss_sum_or_null)` handles elements [i, i + lanes), stores what it computes and returns
+/// Runs [begin, end): `step(i, loss_sum_or_null)` handles elements [i, i + width), stores what it computes and returns
 /// a vector that is 0 exactly when its operands were finite and in the fast domain (e.g. the sum of v - v over its
 /// values); it adds its losses to the accumulator passed (nullptr: it must not). `slow(i)` handles element i alone and
 /// returns its loss term for the sum (ignored when `sum` is nullptr).
-template <class Acc, class Lanes, class Slow>
+/// `width` (a divisor of `block`): the elements one step handles (4, or 8 for the float32 steps of 8 float lanes).
+template <int width = simd::lanes, class Acc, class Lanes, class Slow>
 LOSSCHECK_INLINE void run_blocks(std::int64_t begin, std::int64_t end, Acc* sum, const Lanes& step, const Slow& slow) {
+  static_assert(block % width == 0);
   for (std::int64_t b = begin; b < end; b += block) {
     const std::int64_t stop = b + block < end ? b + block : end;
-    const std::int64_t full = b + (stop - b) / simd::lanes * simd::lanes;
+    const std::int64_t full = b + (stop - b) / width * width;
     const Acc saved = sum ? *sum : Acc{};
     vd bad = splat(0.0);
-    for (std::int64_t i = b; i < full; i += simd::lanes) bad += step(i, sum);
+    for (std::int64_t i = b; i < full; i += width) bad += step(i, sum);
     if (horizontal_sum(bad) != 0.0) {  // NaN or inf somewhere: the whole block element by element
       if (sum) *sum = saved;
       for (std::int64_t i = b; i < full; ++i) {

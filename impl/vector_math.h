@@ -64,9 +64,14 @@ LOSSCHECK_INLINE vd select(vi m, vd a, vd b) { return as_double((as_int(a) & m) 
 template <class T>
 LOSSCHECK_INLINE vd load(const T* p) {
   if constexpr (sizeof(T) == 4) {
+    // converted as 8 lanes (GCC 12 compiles a 4-float to 4-double conversion into 128-bit pieces; this is one
+    // vcvtps2pd): the same exact values either way
+    typedef float vf8_ __attribute__((vector_size(32)));
+    typedef double vd8_ __attribute__((vector_size(64)));
     vf f;
     std::memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, vd);
+    const vd8_ w = __builtin_convertvector(__builtin_shufflevector(f, f, 0, 1, 2, 3, 0, 1, 2, 3), vd8_);
+    return __builtin_shufflevector(w, w, 0, 1, 2, 3);
   } else {
     vd d;
     std::memcpy(&d, p, sizeof d);

@@ -1,7 +1,10 @@
 // The vector exp, log and log1p of impl's fast paths (impl/vector_math.h) against glibc's long double expl, logl
 // and log1pl (64-bit significands: their own error, about 2^-63 relative, is 1/1000 ULP of a double), over random
 // and edge-case arguments; both the AVX2 and the generic build, which must agree bit for bit. The bounds asserted are
-// the ones vector_math.h states: exp and log < 1 ULP, log1p < 2 ULP.
+// the ones vector_math.h states: exp and log < 1 ULP, log1p < 2 ULP. The float32 kernels of vector_math_float.h (exp in
+// 8 float lanes, the division-free log of float arguments in double lanes) likewise, against expl and logl, with the
+// bounds vector_math_float.h derives: exp < 0.62 ULP of float (subnormal results: < 0.82 ULP of their spacing), log
+// < 2^-47 relative.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "vector_math.h"
+#include "vector_math_float.h"
 
 namespace {
 
@@ -167,6 +171,131 @@ TEST(VectorMath, SpecialValues) {
   EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(1e-300))), 1e-300);
   EXPECT_EQ(lane(simd::log1p_lanes(simd::splat(inf))), inf);
   EXPECT_TRUE(std::isnan(lane(simd::log1p_lanes(simd::splat(-2.0)))));
+}
+
+// ---- float32 kernels (vector_math_float.h) ----
+
+/// e^(x - m) for float lanes through exp_difference_f, AVX2 or generic build.
+LOSSCHECK_AVX2 void exp_f_avx2(const float* x, const float* m, float* y, std::size_t n) {
+  for (std::size_t i = 0; i + 8 <= n; i += 8)
+    simd::store_f(y + i, simd::exp_difference_f(simd::load_f(x + i), simd::load_f(m + i)));
+}
+void exp_f_generic(const float* x, const float* m, float* y, std::size_t n) {
+  for (std::size_t i = 0; i + 8 <= n; i += 8)
+    simd::store_f(y + i, simd::exp_difference_f(simd::load_f(x + i), simd::load_f(m + i)));
+}
+
+/// |got - exact| in ULPs of the float nearest the exact value (the subnormal spacing at least).
+double float_ulp_error(float got, long double exact) {
+  const float rounded = static_cast<float>(exact);
+  const float a = std::fabs(rounded);
+  const float ulp = a < std::numeric_limits<float>::min() ? std::numeric_limits<float>::denorm_min()
+                                                          : std::nextafter(a, INFINITY) - a;
+  return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) / ulp);
+}
+
+/// x = m + d with d uniform in [lo, hi] (rounded to float, then d recomputed exactly in long double) and m uniform in
+/// [-m_range, m_range]; asserts AVX2 == generic and the ULP bound.
+void check_exp_f(const char* name, float lo, float hi, float m_range, double bound, std::uint64_t s) {
+  std::mt19937_64 rng(s);
+  std::uniform_real_distribution<float> d(lo, hi), shift(-m_range, m_range);
+  std::vector<float> x(count), m(count), fast(count), generic(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    m[i] = m_range == 0 ? 0.0f : shift(rng);
+    x[i] = m[i] + d(rng);
+    if (x[i] > m[i]) x[i] = m[i];
+    if (static_cast<double>(x[i]) - m[i] < -104.0) x[i] = m[i];
+  }
+  if (simd::use_avx2()) exp_f_avx2(x.data(), m.data(), fast.data(), count);
+  else exp_f_generic(x.data(), m.data(), fast.data(), count);
+  exp_f_generic(x.data(), m.data(), generic.data(), count);
+  double worst = 0;
+  std::size_t worst_i = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t a, b;
+    std::memcpy(&a, &fast[i], 4);
+    std::memcpy(&b, &generic[i], 4);
+    ASSERT_EQ(a, b) << name << ": AVX2 and generic builds differ at x = " << x[i] << ", m = " << m[i] << " (seed "
+                    << s << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExp*'";
+    const double e = float_ulp_error(fast[i], expl(static_cast<long double>(x[i]) - static_cast<long double>(m[i])));
+    if (e > worst) worst = e, worst_i = i;
+  }
+  std::printf("%s: %zu arguments, max error %.3f ULP at x = %.9g, m = %.9g\n", name, count, worst, x[worst_i],
+              m[worst_i]);
+  EXPECT_LT(worst, bound) << name << ": exp(" << x[worst_i] << " - " << m[worst_i] << ") = " << fast[worst_i]
+                          << " (seed " << s << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExp*'";
+}
+
+TEST(VectorMath, FloatExpBelow062Ulp) {
+  check_exp_f("exp_f_normal_results", -87.0f, 0.0f, 0.0f, 0.62, seed + 10);
+  check_exp_f("exp_f_unit", -1.0f, 0.0f, 0.0f, 0.62, seed + 11);
+  check_exp_f("exp_f_tiny", -1e-5f, 0.0f, 0.0f, 0.62, seed + 12);
+  check_exp_f("exp_f_shifted", -20.0f, 0.0f, 50.0f, 0.62, seed + 13);  // x - m not exact in float: TwoSum
+  check_exp_f("exp_f_shifted_far", -87.0f, 0.0f, 1e4f, 0.62, seed + 14);
+  check_exp_f("exp_f_subnormal_results", -104.0f, -87.0f, 0.0f, 0.82, seed + 15);
+}
+
+LOSSCHECK_AVX2 void log_f_avx2(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, simd::log_float_lanes(simd::load(x + i)));
+}
+void log_f_generic(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, simd::log_float_lanes(simd::load(x + i)));
+}
+
+/// The largest |got - exact| / |exact| of log_float_lanes over x (and AVX2 == generic); x = 1 (exact 0) must give 0.
+void check_log_f(const char* name, const std::vector<double>& x, double bound, std::uint64_t s) {
+  std::vector<double> fast(x.size()), generic(x.size());
+  if (simd::use_avx2()) log_f_avx2(x.data(), fast.data(), x.size());
+  else log_f_generic(x.data(), fast.data(), x.size());
+  log_f_generic(x.data(), generic.data(), x.size());
+  double worst = 0;
+  std::size_t worst_i = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(bits(fast[i]), bits(generic[i])) << name << ": AVX2 and generic builds differ at x = " << x[i]
+                                               << " (seed " << s << ")";
+    const long double exact = logl(static_cast<long double>(x[i]));
+    const double e = exact == 0 ? (fast[i] == 0 ? 0.0 : INFINITY)
+                                : static_cast<double>(std::fabs((fast[i] - exact) / exact));
+    if (e > worst) worst = e, worst_i = i;
+  }
+  std::printf("%s: %zu arguments, max relative error 2^%.2f at x = %.17g\n", name, x.size(), std::log2(worst),
+              x[worst_i]);
+  EXPECT_LT(worst, bound) << name << ": log(" << x[worst_i] << ") = " << fast[worst_i] << " (seed " << s
+                          << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatLog*'";
+}
+
+TEST(VectorMath, FloatLogRelativeErrorBelow2ToMinus47) {
+  std::mt19937_64 rng(seed + 20);
+  std::uniform_int_distribution<std::uint32_t> pattern(0x00800000u, 0x7f7fffffu);  // positive normal floats
+  std::vector<double> x(count);
+  for (auto& v : x) {
+    const std::uint32_t b = pattern(rng);
+    float f;
+    std::memcpy(&f, &b, 4);
+    v = f;
+  }
+  check_log_f("log_f_float_binades", x, 0x1p-47, seed + 20);
+  for (auto& v : x) {  // floats near 1, both sides: where log x is small
+    const std::uint32_t b = 0x3f800000u + static_cast<std::uint32_t>(pattern(rng) % 0x200000u) - 0x100000u;
+    float f;
+    std::memcpy(&f, &b, 4);
+    v = f;
+  }
+  check_log_f("log_f_float_near_one", x, 0x1p-47, seed + 20);
+  std::uniform_int_distribution<std::uint32_t> subnormal(1, 0x007fffffu);  // float subnormals: normal doubles
+  for (auto& v : x) {
+    const std::uint32_t b = subnormal(rng);
+    float f;
+    std::memcpy(&f, &b, 4);
+    v = f;
+  }
+  check_log_f("log_f_float_subnormals", x, 0x1p-47, seed + 20);
+  std::uniform_real_distribution<double> unit(0.0, 1e-3);  // doubles 1 - z (binary_cross_entropy's 1 - x)
+  for (auto& v : x) v = 1.0 - unit(rng);
+  check_log_f("log_f_double_below_one", x, 0x1p-46, seed + 20);
+  std::uniform_real_distribution<double> wide(1e-300, 1e300);
+  for (auto& v : x) v = wide(rng) * unit(rng);
+  check_log_f("log_f_double_wide", x, 0x1p-46, seed + 20);
 }
 
 }  // namespace

@@ -1,0 +1,180 @@
+#pragma once
+// Private to impl: 8-lane float vectors for the float32 fast paths, with an exp computed in float and a
+// division-free log of float arguments computed in double lanes.
+//
+// As in vector_math.h, everything is always_inline (compiled with the instruction set of the kernel it is inlined
+// into), uses no FMA, and impl is compiled with -ffp-contract=off: the AVX2 build (one 256-bit register per vector)
+// and the generic SSE2 build (two 128-bit halves) perform the same IEEE operations in the same order and give
+// bit-identical results. Table lookups are exact, however they are compiled (vpermps on AVX2, scalar loads on SSE2).
+//
+// Accuracy (tests/impl/vector_math_test.cpp measures them over millions of arguments against glibc's double exp and
+// long double logl, and asserts the bounds stated here):
+//   exp_difference_f(x, m) = e^(x - m) for floats x <= m, x - m >= -104, in float: < 0.62 ULP (analysis below);
+//                          subnormal results < 0.82 ULP of the subnormal spacing (rounded twice).
+//   log_float_lanes(x)     = log x for a positive normal double x, in double: relative error < 2^-47 when x is a
+//                          float (24-bit significand: the reduction is exact), < 2^-30 for any double x.
+
+#include <cstdint>
+#include <cstring>
+
+#include "vector_math.h"
+
+namespace losscheck::impl::simd {
+
+/// Eight floats and eight 32-bit integers (also the masks of float comparisons).
+typedef float vf8 __attribute__((vector_size(32)));
+typedef std::int32_t vi8 __attribute__((vector_size(32)));
+typedef float vf4 __attribute__((vector_size(16)));
+constexpr int float_lanes = 8;
+
+LOSSCHECK_INLINE vf8 splat_f(float v) { return vf8{v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vi8 splat_i8(std::int32_t v) { return vi8{v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vf8 as_float8(vi8 v) {
+  vf8 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+LOSSCHECK_INLINE vi8 as_int8(vf8 v) {
+  vi8 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+/// Lane-wise m ? a : b for a comparison mask m.
+LOSSCHECK_INLINE vf8 select_f(vi8 m, vf8 a, vf8 b) { return as_float8((as_int8(a) & m) | (as_int8(b) & ~m)); }
+/// a > b ? a : b (and a < b ? a : b) lane-wise: b when either is NaN, exactly the maxps/minps instructions.
+LOSSCHECK_INLINE vf8 max_f(vf8 a, vf8 b) { return a > b ? a : b; }
+LOSSCHECK_INLINE vf8 min_f(vf8 a, vf8 b) { return a < b ? a : b; }
+LOSSCHECK_INLINE vf8 load_f(const float* p) {
+  vf8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+LOSSCHECK_INLINE void store_f(float* p, vf8 v) { std::memcpy(p, &v, sizeof v); }
+/// The lanes [i, i + 8) of p below n, `fill` in the others.
+LOSSCHECK_INLINE vf8 load_partial_f(const float* p, std::int64_t i, std::int64_t n, float fill) {
+  vf8 v = splat_f(fill);
+  for (int j = 0; j < float_lanes && i + j < n; ++j) v[j] = p[i + j];
+  return v;
+}
+LOSSCHECK_INLINE void store_partial_f(float* p, std::int64_t i, std::int64_t n, vf8 v) {
+  for (int j = 0; j < float_lanes && i + j < n; ++j) p[i + j] = v[j];
+}
+/// Lanes 0-3 and 4-7 as doubles (exact), and two double vectors rounded to floats (one rounding each). (Converted as
+/// 8 lanes: GCC 12 compiles a 4-float to 4-double conversion into 128-bit pieces, but this into one vcvtps2pd each.)
+typedef double vd8 __attribute__((vector_size(64)));
+LOSSCHECK_INLINE vd low_half(vf8 v) {
+  const vd8 w = __builtin_convertvector(v, vd8);
+  return __builtin_shufflevector(w, w, 0, 1, 2, 3);
+}
+LOSSCHECK_INLINE vd high_half(vf8 v) {
+  const vd8 w = __builtin_convertvector(v, vd8);
+  return __builtin_shufflevector(w, w, 4, 5, 6, 7);
+}
+LOSSCHECK_INLINE vf8 narrow(vd lo, vd hi) {
+  const vf4 a = __builtin_convertvector(lo, vf4), b = __builtin_convertvector(hi, vf4);
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+LOSSCHECK_INLINE float horizontal_sum_f(vf8 v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
+// e^(x - m) for floats with -104 <= x - m <= 0 (finite; the caller guarantees it), in float:
+//   d = x - m exactly as d_hi + d_lo (TwoSum),  n = round(d 8 / ln 2),  q = floor(n / 8),  j = n - 8 q,
+//   r = (d_hi - n C_hi) + (d_lo - n C_lo),  |r| <= ln2 / 16 + 2^-20   (C_hi + C_lo = ln 2 / 8 to 2e-13; C_hi has 13
+//     significant bits and |n| < 2^11, so n C_hi is exact and so is d_hi - n C_hi, by Sterbenz's lemma, for n != 0),
+//   e^d = 2^q 2^(j/8) e^r,  e^r = 1 + p,  p = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120)  (Taylor; remainder
+//     r^6/720 < 2^-36 relative),  2^(j/8) = T_hi[j] + T_lo[j] (two floats, 2^-47 relative),
+//   e^d = 2^q (T_hi + (T_hi p + T_lo)),  the scaling as 2^(q + 64) (exact) then 2^-64 (exact unless subnormal).
+// Error, with v = T_hi (1 + p) + T_lo in [0.95, 1.92): the final addition rounds once (0.5 ULP); before it, r's
+// rounding (|r| < 2^-4.5: 2^-29 absolute) and p's (2^-29), both scaled by T_hi < 1.84, and the roundings of T_hi p
+// (< 0.082: 2^-28) and of + T_lo (2^-28): < 1.84 2^-28 + 2^-27 = 1.43e-8 absolute, 0.12 ULP of v in [1, 2) (v < 1 only
+// for j = 0, where T_hi p and + T_lo are exact: 2^-28 = 0.06 ULP). In all < 0.62 ULP (measured 0.604). A subnormal
+// result is rounded again at the 2^-64 scaling: < 0.5 + 0.62 / 2 = 0.81 of the subnormal spacing.
+LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
+  constexpr float inv_c = 0x1.715476p+3f;       // 8 / ln 2
+  constexpr float c_hi = 0x1.62ep-4f;           // ln 2 / 8, 13 bits
+  constexpr float c_lo = 0x1.0bfbe8p-18f;       // ln 2 / 8 - c_hi
+  constexpr float shifter_f = 12582912.0f;      // 1.5 * 2^23: round to an integer
+  const vf8 t_hi = {0x1p+0f,         0x1.172b84p+0f, 0x1.306fep+0f,  0x1.4bfdaep+0f,
+                    0x1.6a09e6p+0f,  0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
+  const vf8 t_lo = {0.0f,            -0x1.c15742p-27f, 0x1.4636e2p-25f, -0x1.593abcp-25f,
+                    0x1.9fcef4p-26f, 0x1.15506ep-27f,  -0x1.a94b14p-26f, -0x1.822dbcp-27f};
+  const vf8 minus_m = -m;
+  const vf8 d = x + minus_m;  // TwoSum: d + d_lo = x - m exactly
+  const vf8 bb = d - x;
+  const vf8 d_lo = (x - (d - bb)) + (minus_m - bb);
+  const vf8 shifted = d * splat_f(inv_c) + splat_f(shifter_f);
+  const vf8 n = shifted - splat_f(shifter_f);
+  const vi8 ni = as_int8(shifted) - as_int8(splat_f(shifter_f));  // n as an integer
+  const vf8 r = (d - n * splat_f(c_hi)) + (d_lo - n * splat_f(c_lo));
+  const vf8 r2 = r * r;
+  const vf8 poly = splat_f(0.5f) + r * (splat_f(1.0f / 6) + r * (splat_f(1.0f / 24) + r * splat_f(1.0f / 120)));
+  const vf8 p = r + r2 * poly;
+  const vi8 j = ni & splat_i8(7);
+  const vf8 hi = __builtin_shuffle(t_hi, j);
+  const vf8 lo = __builtin_shuffle(t_lo, j);
+  const vf8 v = hi + (hi * p + lo);
+  const vi8 q = ni >> 3;  // floor(n / 8), in [-13, 0] * 8 ... [-150, 0]
+  const vf8 up = as_float8((q + splat_i8(127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
+  return (v * up) * splat_f(0x1p-64f);
+}
+
+/// The table of log_float_lanes: for m in sub-interval j of [0.7071, 1.4142), 1/c_j (29 significant bits) and
+/// -log(1/c_j) rounded to double; c = 1 (invc = 1, logc = 0) for the sub-interval holding 1.
+struct log_table_entry {
+  double invc, logc;
+};
+inline constexpr log_table_entry log_table[16] = {
+    {0x1.6236335p+0, -0x1.4c82b5d758e15p-2},   // m in [0.707107, 0.738357): r in [-0.02162, 0.02162]
+    {0x1.5387e4ep+0, -0x1.212a24aea52f9p-2},   // [0.738357, 0.769607)
+    {0x1.4604ba5p+0, -0x1.ef288ff626266p-3},   // [0.769607, 0.800857)
+    {0x1.398a5a8p+0, -0x1.9f3bdef23f456p-3},   // [0.800857, 0.832107)
+    {0x1.2dfb7dp+0, -0x1.524fc56a67a56p-3},    // [0.832107, 0.863357)
+    {0x1.233f036p+0, -0x1.082c9a96aa342p-3},   // [0.863357, 0.894607)
+    {0x1.193f425p+0, -0x1.814117b5a66e6p-4},   // [0.894607, 0.925857)
+    {0x1.0fe96efp+0, -0x1.edfb484656d99p-5},   // [0.925857, 0.957107)
+    {0x1.072d28bp+0, -0x1.c4f85054c89a6p-6},   // [0.957107, 0.988357): r in [-0.01606, 0.01606]
+    {1.0, 0.0},                                // [0.988357, 1.039213): r in [-0.01164, 0.03921]
+    {0x1.de4c315p-1, 0x1.16e70b56179bep-4},    // [1.039213, 1.101713): r in [-0.02919, 0.02919]
+    {0x1.c3e98cbp-1, 0x1.ff548a828ebeep-4},    // [1.101713, 1.164213)
+    {0x1.ac492f7p-1, 0x1.6da314b311ed2p-3},    // [1.164213, 1.226713)
+    {0x1.9701d42p-1, 0x1.d600e46a7dc77p-3},    // [1.226713, 1.289213)
+    {0x1.83be23ap-1, 0x1.1ca77673f67f9p-2},    // [1.289213, 1.351713)
+    {0x1.7238342p-1, 0x1.4c028994f26e5p-2},    // [1.351713, 1.414213): r in [-0.02260, 0.02260]
+};  // generated with mpmath (300 bits): invc = 1/c rounded to 29 bits, c the sub-interval's middle; logc = -log(invc)
+
+// log x for a positive normal double x (finite; the caller guarantees it), in double lanes without a division:
+//   x = 2^k m, m in [0.70709, 1.41418) (k from the bits of x - OFF),  j = 4 bits of m above OFF,
+//   r = m invc_j - 1   (exact when x is a float: 24 + 29 bits; invc_j = 1 for the j holding 1, so r = m - 1 exact),
+//   log x = k ln 2 + logc_j + log1p(r),  |r| < 0.0393,
+//   log1p(r) = r - r^2/2 + r^3/3 - ... + r^11/11   (Taylor; remainder r^12/12 < 2^-55 relative to r).
+// Error (x a float): each term is rounded once more or less (k ln 2 to 2^-54 relative, logc to 2^-53, the sum twice),
+// and log x is not small unless j holds 1 (then log x = log1p(r), |log x| < 0.039 with 2^-52 relative error) or
+// k = 0 and |log x| >= 0.0117: < 2^-47 relative in all. For a double x, r = m invc - 1 has a rounding of 2^-53
+// absolute, relative to |log x| >= 0.0117 (j not holding 1): < 2^-46.
+LOSSCHECK_INLINE vd log_float_lanes(vd x) {
+  constexpr std::int64_t off = 0x3fe6a09e00000000;  // 0.70710676908..., just below sqrt(2) / 2
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+  const vi ix = as_int(x) - splat_int(off);
+  // k = ix >> 52 (arithmetic): AVX2 has no 64-bit arithmetic shift; ix + 2^62 is in [0, 2^64) for any double x.
+  const vi k = (vi)(((vu)ix + (vu)splat_int(std::int64_t{1} << 62)) >> 52) - splat_int(1024);
+  const vd m = as_double(as_int(x) - (k << 52));
+  const vi j = (vi)(((vu)ix) >> 48) & splat_int(15);
+  const vd invc = {log_table[j[0]].invc, log_table[j[1]].invc, log_table[j[2]].invc, log_table[j[3]].invc};
+  const vd logc = {log_table[j[0]].logc, log_table[j[1]].logc, log_table[j[2]].logc, log_table[j[3]].logc};
+  const vd r = m * invc - splat(1.0);
+  const vd kd = to_double(k);
+  const vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  // log1p(r) - r = r^2 (-1/2 + r/3 - r^2/4 + ... - r^10/11 ... ): coefficients of r^2 .. r^11 (Estrin)
+  const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
+  const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
+  const vd a45 = splat(-1.0 / 6) + r * splat(1.0 / 7);
+  const vd a67 = splat(-1.0 / 8) + r * splat(1.0 / 9);
+  const vd a89 = splat(-1.0 / 10) + r * splat(1.0 / 11);
+  const vd b03 = a01 + r2 * a23, b47 = a45 + r2 * a67;
+  const vd tail = (b03 + r4 * b47) + r8 * a89;
+  const vd log1p_r = r + r2 * tail;
+  return (kd * splat(ln2_hi) + logc) + (log1p_r + kd * splat(ln2_lo));
+}
+
+}  // namespace losscheck::impl::simd
