@@ -1,8 +1,9 @@
 #pragma once
 // Private to impl: double-double arithmetic (an unevaluated sum hi + lo of two doubles, about 106 significant bits)
 // for the few quantities whose digits cancel in double: cosine_embedding_loss's 1 - cos and gradients of nearly
-// parallel vectors. The error-free transformations are Knuth's TwoSum and Dekker's TwoProduct (Veltkamp's split, so no
-// FMA instruction is needed); valid for finite values below 2^996 in magnitude.
+// parallel vectors, and its square root and quotients rounded once. The error-free transformations are Knuth's TwoSum
+// and Dekker's TwoProduct (Veltkamp's split, so no FMA instruction is needed); valid for finite values below 2^996 in
+// magnitude.
 
 #include <cmath>
 
@@ -70,6 +71,26 @@ inline double_double operator*(double_double a, double_double b) {
   auto p = two_product(a.hi, b.hi);
   p.lo += a.hi * b.lo + a.lo * b.hi;
   return quick_two_sum(p.hi, p.lo);
+}
+
+/// a / b with a relative error of a few 2^-104: long division, three quotient digits (Bailey's QD library,
+/// "accurate" division), each remainder formed exactly by TwoProduct. Valid for finite b != 0 below 2^996.
+inline double_double operator/(double_double a, double_double b) {
+  const double q1 = a.hi / b.hi;
+  double_double r = a - b * q1;
+  const double q2 = r.hi / b.hi;
+  r = r - b * q2;
+  const double q3 = r.hi / b.hi;
+  return quick_two_sum(q1, q2) + q3;
+}
+
+/// sqrt(a) for a >= 0 with a relative error of a few 2^-104: one Newton step r + (a - r^2) / (2 r) from the double
+/// root r (whose relative error 2^-53 the step squares), a - r^2 exact by TwoProduct.
+inline double_double square_root(double_double a) {
+  const double r = std::sqrt(a.hi);
+  if (!(r > 0.0)) return {r, 0.0};
+  const double_double residual = a - two_product(r, r);
+  return quick_two_sum(r, residual.hi / (2.0 * r));
 }
 
 /// a * 2^e (exact unless a part leaves the normal range).
