@@ -71,7 +71,7 @@ constexpr double unclamped_floor = 1e-43;
 //   dL/dx = g (x - y) / max((1 - x) x, 1e-12f) w
 //   dL/dy = g (-logit x) w,  -logit x = log1p(-x) - log x (x < 1/4), log1p((1 - 2x) / x) (x <= 3/4), log((1 - x) / x)
 // with the vector log and log1p (vector_math.h; for float32 the loss's logs are vector_math_float.h's division-free
-// log, relative error < 2^-46, so the float loss stays the double value rounded once: < 0.5 + 2^-21 ULP). Other
+// log in its short form, relative error < 2^-30, so the float loss is within 0.5 + 1/64 ULP). Other
 // operands go to the per-element code, block by block.
 template <class T, class Acc, class Slow>
 LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
@@ -85,12 +85,12 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::
     if (a.weight) ok &= w - w == splat(0.0);
     vd log_complement, log_x;
     if constexpr (sizeof(T) == 4) {
-      // float32: the division-free log of vector_math_float.h. log x: x is a float (relative error < 2^-47).
-      // log(1 - x) = log(u) + c with u = fl(1 - x) and c = -x - (u - 1) its rounding error (u - 1 exact): c != 0 only
-      // for x < 2^-29, where u > 1 - 2^-29 and log(u + c) - log(u) = c / u = c (1 + 2^-29): < 2^-46 relative in all.
+      // float32: the short division-free log of vector_math_float.h (relative error < 2^-30; the two terms do not
+      // cancel). log(1 - x) = log(u) + c with u = fl(1 - x) and c = -x - (u - 1) its rounding error (u - 1 exact):
+      // c != 0 only for x < 2^-29, where u > 1 - 2^-29 and log(u + c) - log(u) = c / u = c (1 + 2^-29).
       const vd u = splat(1.0) - x;
-      log_complement = log_float_lanes(u) + (-x - (u - splat(1.0)));
-      log_x = log_float_lanes(x);
+      log_complement = log_float_lanes<true>(u) + (-x - (u - splat(1.0)));
+      log_x = log_float_lanes<true>(x);
     } else {
       log_complement = log1p_lanes(-x);
       log_x = log_lanes(x);

@@ -193,7 +193,7 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
   vd below_lo = splat(0.0), below_hi = splat(0.0);
   vi8 ties = splat_i8(0);  // minus the count of x_c == m per lane (masks are -1)
   auto exps = [&](vf8 v, vi8 valid) __attribute__((always_inline)) {
-    const vf8 e = exp_difference_f(v, vm);
+    const vf8 e = exp_difference_f<true>(v, vm);  // x - m >= -87: normal results
     const vi8 at_max = (v == vm) & valid;
     const vf8 kept = as_float8(as_int8(e) & ~at_max & valid);  // e, but 0 for the maximal terms (counted in ties)
     below_lo += low_half(kept);
@@ -202,6 +202,7 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
     return e;
   };
   for (std::int64_t c = 0; c < full; c += float_lanes) {
+    __builtin_prefetch(x + classes + c);  // the next row (contiguous), for its max pass (no fault past the end)
     const vf8 e = exps(load_f(x + c), splat_i8(-1));
     if (grad) store_f(grad + c, e);
   }
@@ -221,7 +222,7 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
     }
     for (std::int64_t c = full; c < classes; ++c) grad[c] = static_cast<float>(static_cast<double>(grad[c]) * scale[0]);
   }
-  const float e_y = exp_difference_f(splat_f(x[y]), vm)[0];
+  const float e_y = exp_difference_f<true>(splat_f(x[y]), vm)[0];
   out = {static_cast<double>(m), rest, static_cast<double>(e_y)};
   return float_row::done;
 }
@@ -280,15 +281,18 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
   // The smoothing term (e / C) sum_c w_c (-log p_c) is accumulated with e / C inside the sum, so that it does not
   // overflow where the term is finite (huge logits); C = 0 keeps torch's 0 * (e / 0) = NaN.
   auto smoothing_term = [&](double scaled_sum) { return classes == 0 ? smooth.spread * 0.0 : scaled_sum; };
-  sum_accumulator<T> nll_sums[2], smooth_sums[2];
+  // one cache line per chunk's sums (the two chunks are run by two threads: no line shared between them)
+  struct alignas(64) chunk_sums {
+    sum_accumulator<T> nll, smooth;
+  } sums[2];
   // The fast path (contiguous rows, no smoothing; finite rows and coefficients, checked per row).
   auto* fast = d.inner == 1 && !smooth.active ? (simd::use_avx2() ? &fast_row_avx2<T> : &fast_row_generic<T>) : nullptr;
   // With the fast path, large inputs are cut into two chunks of rows (parallel.h), whose sums are added in order.
   const bool parallel = fast && d.batch >= 2 && d.batch * classes >= parallel_threshold;
   const std::int64_t split = parallel ? d.batch / 2 : d.batch;
   auto rows = [&](int chunk) {
-    sum_accumulator<T>& nll_sum = nll_sums[chunk];
-    sum_accumulator<T>& smooth_sum = smooth_sums[chunk];
+    sum_accumulator<T>& nll_sum = sums[chunk].nll;
+    sum_accumulator<T>& smooth_sum = sums[chunk].smooth;
     double* scratch = fast && grad_input && sizeof(T) == 4 && classes > exp_buffer_size ? exp_scratch(classes) : nullptr;
     for (std::int64_t n = chunk == 0 ? 0 : split; n < (chunk == 0 ? split : d.batch); ++n) {
       for (std::int64_t k = 0; k < d.inner; ++k) {
@@ -373,11 +377,11 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
       }
     }
   };
-  auto& nll_sum = nll_sums[0];
-  auto& smooth_sum = smooth_sums[0];
+  auto& nll_sum = sums[0].nll;
+  auto& smooth_sum = sums[0].smooth;
   if (parallel) {
     run_two_chunks([](void* f, int chunk) { (*static_cast<decltype(rows)*>(f))(chunk); }, &rows);
-    nll_sum.add(nll_sums[1].value());
+    nll_sum.add(sums[1].nll.value());
   } else {
     rows(0);
   }

@@ -66,7 +66,6 @@ LOSSCHECK_INLINE vd load(const T* p) {
   if constexpr (sizeof(T) == 4) {
     // converted as 8 lanes (GCC 12 compiles a 4-float to 4-double conversion into 128-bit pieces; this is one
     // vcvtps2pd): the same exact values either way
-    typedef float vf8_ __attribute__((vector_size(32)));
     typedef double vd8_ __attribute__((vector_size(64)));
     vf f;
     std::memcpy(&f, p, sizeof f);

@@ -12,7 +12,8 @@
 //   exp_difference_f(x, m) = e^(x - m) for floats x <= m, x - m >= -104, in float: < 0.62 ULP (analysis below);
 //                          subnormal results < 0.82 ULP of the subnormal spacing (rounded twice).
 //   log_float_lanes(x)     = log x for a positive normal double x, in double: relative error < 2^-47 when x is a
-//                          float (24-bit significand: the reduction is exact), < 2^-30 for any double x.
+//                          float (24-bit significand: the reduction is exact), < 2^-46 for any double x;
+//                          log_float_lanes<true>, the short form (degree 6): < 2^-30 relative.
 
 #include <cstdint>
 #include <cstring>
@@ -90,6 +91,9 @@ LOSSCHECK_INLINE float horizontal_sum_f(vf8 v) {
 // (< 0.082: 2^-28) and of + T_lo (2^-28): < 1.84 2^-28 + 2^-27 = 1.43e-8 absolute, 0.12 ULP of v in [1, 2) (v < 1 only
 // for j = 0, where T_hi p and + T_lo are exact: 2^-28 = 0.06 ULP). In all < 0.62 ULP (measured 0.604). A subnormal
 // result is rounded again at the 2^-64 scaling: < 0.5 + 0.62 / 2 = 0.81 of the subnormal spacing.
+// normal_results: the caller guarantees x - m >= -87 (results >= e^-87 > FLT_MIN): 2^q is applied by adding q to the
+// exponent bits (exact, the same value as the two multiplications).
+template <bool normal_results = false>
 LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
   constexpr float inv_c = 0x1.715476p+3f;       // 8 / ln 2
   constexpr float c_hi = 0x1.62ep-4f;           // ln 2 / 8, 13 bits
@@ -114,7 +118,8 @@ LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
   const vf8 hi = __builtin_shuffle(t_hi, j);
   const vf8 lo = __builtin_shuffle(t_lo, j);
   const vf8 v = hi + (hi * p + lo);
-  const vi8 q = ni >> 3;  // floor(n / 8), in [-13, 0] * 8 ... [-150, 0]
+  const vi8 q = ni >> 3;  // floor(n / 8), in [-150, 0]
+  if constexpr (normal_results) return as_float8(as_int8(v) + (q << 23));
   const vf8 up = as_float8((q + splat_i8(127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
   return (v * up) * splat_f(0x1p-64f);
 }
@@ -143,15 +148,40 @@ inline constexpr log_table_entry log_table[16] = {
     {0x1.7238342p-1, 0x1.4c028994f26e5p-2},    // [1.351713, 1.414213): r in [-0.02260, 0.02260]
 };  // generated with mpmath (300 bits): invc = 1/c rounded to 29 bits, c the sub-interval's middle; logc = -log(invc)
 
+/// The log table as vectors for the lookups: invc and logc of entries 0-3, 4-7, 8-11, 12-15.
+struct log_table_vectors {
+  vd invc[4], logc[4];
+};
+inline constexpr log_table_vectors log_table_v = {
+    {{log_table[0].invc, log_table[1].invc, log_table[2].invc, log_table[3].invc},
+     {log_table[4].invc, log_table[5].invc, log_table[6].invc, log_table[7].invc},
+     {log_table[8].invc, log_table[9].invc, log_table[10].invc, log_table[11].invc},
+     {log_table[12].invc, log_table[13].invc, log_table[14].invc, log_table[15].invc}},
+    {{log_table[0].logc, log_table[1].logc, log_table[2].logc, log_table[3].logc},
+     {log_table[4].logc, log_table[5].logc, log_table[6].logc, log_table[7].logc},
+     {log_table[8].logc, log_table[9].logc, log_table[10].logc, log_table[11].logc},
+     {log_table[12].logc, log_table[13].logc, log_table[14].logc, log_table[15].logc}}};
+
+/// t[j] for lane indices j in [0, 16) of a 16-entry table held as four vectors (exact: a selection).
+LOSSCHECK_INLINE vd lookup16(const vd* t, vi j) {
+  const vi low = j & splat_int(7);
+  const vd a = __builtin_shuffle(t[0], t[1], low), b = __builtin_shuffle(t[2], t[3], low);
+  return select((j & splat_int(8)) != splat_int(0), b, a);
+}
+
 // log x for a positive normal double x (finite; the caller guarantees it), in double lanes without a division:
 //   x = 2^k m, m in [0.70709, 1.41418) (k from the bits of x - OFF),  j = 4 bits of m above OFF,
 //   r = m invc_j - 1   (exact when x is a float: 24 + 29 bits; invc_j = 1 for the j holding 1, so r = m - 1 exact),
 //   log x = k ln 2 + logc_j + log1p(r),  |r| < 0.0393,
-//   log1p(r) = r - r^2/2 + r^3/3 - ... + r^11/11   (Taylor; remainder r^12/12 < 2^-55 relative to r).
-// Error (x a float): each term is rounded once more or less (k ln 2 to 2^-54 relative, logc to 2^-53, the sum twice),
-// and log x is not small unless j holds 1 (then log x = log1p(r), |log x| < 0.039 with 2^-52 relative error) or
-// k = 0 and |log x| >= 0.0117: < 2^-47 relative in all. For a double x, r = m invc - 1 has a rounding of 2^-53
-// absolute, relative to |log x| >= 0.0117 (j not holding 1): < 2^-46.
+//   log1p(r) = r - r^2/2 + r^3/3 - ... +- r^D/D   (Taylor of degree D = 11, or 6 for `short_form`; remainder
+//   |r|^(D+1)/(D+1) < 2^-55 (D = 11) or 2^-30.8 (D = 6) relative to |r|, and for the j not holding 1, where |r| <
+//   0.0292 and |log x| >= 0.0117, < 2^-33 relative to log x).
+// Error (x a float, D = 11): each term is rounded once more or less (k ln 2 to 2^-54 relative, logc to 2^-53, the
+// sum twice), and log x is not small unless j holds 1 (then log x = log1p(r), |log x| < 0.039 with 2^-52 relative
+// error) or k = 0 and |log x| >= 0.0117: < 2^-47 relative in all. For a double x, r = m invc - 1 has a rounding of
+// 2^-53 absolute, relative to |log x| >= 0.0117 (j not holding 1): < 2^-46. The short form: < 2^-30 relative (for
+// sums of logs that do not cancel, rounded to float: 1/64 ULP).
+template <bool short_form = false>
 LOSSCHECK_INLINE vd log_float_lanes(vd x) {
   constexpr std::int64_t off = 0x3fe6a09e00000000;  // 0.70710676908..., just below sqrt(2) / 2
   constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
@@ -164,15 +194,24 @@ LOSSCHECK_INLINE vd log_float_lanes(vd x) {
   const vd logc = {log_table[j[0]].logc, log_table[j[1]].logc, log_table[j[2]].logc, log_table[j[3]].logc};
   const vd r = m * invc - splat(1.0);
   const vd kd = to_double(k);
-  const vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  // log1p(r) - r = r^2 (-1/2 + r/3 - r^2/4 + ... - r^10/11 ... ): coefficients of r^2 .. r^11 (Estrin)
-  const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
-  const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
-  const vd a45 = splat(-1.0 / 6) + r * splat(1.0 / 7);
-  const vd a67 = splat(-1.0 / 8) + r * splat(1.0 / 9);
-  const vd a89 = splat(-1.0 / 10) + r * splat(1.0 / 11);
-  const vd b03 = a01 + r2 * a23, b47 = a45 + r2 * a67;
-  const vd tail = (b03 + r4 * b47) + r8 * a89;
+  const vd r2 = r * r;
+  vd tail;  // (log1p(r) - r) / r^2
+  if constexpr (short_form) {
+    // -1/2 + r/3 - r^2/4 + r^3/5 - r^4/6
+    const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
+    const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
+    tail = (a01 + r2 * a23) + (r2 * r2) * splat(-1.0 / 6);
+  } else {
+    // coefficients of r^2 .. r^11 (Estrin)
+    const vd r4 = r2 * r2, r8 = r4 * r4;
+    const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
+    const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
+    const vd a45 = splat(-1.0 / 6) + r * splat(1.0 / 7);
+    const vd a67 = splat(-1.0 / 8) + r * splat(1.0 / 9);
+    const vd a89 = splat(-1.0 / 10) + r * splat(1.0 / 11);
+    const vd b03 = a01 + r2 * a23, b47 = a45 + r2 * a67;
+    tail = (b03 + r4 * b47) + r8 * a89;
+  }
   const vd log1p_r = r + r2 * tail;
   return (kd * splat(ln2_hi) + logc) + (log1p_r + kd * splat(ln2_lo));
 }

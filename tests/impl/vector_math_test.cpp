@@ -4,7 +4,7 @@
 // the ones vector_math.h states: exp and log < 1 ULP, log1p < 2 ULP. The float32 kernels of vector_math_float.h (exp in
 // 8 float lanes, the division-free log of float arguments in double lanes) likewise, against expl and logl, with the
 // bounds vector_math_float.h derives: exp < 0.62 ULP of float (subnormal results: < 0.82 ULP of their spacing), log
-// < 2^-47 relative.
+// < 2^-47 relative (< 2^-46 for double arguments), its short form < 2^-30.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -226,6 +226,31 @@ void check_exp_f(const char* name, float lo, float hi, float m_range, double bou
                           << " (seed " << s << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExp*'";
 }
 
+LOSSCHECK_AVX2 void exp_f_normal_avx2(const float* x, const float* m, float* y, std::size_t n) {
+  for (std::size_t i = 0; i + 8 <= n; i += 8)
+    simd::store_f(y + i, simd::exp_difference_f<true>(simd::load_f(x + i), simd::load_f(m + i)));
+}
+
+/// The normal-results form (exponent addition instead of the two scalings) gives the same values for x - m >= -87.
+TEST(VectorMath, FloatExpNormalFormIsTheSame) {
+  std::mt19937_64 rng(seed + 16);
+  std::uniform_real_distribution<float> d(-87.0f, 0.0f), shift(-100.0f, 100.0f);
+  std::vector<float> x(count), m(count), want(count), got(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    m[i] = shift(rng);
+    x[i] = std::min(m[i], m[i] + d(rng));
+    if (static_cast<double>(x[i]) - m[i] < -87.0) x[i] = m[i];
+  }
+  exp_f_generic(x.data(), m.data(), want.data(), count);
+  if (simd::use_avx2()) exp_f_normal_avx2(x.data(), m.data(), got.data(), count);
+  else
+    for (std::size_t i = 0; i + 8 <= count; i += 8)
+      simd::store_f(got.data() + i, simd::exp_difference_f<true>(simd::load_f(x.data() + i), simd::load_f(m.data() + i)));
+  for (std::size_t i = 0; i < count; ++i)
+    ASSERT_EQ(got[i], want[i]) << "exp_difference_f<true>(" << x[i] << ", " << m[i] << ") (seed " << seed + 16
+                               << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExpNormal*'";
+}
+
 TEST(VectorMath, FloatExpBelow062Ulp) {
   check_exp_f("exp_f_normal_results", -87.0f, 0.0f, 0.0f, 0.62, seed + 10);
   check_exp_f("exp_f_unit", -1.0f, 0.0f, 0.0f, 0.62, seed + 11);
@@ -235,19 +260,24 @@ TEST(VectorMath, FloatExpBelow062Ulp) {
   check_exp_f("exp_f_subnormal_results", -104.0f, -87.0f, 0.0f, 0.82, seed + 15);
 }
 
+template <bool short_form>
 LOSSCHECK_AVX2 void log_f_avx2(const double* x, double* y, std::size_t n) {
-  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, simd::log_float_lanes(simd::load(x + i)));
+  for (std::size_t i = 0; i + 4 <= n; i += 4)
+    simd::store(y + i, simd::log_float_lanes<short_form>(simd::load(x + i)));
 }
+template <bool short_form>
 void log_f_generic(const double* x, double* y, std::size_t n) {
-  for (std::size_t i = 0; i + 4 <= n; i += 4) simd::store(y + i, simd::log_float_lanes(simd::load(x + i)));
+  for (std::size_t i = 0; i + 4 <= n; i += 4)
+    simd::store(y + i, simd::log_float_lanes<short_form>(simd::load(x + i)));
 }
 
 /// The largest |got - exact| / |exact| of log_float_lanes over x (and AVX2 == generic); x = 1 (exact 0) must give 0.
+template <bool short_form = false>
 void check_log_f(const char* name, const std::vector<double>& x, double bound, std::uint64_t s) {
   std::vector<double> fast(x.size()), generic(x.size());
-  if (simd::use_avx2()) log_f_avx2(x.data(), fast.data(), x.size());
-  else log_f_generic(x.data(), fast.data(), x.size());
-  log_f_generic(x.data(), generic.data(), x.size());
+  if (simd::use_avx2()) log_f_avx2<short_form>(x.data(), fast.data(), x.size());
+  else log_f_generic<short_form>(x.data(), fast.data(), x.size());
+  log_f_generic<short_form>(x.data(), generic.data(), x.size());
   double worst = 0;
   std::size_t worst_i = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -275,6 +305,7 @@ TEST(VectorMath, FloatLogRelativeErrorBelow2ToMinus47) {
     v = f;
   }
   check_log_f("log_f_float_binades", x, 0x1p-47, seed + 20);
+  check_log_f<true>("log_f_short_float_binades", x, 0x1p-30, seed + 20);
   for (auto& v : x) {  // floats near 1, both sides: where log x is small
     const std::uint32_t b = 0x3f800000u + static_cast<std::uint32_t>(pattern(rng) % 0x200000u) - 0x100000u;
     float f;
@@ -282,6 +313,7 @@ TEST(VectorMath, FloatLogRelativeErrorBelow2ToMinus47) {
     v = f;
   }
   check_log_f("log_f_float_near_one", x, 0x1p-47, seed + 20);
+  check_log_f<true>("log_f_short_float_near_one", x, 0x1p-30, seed + 20);
   std::uniform_int_distribution<std::uint32_t> subnormal(1, 0x007fffffu);  // float subnormals: normal doubles
   for (auto& v : x) {
     const std::uint32_t b = subnormal(rng);
@@ -293,6 +325,10 @@ TEST(VectorMath, FloatLogRelativeErrorBelow2ToMinus47) {
   std::uniform_real_distribution<double> unit(0.0, 1e-3);  // doubles 1 - z (binary_cross_entropy's 1 - x)
   for (auto& v : x) v = 1.0 - unit(rng);
   check_log_f("log_f_double_below_one", x, 0x1p-46, seed + 20);
+  check_log_f<true>("log_f_short_double_below_one", x, 0x1p-30, seed + 20);
+  std::uniform_real_distribution<double> one_to_two(1.0, 2.0);  // 1 + e (binary_cross_entropy_with_logits)
+  for (auto& v : x) v = one_to_two(rng);
+  check_log_f<true>("log_f_short_one_to_two", x, 0x1p-30, seed + 20);
   std::uniform_real_distribution<double> wide(1e-300, 1e300);
   for (auto& v : x) v = wide(rng) * unit(rng);
   check_log_f("log_f_double_wide", x, 0x1p-46, seed + 20);
