@@ -124,7 +124,13 @@ tolerance finish(const loss_case& c, const elementwise& e, reduction red, double
     t.output.scale = e.out;
     for (auto& s : t.output.scale) s = s == std::numeric_limits<double>::max() ? s : finite_or_zero(s / extra_divisor);
   } else {
-    const double total = sum(e.out);  // a saturated total stays saturated (see the gradients below)
+    double total = sum(e.out);  // a saturated total stays saturated (see the gradients below)
+    // an infinite term (an infinite input) beside a term beyond the dtype's range: the sum meets inf with an
+    // overflowed ±inf of either sign, NaN whatever the value (float32 kl_div log_target x = [inf, 0], t = [0.0156,
+    // 4096], mean: -inf + inf where the value is -inf): the overflow regime too
+    const bool beyond = std::any_of(e.out.begin(), e.out.end(),
+                                    [&](double s) { return std::isfinite(s) && s >= max_finite(c.type); });
+    if (std::isinf(total) && beyond) total = std::numeric_limits<double>::max();
     t.output.scale = {div > 0 ? (total == std::numeric_limits<double>::max() ? total : finite_or_zero(total / div)) : 0.0};
   }
   t.output.bound_ulps = e.k_out + k_red_out + extra_k;
@@ -507,7 +513,7 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
       const double v = t->values[static_cast<std::size_t>((rows_t == 1 ? 0 : r) * cols_t + d)];
       s += v * v;
     }
-    return s + 1e-12;
+    return s + static_cast<double>(1e-12f);  // Loss.cpp: constexpr float EPSILON = 1e-12 (the slack below needs it exact)
   };
   const double Dd = static_cast<double>(D);
   const double lambda = c.type == dtype::float32 ? 0x1p-126 : 0x1p-1022;
@@ -563,7 +569,9 @@ tolerance cosine_embedding_loss_tolerance(const loss_case& c, const cosine_embed
       // Within the forward's rounding bound of the hinge ((D + 6) ULPs of c_s + |margin|) a correct float
       // implementation may take either branch (float32 torch rounds a D = 1 cos of 1 - 2e-10 to 1 and passes the
       // gradient where the exact hinge argument is negative), so the gradient's scale is allowed there too.
-      const double hinge_bound = (Dd + 6) * unit * (cs[r] + std::fabs(p.margin));
+      // (+ λ per rounding: a cos below the normal range is rounded absolutely: float32 x1 = [-1e-45, 2], x2 = [2^32,
+      // 0]: cos = -7e-46 rounds to -0, the tie)
+      const double hinge_bound = (Dd + 6) * (unit * (cs[r] + std::fabs(p.margin)) + lambda);
       if (cos[r] - p.margin >= -hinge_bound) row_weight[r] += g[i];
       // ... and the gradient itself may be either branch's there: 0 or g dcos/dx (float32 torch at x1 = [-1e-45],
       // x2 = [1e-45], margin 0: the product underflows to -0, cos - margin = -0 >= 0 passes 1.4e-33 where the exact

@@ -43,6 +43,15 @@ TEST(check, cosine_hinge_tie_accepts_either_branch_and_nothing_else) {
   // twice the on-branch gradient is neither branch
   const auto wrong = with_values(expected, {}, {{"input1", {2.8e-33}}, {"input2", {-1.4012984585850986e-33}}});
   EXPECT_FALSE(check::compare(c, expected, wrong).passed);
+
+  // cos itself below the normal range: -7e-46 rounds to -0 in float32 (round half to even), the tie again.
+  // F.cosine_embedding_loss(x1=[-1e-45, 2], x2=[2^32, 0], y=-1, margin=0): grads [0.5, 0] and [0, 2.3283064e-10].
+  const auto d = case_from(R"({"loss":"cosine_embedding_loss","dtype":"float32","options":{"margin":0.0,"reduction":"none"},
+    "inputs":{"input1":{"shape":[2],"data":[-1e-45, 2]},"input2":{"shape":[2],"data":[4294967296, 0]},
+              "target":{"shape":[],"dtype":"int64","data":[-1]}}})");
+  const auto expected_d = reference::evaluate(d);
+  const auto torch_d = with_values(expected_d, {}, {{"input1", {0.5, 0}}, {"input2", {0, 2.3283064365386963e-10}}});
+  EXPECT_TRUE(check::compare(d, expected_d, torch_d).passed) << check::compare(d, expected_d, torch_d).message;
 }
 
 // kl_div(log_target) with e^t below float32's range beside x = -inf: torch's e^t (t - x) is 0 · inf = NaN where the
