@@ -269,7 +269,7 @@ nlohmann::json json_report(const audit_options& o, const run_info& info, const s
     e["diagnosis_class"] = r.diagnosis.empty() ? nlohmann::json(nullptr) : nlohmann::json(properties::overall_kind(r.diagnosis));
     rs.push_back(std::move(e));
   }
-  j["verdict"] = failed ? "fail" : info.incomplete_reason.empty() ? "pass" : "incomplete";
+  j["verdict"] = failed ? "fail" : !info.incomplete_reason.empty() ? "incomplete" : passed == 0 ? "nothing checked" : "pass";
   j["summary"] = {{"checks", rows.size()}, {"passed", passed}, {"failed", failed}, {"skipped", skipped},
                   {"cases", cases}, {"seconds", info.seconds}};
   j["results"] = std::move(rs);
@@ -684,13 +684,19 @@ int audit(const audit_options& o, std::ostream& out, std::ostream& err) {
     counterexamples_file += ".counterexamples.json";
   }
   if (counterexamples.empty()) counterexamples_file.clear();
-  int status = failed ? 1 : 0;
+  // every check skipped (the target answered `unsupported` to all, or no fixture applied): nothing was shown to
+  // hold, which is not a pass (exit 4)
+  const bool nothing_checked = !failed && stopped.empty() && passed == 0;
+  int status = failed ? 1 : nothing_checked ? 4 : 0;
   if (!stopped.empty()) {
     out << fmt::format("\nINCOMPLETE ({}): {} of the {} planned checks ran\n", stopped, rows.size(), total);
     if (stopped == "interrupted") status = 128 + (interrupted() ? interrupted() : SIGINT);
     else if (!failed) status = 3;
   }
-  out << fmt::format("\nverdict: {}\n", failed ? "FAIL" : !stopped.empty() ? "INCOMPLETE" : "pass");
+  out << fmt::format("\nverdict: {}\n", failed             ? "FAIL"
+                                         : !stopped.empty() ? "INCOMPLETE"
+                                         : nothing_checked  ? "NOTHING CHECKED (every check was skipped)"
+                                                            : "pass");
   out.flush();
   try {
     if (!counterexamples_file.empty()) {

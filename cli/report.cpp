@@ -428,8 +428,8 @@ std::string html_from_json(const json& a) {
   const auto rs = results_of(a);
   const counts c = count_results(a);
   const std::string target = str(a, "target");
-  const std::string verdict = c.failed ? "fail" : "pass";
   const bool incomplete = field(a, "incomplete") == true;
+  const std::string verdict = c.failed ? "fail" : !incomplete && c.passed == 0 ? "nothing checked" : "pass";
   const json& summary = field(a, "summary");
 
   // the losses in the report's order, then any other loss a result names
@@ -445,7 +445,7 @@ std::string html_from_json(const json& a) {
   o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   // nothing may be fetched: no script, no stylesheet, no image but inline ones
   o += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n";
-  o += fmt::format("<title>losscheck audit: {} — {}</title>\n", h(target), incomplete && !c.failed ? "INCOMPLETE" : verdict == "fail" ? "FAIL" : "pass");
+  o += fmt::format("<title>losscheck audit: {} — {}</title>\n", h(target), incomplete && !c.failed ? "INCOMPLETE" : verdict == "fail" ? "FAIL" : verdict == "nothing checked" ? "NOTHING CHECKED" : "pass");
   o += "<style>" + std::string(css) + "</style>\n</head>\n<body>\n";
 
   // ---- header ----
@@ -577,7 +577,7 @@ std::string html_from_json(const json& a) {
     }
   }
   o += fmt::format("<p class=\"note\">verdict: {}{} · seed {} · written by losscheck {}</p>\n",
-                   verdict == "fail" ? "FAIL" : "pass", incomplete ? " (incomplete)" : "", h(seed_text(a)),
+                   verdict == "fail" ? "FAIL" : verdict == "nothing checked" ? "NOTHING CHECKED" : "pass", incomplete ? " (incomplete)" : "", h(seed_text(a)),
                    h(str(a, "losscheck", "")));
   o += "</body>\n</html>\n";
   return o;
@@ -695,7 +695,7 @@ json merge_reports(const std::vector<json>& shards, const std::vector<std::strin
   const counts c = count_results(merged);
   merged["summary"] = {{"checks", c.checks}, {"passed", c.passed},   {"failed", c.failed},
                        {"skipped", c.skipped}, {"cases", c.cases}, {"seconds", seconds}};
-  merged["verdict"] = c.failed ? "fail" : "pass";
+  merged["verdict"] = c.failed ? "fail" : any_incomplete ? "incomplete" : c.passed == 0 ? "nothing checked" : "pass";
   merged["incomplete"] = any_incomplete;
   merged["incomplete_reason"] = any_incomplete && !reason.empty() ? json(reason) : json(nullptr);
   // each result's counterexample_fixture names its shard's file; one name on top only when they share it
@@ -759,8 +759,10 @@ int report_command(const report_options& o, std::ostream& out, std::ostream& err
     if (incomplete)
       out << fmt::format("\nINCOMPLETE ({}): {} of the {} planned checks ran\n", str(doc, "incomplete_reason", "?"),
                          c.checks, integer(doc, "planned_checks"));
-    out << fmt::format("\nverdict: {}\n", c.failed ? "FAIL" : incomplete ? "INCOMPLETE" : "pass");
-    status = c.failed ? 1 : incomplete ? 3 : 0;
+    const bool nothing_checked = !c.failed && !incomplete && c.passed == 0;
+    out << fmt::format("\nverdict: {}\n", c.failed ? "FAIL" : incomplete ? "INCOMPLETE"
+                                           : nothing_checked ? "NOTHING CHECKED (every check was skipped)" : "pass");
+    status = c.failed ? 1 : incomplete ? 3 : nothing_checked ? 4 : 0;
   }
   try {
     if (!o.json_path.empty())

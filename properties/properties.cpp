@@ -167,9 +167,11 @@ void require_ok(const loss_case& c, const loss_result& r, const target& subject)
          {{&c, &r}}, subject);
 }
 
-void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
-                      std::string_view expected_from, const std::vector<const loss_case*>& also_show) {
-  const auto cmp = check::compare(c, expected, got);
+namespace {
+
+void report_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
+                      std::string_view expected_from, const std::vector<const loss_case*>& also_show,
+                      const check::comparison& cmp) {
   if (running_ulps && (cmp.elements > 0 || !cmp.passed)) running_ulps->push_back(cmp.max_ulps);
   if (cmp.passed) return;
   std::string msg = fmt::format("{} disagrees with {}: {}", subject.name(), expected_from, cmp.message);
@@ -181,6 +183,19 @@ void expect_agreement(const loss_case& c, const loss_result& expected, const los
   std::vector<std::pair<const loss_case*, const loss_result*>> shown = {{&c, &got}};
   for (const auto* o : also_show) shown.push_back({o, nullptr});
   fail(msg, shown, subject);
+}
+
+}  // namespace
+
+void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
+                      std::string_view expected_from, const std::vector<const loss_case*>& also_show) {
+  report_agreement(c, expected, got, subject, expected_from, also_show, check::compare(c, expected, got));
+}
+
+void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
+                      std::string_view expected_from, const std::vector<const loss_case*>& also_show,
+                      const check::tolerance& tol) {
+  report_agreement(c, expected, got, subject, expected_from, also_show, check::compare(c, expected, got, tol));
 }
 
 void expect_close(const loss_case& c, std::string_view what, const tensor& expected, const tensor& got,

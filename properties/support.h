@@ -38,6 +38,11 @@ void require_ok(const loss_case& c, const loss_result& r, const target& subject)
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show = {});
 
+/// As above under a given tolerance (e.g. check::widest of the tolerances of two related cases).
+void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
+                      std::string_view expected_from, const std::vector<const loss_case*>& also_show,
+                      const check::tolerance& tol);
+
 /// Element-wise: |got − expected| ≤ k · (ε·scale + λ) in the case dtype; non-finite values (and elements of
 /// non-finite scale) must match exactly (NaN with NaN). Fails naming `what`.
 void expect_close(const loss_case& c, std::string_view what, const tensor& expected, const tensor& got,

@@ -25,6 +25,11 @@ namespace losscheck::check {
 struct tensor_tolerance {
   std::vector<double> scale;
   double bound_ulps = 0;
+  /// Per element (empty: none), an absolute amount by which got may differ from expected before the ULPs are
+  /// counted: the hull of the values a correct float implementation may take at a kink it cannot resolve (the
+  /// cosine hinge within the rounding of cos - margin = 0 passes its gradient or not). Error = max(0, |got -
+  /// expected| - slack) / (ε·scale + λ).
+  std::vector<double> slack;
 };
 
 /// The tolerance of a whole result.
@@ -62,6 +67,15 @@ struct comparison {
 /// differ between implementations); otherwise outputs and exactly the same set of gradients must be present, with
 /// the expected shapes, within the tolerance of `c`.
 comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got);
+
+/// As above, with a given tolerance instead of `tolerance_for(c)` (e.g. the `widest` of the tolerances of two cases
+/// whose results a property relates).
+comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got, const tolerance& tol);
+
+/// Element by element the larger scale, slack and bound of two tolerances of the same shapes: the tolerance of a
+/// difference between two results each computed within its own (a·s_a + b·s_b ≤ (a + b) max(s_a, s_b)). A gradient
+/// only one of them has is taken as is.
+tolerance widest(const tolerance& a, const tolerance& b);
 
 /// The unit of the error of one element: ε·scale + λ of `type` (ε = 2^-23 or 2^-52; λ = 2^-126 or 2^-1022, the
 /// smallest normal number: below the normal range each rounding may be off by λ, as with flush-to-zero).

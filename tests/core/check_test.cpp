@@ -1,0 +1,128 @@
+// Tests of the tolerance model's edge rules (check/check.cpp, docs/tolerances.md) on cases where LibTorch 1.13.1
+// and the reference legitimately differ: the expected result is the reference's, the "got" values are LibTorch's
+// own answers (Debian python3-torch 1.13.1, the Python line next to each), and each test also shows that a wrong
+// answer next to them still fails — the rules accept a rounding's choice, not anything.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "losscheck/check.h"
+#include "losscheck/reference.h"
+#include "test_util.h"
+
+namespace losscheck {
+namespace {
+
+using testing::case_from;
+
+const double nan = std::numeric_limits<double>::quiet_NaN();
+const double inf = std::numeric_limits<double>::infinity();
+
+/// The reference's result with the listed values replaced: `output` and each gradient's elements by index.
+loss_result with_values(loss_result r, std::vector<double> output, std::map<std::string, std::vector<double>> grads) {
+  if (!output.empty()) r.output->values = std::move(output);
+  for (auto& [name, v] : grads) r.grads.at(name).values = std::move(v);
+  return r;
+}
+
+// The cosine hinge at its tie: the product 1e-45 · 1e-45 underflows in float32, so torch's cos - margin is -0 >= 0
+// and the gradient passes (clamp_min's backward uses >=) where the exact hinge argument is -1e-78 < 0 and the
+// gradient 0. F.cosine_embedding_loss(x1=[-1e-45], x2=[1e-45], y=-1, margin=0): grads ±1.4012984585850986e-33.
+TEST(check, cosine_hinge_tie_accepts_either_branch_and_nothing_else) {
+  const auto c = case_from(R"({"loss":"cosine_embedding_loss","dtype":"float32","options":{"margin":0.0,"reduction":"none"},
+    "inputs":{"input1":{"shape":[1],"data":[-1e-45]},"input2":{"shape":[1],"data":[1e-45]},
+              "target":{"shape":[],"dtype":"int64","data":[-1]}}})");
+  const auto expected = reference::evaluate(c);
+  ASSERT_EQ(expected.grads.at("input1").values[0], 0.0);
+  const auto torch = with_values(expected, {}, {{"input1", {1.4012984585850986e-33}}, {"input2", {-1.4012984585850986e-33}}});
+  EXPECT_TRUE(check::compare(c, expected, torch).passed) << check::compare(c, expected, torch).message;
+  EXPECT_TRUE(check::compare(c, expected, expected).passed);
+  // twice the on-branch gradient is neither branch
+  const auto wrong = with_values(expected, {}, {{"input1", {2.8e-33}}, {"input2", {-1.4012984585850986e-33}}});
+  EXPECT_FALSE(check::compare(c, expected, wrong).passed);
+
+  // cos itself below the normal range: -7e-46 rounds to -0 in float32 (round half to even), the tie again.
+  // F.cosine_embedding_loss(x1=[-1e-45, 2], x2=[2^32, 0], y=-1, margin=0): grads [0.5, 0] and [0, 2.3283064e-10].
+  const auto d = case_from(R"({"loss":"cosine_embedding_loss","dtype":"float32","options":{"margin":0.0,"reduction":"none"},
+    "inputs":{"input1":{"shape":[2],"data":[-1e-45, 2]},"input2":{"shape":[2],"data":[4294967296, 0]},
+              "target":{"shape":[],"dtype":"int64","data":[-1]}}})");
+  const auto expected_d = reference::evaluate(d);
+  const auto torch_d = with_values(expected_d, {}, {{"input1", {0.5, 0}}, {"input2", {0, 2.3283064365386963e-10}}});
+  EXPECT_TRUE(check::compare(d, expected_d, torch_d).passed) << check::compare(d, expected_d, torch_d).message;
+}
+
+// kl_div(log_target) with e^t below float32's range beside x = -inf: torch's e^t (t - x) is 0 · inf = NaN where the
+// value is +inf. F.kl_div([0.015625, -inf], [0.015625, -4096], log_target=True, reduction='none'): [0, nan], target
+// gradient [1.0157, nan]. A finite answer there is still wrong.
+TEST(check, kl_div_zero_times_infinity_accepts_nan_not_a_finite_value) {
+  const auto c = case_from(R"({"loss":"kl_div","dtype":"float32","options":{"log_target":true,"reduction":"none"},
+    "inputs":{"input":{"shape":[2],"data":[0.015625,"-inf"]},"target":{"shape":[2],"data":[0.015625,-4096]}}})");
+  const auto expected = reference::evaluate(c);
+  ASSERT_EQ(expected.output->values[1], inf);
+  auto torch = expected;
+  torch.output->values[1] = nan;
+  torch.grads.at("target").values[1] = nan;
+  EXPECT_TRUE(check::compare(c, expected, torch).passed) << check::compare(c, expected, torch).message;
+  auto finite = expected;
+  finite.output->values[1] = 1e30;
+  EXPECT_FALSE(check::compare(c, expected, finite).passed);
+}
+
+// bce_with_logits with y = -inf, pos_weight 0: where 1 + e^-x rounds to 1 (x = 32 in float32), torch's lse is 0 and
+// L·lse = inf · 0 = NaN where the value is +inf; at x = 10 it is not, and torch gives inf, so NaN there is wrong.
+// F.binary_cross_entropy_with_logits(x, [-inf], pos_weight=[0.], reduction='none'): x = 32: nan; x = 10: inf.
+TEST(check, bce_with_logits_infinite_target_accepts_nan_only_where_lse_rounds_to_zero) {
+  auto make = [](const std::string& x) {
+    return case_from(R"({"loss":"binary_cross_entropy_with_logits","dtype":"float32","options":{"reduction":"none"},
+      "inputs":{"input":{"shape":[1],"data":[)" + x + R"(]},"target":{"shape":[1],"data":["-inf"]},
+                "pos_weight":{"shape":[1],"data":[0]}}})");
+  };
+  const auto c32 = make("32"), c10 = make("10");
+  const auto e32 = reference::evaluate(c32), e10 = reference::evaluate(c10);
+  ASSERT_EQ(e32.output->values[0], inf);
+  ASSERT_EQ(e10.output->values[0], inf);
+  auto nan32 = e32;
+  nan32.output->values[0] = nan;
+  EXPECT_TRUE(check::compare(c32, e32, nan32).passed) << check::compare(c32, e32, nan32).message;
+  auto nan10 = e10;
+  nan10.output->values[0] = nan;
+  EXPECT_FALSE(check::compare(c10, e10, nan10).passed);
+}
+
+// Probability-target cross_entropy: torch multiplies log_softmax by the target before the weight, so t' lsm
+// beyond float32's range overflows even where the weight 0 makes the value 0: (-1.5e26 · 1.4e26) · 0 = NaN. The
+// same row with a representable product must still be exact.
+TEST(check, probability_cross_entropy_product_beyond_the_range_is_the_overflow_regime) {
+  auto make = [](const std::string& t0) {
+    return case_from(R"({"loss":"cross_entropy","dtype":"float32","options":{"label_smoothing":0.1,"reduction":"none"},
+      "inputs":{"input":{"shape":[1,2],"data":[-1.5474251e+26, 0.015625]},"target":{"shape":[1,2],"data":[)" + t0 +
+                     R"(, 0.015625]},"weight":{"shape":[2],"data":[0, 0]}}})");
+  };
+  const auto big = make("1.5474251e+26"), small = make("0.5");
+  const auto eb = reference::evaluate(big), es = reference::evaluate(small);
+  ASSERT_EQ(eb.output->values[0], 0.0);
+  auto nan_big = eb, nan_small = es;
+  nan_big.output->values[0] = nan;
+  nan_small.output->values[0] = nan;
+  EXPECT_TRUE(check::compare(big, eb, nan_big).passed) << check::compare(big, eb, nan_big).message;
+  EXPECT_FALSE(check::compare(small, es, nan_small).passed);
+}
+
+// widest: element by element the larger scale, slack and bound.
+TEST(check, widest_takes_the_larger_of_each_element) {
+  check::tolerance a, b;
+  a.output = {{1, 5}, 3, {}};
+  b.output = {{2, 4}, 7, {0.5, 0}};
+  b.grads["x"] = {{9}, 2, {}};
+  const auto w = check::widest(a, b);
+  EXPECT_EQ(w.output.scale, (std::vector<double>{2, 5}));
+  EXPECT_EQ(w.output.bound_ulps, 7);
+  EXPECT_EQ(w.output.slack, (std::vector<double>{0.5, 0}));
+  EXPECT_EQ(w.grads.at("x").scale, (std::vector<double>{9}));
+}
+
+}  // namespace
+}  // namespace losscheck
