@@ -102,7 +102,8 @@ bool is_finite(double_double v) { return std::isfinite(v.hi) && std::isfinite(v.
 //   double-double (products, square root and quotients each within a few 2^-104) and rounded once: within 0.5 ULP +
 //   2^-50 ULP of the exact value where the condition is below 2^31 (nearly orthogonal rows beyond that lose
 //   log2(condition) - 31 bits, still far fewer than the ~log2(condition) of a plain double dot product).
-//   Cost: 54 vector operations per 4 elements (2 splits, 3 TwoProducts, 3 TwoSums) against 6 for plain lanes.
+//   Cost: 54 vector operations per 4 elements (2 splits, 3 TwoProducts, 3 TwoSums) against 6 for plain lanes;
+//   measured in L2 (AVX2, 1 thread): 2.3 ns per element pair against 0.32 ns for the float32 plain lanes.
 // - the gradient: g (b_e / root - cos a_e / A) with 1 / root and cos / A each rounded once from the double-double
 //   values (float32: from the double ones), then 3 roundings per element in double; where the two terms cancel
 //   (the element is small against its terms) the element is ill-conditioned in its own inputs and keeps an absolute

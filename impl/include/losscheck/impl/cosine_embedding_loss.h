@@ -30,9 +30,11 @@ struct cosine_embedding_loss_args {
 };
 
 /// Writes the loss: count() values for `none`, one value otherwise (an empty mean is NaN, an empty sum 0).
-/// Sums are accumulated in double (compensated for float64). Nearly parallel rows, whose 1 - cos and gradients cancel
-/// (they are of the size of eps for a 1-column row), are evaluated in double-double with eps kept apart; float64 rows
-/// whose squares would overflow or underflow are rescaled by powers of two. Zero vectors give cos = 0 through
+/// Sums are accumulated in double for float32 (products of floats are exact there) and in double-double for float64
+/// (exact products), 4 lanes at a time; float64 cos and 1 - cos are formed in double-double and rounded once. Nearly
+/// parallel rows, whose 1 - cos and gradients cancel (they are of the size of eps for a 1-column row), are evaluated in
+/// double-double with eps kept apart; float64 rows whose squares would overflow or underflow are rescaled by powers of
+/// two. Zero vectors give cos = 0 through
 /// torch's 1e-12, which LibTorch 1.13 holds as the float 1e-12f in both dtypes. margin is converted to T, as torch
 /// converts the scalar of cos - margin.
 template <class T>
