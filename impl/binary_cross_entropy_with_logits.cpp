@@ -93,11 +93,14 @@ struct fast_args {
 };
 
 // Fast lanes for finite x, y, p, w and g: the per-element code's stable forms with e = e^-|x| and s = log1p(e)
-// from the vector exp and log1p (vector_math.h; float32: e from the float exp of vector_math_float.h, relative error
-// < 0.62 2^-23, s = log(1 + e) with its short division-free log (< 2^-30), sigmoid(-|x|) = e (1 / (1 + e)). Float32 error: the
-// loss's terms are >= 0 and log1p's condition is <= 1, so it has e's relative error plus 2^-30: < 1.24 + 0.5 = 1.74
-// ULP (|x| > 87, e subnormal: < 0.82 ULP of its spacing, then as above); the input gradient where y is 0 or 1
-// likewise (one term): < 1.74 ULP; elsewhere its two terms cancel as sigmoid(x) approaches y (ill-conditioned)):
+// from the vector exp and log1p (vector_math.h; float32: e from the float exp of vector_math_float.h as head + tail
+// added in double, relative error < 2^-26, s = log(1 + e) with its short division-free log (< 2^-30), sigmoid(-|x|) =
+// e (1 / (1 + e)). Float32 error: the loss's terms are >= 0 and log1p's condition is <= 1, so it has e's relative
+// error plus 2^-30: < 0.5 + 2^-26 2^24 + 2^-6 < 0.77 ULP (|x| > 69, e < 2^-100: 2^-149 absolute more, at most
+// half the spacing of a loss >= 2^-126: < 1.3 ULP, and < 1.5 subnormal spacings below); the input gradient where y is
+// 0 or 1 likewise (one term): < 0.77 ULP (< 1.3 where e < 2^-100); elsewhere its two terms
+// cancel as sigmoid(x) approaches y (ill-conditioned: absolute error < 2^-26 (|(1 - y) sigmoid(x)| + |p y sigmoid(-x)|)
+// + the final rounding)):
 //   L     = w (l s + (1 - y) x)  (x >= 0),   w (l s - p y x)  (x < 0),        l = 1 + (p - 1) y
 //   dL/dx = ((1 - y) sigmoid(x) - p y sigmoid(-x)) g w,  sigmoid(|x|) = 1 / (1 + e), sigmoid(-|x|) = e / (1 + e)
 //   dL/dy = -x g w  (no pos_weight),  (p softplus(-x) - softplus(x)) g w  (softplus(|x|) = |x| + s, softplus(-|x|) = s)
@@ -152,14 +155,16 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::
     return bad;
   };
   if constexpr (sizeof(T) == 4) {
-    // float32: e = e^-|x| for 8 elements at once in float lanes (vector_math_float.h, < 0.6 ULP; -|x| clamped at
-    // -104, where e^x rounds to 0 in float anyway), the rest in double lanes as above.
+    // float32: e = e^-|x| for 8 elements at once in float lanes (vector_math_float.h's exp as head + tail, added in
+    // double: < 2^-26 relative; -|x| clamped at -104, where e^x rounds to 0 in float anyway), the rest in double
+    // lanes as above.
     auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
       const vf8 xf = load_f(a.input + i);
-      const vf8 e = exp_difference_f(max_f(-as_float8(as_int8(xf) & splat_i8(0x7fffffff)), splat_f(-104.0f)),
-                                     splat_f(0.0f));
-      const vd bad = lanes4(i, low_half(xf), low_half(e), acc, true);
-      return bad + lanes4(i + 4, high_half(xf), high_half(e), acc, true);
+      vf8 head, tail;  // e = head + tail, added in double (< 2^-26 relative)
+      exp_difference_parts_f(max_f(-as_float8(as_int8(xf) & splat_i8(0x7fffffff)), splat_f(-104.0f)), splat_f(0.0f),
+                             head, tail);
+      const vd bad = lanes4(i, low_half(xf), low_half(head) + low_half(tail), acc, true);
+      return bad + lanes4(i + 4, high_half(xf), high_half(head) + high_half(tail), acc, true);
     };
     run_blocks<2 * lanes>(begin, end, sum, step, slow);
   } else {

@@ -10,7 +10,9 @@
 // Accuracy (tests/impl/vector_math_test.cpp measures them over millions of arguments against glibc's double exp and
 // long double logl, and asserts the bounds stated here):
 //   exp_difference_f(x, m) = e^(x - m) for floats x <= m, x - m >= -104, in float: < 0.62 ULP (analysis below);
-//                          subnormal results < 0.82 ULP of the subnormal spacing (rounded twice).
+//                          subnormal results < 0.82 ULP of the subnormal spacing (rounded twice);
+//                          exp_difference_parts_f: the same as head + tail floats, < 2^-26 relative in double
+//                          (+ 2^-149 absolute below 2^-100).
 //   log_float_lanes(x)     = log x for a positive normal double x, in double: relative error < 2^-47 when x is a
 //                          float (24-bit significand: the reduction is exact), < 2^-46 for any double x;
 //                          log_float_lanes<true>, the short form (degree 6): < 2^-30 relative.
@@ -93,8 +95,12 @@ LOSSCHECK_INLINE float horizontal_sum_f(vf8 v) {
 // result is rounded again at the 2^-64 scaling: < 0.5 + 0.62 / 2 = 0.81 of the subnormal spacing.
 // normal_results: the caller guarantees x - m >= -87 (results >= e^-87 > FLT_MIN): 2^q is applied by adding q to the
 // exponent bits (exact, the same value as the two multiplications).
-template <bool normal_results = false>
-LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
+/// e^(x - m) as an unevaluated sum head + tail (|tail| < 0.09 |head|), before the scaling by 2^q.
+struct exp_parts {
+  vf8 head, tail;
+  vi8 q;
+};
+LOSSCHECK_INLINE exp_parts exp_difference_parts_unscaled(vf8 x, vf8 m) {
   constexpr float inv_c = 0x1.715476p+3f;       // 8 / ln 2
   constexpr float c_hi = 0x1.62ep-4f;           // ln 2 / 8, 13 bits
   constexpr float c_lo = 0x1.0bfbe8p-18f;       // ln 2 / 8 - c_hi
@@ -117,11 +123,28 @@ LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
   const vi8 j = ni & splat_i8(7);
   const vf8 hi = __builtin_shuffle(t_hi, j);
   const vf8 lo = __builtin_shuffle(t_lo, j);
-  const vf8 v = hi + (hi * p + lo);
-  const vi8 q = ni >> 3;  // floor(n / 8), in [-150, 0]
-  if constexpr (normal_results) return as_float8(as_int8(v) + (q << 23));
-  const vf8 up = as_float8((q + splat_i8(127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
+  return {hi, hi * p + lo, ni >> 3};  // q = floor(n / 8), in [-150, 0]
+}
+
+template <bool normal_results = false>
+LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
+  const exp_parts e = exp_difference_parts_unscaled(x, m);
+  const vf8 v = e.head + e.tail;
+  if constexpr (normal_results) return as_float8(as_int8(v) + (e.q << 23));
+  const vf8 up = as_float8((e.q + splat_i8(127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
   return (v * up) * splat_f(0x1p-64f);
+}
+
+// The same e^(x - m) without its final rounding: head + tail (two floats, scaled by 2^q each as above), to be added in
+// double by the caller. Error: the roundings before the final addition only, < 1.43e-8 absolute for v in [0.95,
+// 1.92), so |head + tail - e^(x - m)| < 2^-26 e^(x - m) for results >= 2^-100 (|tail| >= 2^-126 or its rounding
+// is below 2^-150 absolute); smaller results may have a subnormal tail or head, each rounded to the subnormal
+// spacing: < 2^-26 e^(x - m) + 2^-149 in all.
+LOSSCHECK_INLINE void exp_difference_parts_f(vf8 x, vf8 m, vf8& head, vf8& tail) {
+  const exp_parts e = exp_difference_parts_unscaled(x, m);
+  const vf8 up = as_float8((e.q + splat_i8(127 + 64)) << 23);
+  head = (e.head * up) * splat_f(0x1p-64f);
+  tail = (e.tail * up) * splat_f(0x1p-64f);
 }
 
 /// The table of log_float_lanes: for m in sub-interval j of [0.7071, 1.4142), 1/c_j (29 significant bits) and

@@ -251,6 +251,57 @@ TEST(VectorMath, FloatExpNormalFormIsTheSame) {
                                << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExpNormal*'";
 }
 
+LOSSCHECK_AVX2 void exp_parts_avx2(const float* x, float* head, float* tail, std::size_t n) {
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    simd::vf8 h, t;
+    simd::exp_difference_parts_f(simd::load_f(x + i), simd::splat_f(0.0f), h, t);
+    simd::store_f(head + i, h);
+    simd::store_f(tail + i, t);
+  }
+}
+void exp_parts_generic(const float* x, float* head, float* tail, std::size_t n) {
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    simd::vf8 h, t;
+    simd::exp_difference_parts_f(simd::load_f(x + i), simd::splat_f(0.0f), h, t);
+    simd::store_f(head + i, h);
+    simd::store_f(tail + i, t);
+  }
+}
+
+/// e^x as head + tail (added in double): < 2^-26 relative for results >= 2^-100; below, where the tail or the head
+/// is subnormal, < 2^-26 relative + 1 subnormal spacing (two roundings of at most half of it).
+TEST(VectorMath, FloatExpPartsBelow2ToMinus26) {
+  std::mt19937_64 rng(seed + 17);
+  std::uniform_real_distribution<float> d(-104.0f, 0.0f), unit(-1.0f, 0.0f);
+  std::vector<float> x(count), head(count), tail(count), head_g(count), tail_g(count);
+  for (std::size_t i = 0; i < count; ++i) x[i] = i % 2 ? d(rng) : unit(rng);
+  if (simd::use_avx2()) exp_parts_avx2(x.data(), head.data(), tail.data(), count);
+  else exp_parts_generic(x.data(), head.data(), tail.data(), count);
+  exp_parts_generic(x.data(), head_g.data(), tail_g.data(), count);
+  double worst_rel = 0, worst_sub = 0;
+  std::size_t at_rel = 0, at_sub = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    ASSERT_TRUE(head[i] == head_g[i] && tail[i] == tail_g[i])
+        << "exp_difference_parts_f: AVX2 and generic builds differ at x = " << x[i] << " (seed " << seed + 17 << ")";
+    const long double exact = expl(static_cast<long double>(x[i]));
+    const long double got = static_cast<long double>(static_cast<double>(head[i]) + static_cast<double>(tail[i]));
+    if (exact >= 0x1p-100L) {
+      const double rel = static_cast<double>(std::fabs((got - exact) / exact));
+      if (rel > worst_rel) worst_rel = rel, at_rel = i;
+    } else {  // the tail (or the head) may be subnormal: beyond 2^-26 relative, < 1 subnormal spacing
+      const double sub = static_cast<double>((std::fabs(got - exact) - 0x1p-26L * exact) /
+                                             std::numeric_limits<float>::denorm_min());
+      if (sub > worst_sub) worst_sub = sub, at_sub = i;
+    }
+  }
+  std::printf("exp_f parts: max relative error 2^%.2f at x = %.9g; below 2^-100 %.3f spacings more at x = %.9g\n",
+              std::log2(worst_rel), x[at_rel], worst_sub, x[at_sub]);
+  EXPECT_LT(worst_rel, 0x1p-26) << "exp_difference_parts_f(" << x[at_rel] << ") (seed " << seed + 17
+                                << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExpParts*'";
+  EXPECT_LE(worst_sub, 1.0) << "exp_difference_parts_f(" << x[at_sub] << ") (seed " << seed + 17
+                            << "); replay: build/tests/impl_numerics_test --gtest_filter='*FloatExpParts*'";
+}
+
 TEST(VectorMath, FloatExpBelow062Ulp) {
   check_exp_f("exp_f_normal_results", -87.0f, 0.0f, 0.0f, 0.62, seed + 10);
   check_exp_f("exp_f_unit", -1.0f, 0.0f, 0.0f, 0.62, seed + 11);
