@@ -251,6 +251,81 @@ LOSSCHECK_INLINE void gradient_body(const T* a, const T* b, std::int64_t n, G* g
     run(std::false_type{}, std::true_type{});
 }
 
+// Double-double lanes for the gradient of nearly parallel rows: the scalar operations of double_double.h, lane by lane.
+struct vdd {
+  vd hi, lo;
+};
+struct split_lanes {  // v = hi + lo (Veltkamp)
+  vd v, hi, lo;
+};
+LOSSCHECK_INLINE split_lanes split_of(vd v) {
+  split_lanes s{v, v, v};
+  split(v, s.hi, s.lo);
+  return s;
+}
+LOSSCHECK_INLINE vdd two_product_lanes(const split_lanes& a, const split_lanes& b) {
+  const vd p = a.v * b.v;
+  return {p, (((a.hi * b.hi - p) + a.hi * b.lo) + a.lo * b.hi) + a.lo * b.lo};
+}
+LOSSCHECK_INLINE vdd quick_two_sum_lanes(vd a, vd b) {
+  const vd s = a + b;
+  return {s, b - (s - a)};
+}
+LOSSCHECK_INLINE vdd two_sum_lanes(vd a, vd b) {
+  const vd s = a + b;
+  const vd shifted = s - a;
+  return {s, (a - (s - shifted)) + (b - shifted)};
+}
+/// (a_hi + a_lo) b, a_hi split beforehand.
+LOSSCHECK_INLINE vdd times_lanes(const split_lanes& a_hi, vd a_lo, const split_lanes& b) {
+  vdd p = two_product_lanes(a_hi, b);
+  p.lo = p.lo + a_lo * b.v;
+  return quick_two_sum_lanes(p.hi, p.lo);
+}
+/// a + b with the low parts added in double ("sloppy" addition): an error of at most about 2^-105 (|a| + |b|), the
+/// order of the products' own, where the accurate addition's 2^-105 |a + b| would cost 9 more operations.
+LOSSCHECK_INLINE vdd plus_lanes(vdd a, vdd b) {
+  const vdd s = two_sum_lanes(a.hi, b.hi);
+  return quick_two_sum_lanes(s.hi, s.lo + (a.lo + b.lo));
+}
+
+/// The per-row constants of write_row_gradient's double-double evaluation (see there), for one input.
+struct dd_gradient_row {
+  double scale_self, scale_other;  // 2^-k
+  double sq_hi, sq_lo;             // sum self'^2 in the units of A_m,self
+  double q_hi, q_lo;               // S_m 2^cross_shift
+  double eps;                      // eps in the units of A_m,self
+  double inv_hi, inv_lo;           // 1 / (A_m,self root_m)
+  double result_scale;             // 2^result_shift
+  double dcos;
+};
+
+// grad_e = ((x a_sq - y Q) + x eps) / (A_m root_m) 2^shift dcos   (x = other'_e, y = self'_e, Q = S_m 2^cross_shift),
+// every product exact (TwoProduct) and the sums double-double, as write_row_gradient's scalar loop.
+template <class Build, class T, class G>
+LOSSCHECK_INLINE void dd_gradient_body(const T* self, const T* other, std::int64_t n, G* grad,
+                                       const dd_gradient_row& c) {
+  const split_lanes sq = split_of(splat(c.sq_hi)), q = split_of(splat(c.q_hi)), eps = split_of(splat(c.eps));
+  const split_lanes inv = split_of(splat(c.inv_hi));
+  const vd sq_lo = splat(c.sq_lo), q_lo = splat(c.q_lo), inv_lo = splat(c.inv_lo);
+  const vd scale_self = splat(c.scale_self), scale_other = splat(c.scale_other);
+  const vd result_scale = splat(c.result_scale), dcos = splat(c.dcos);
+  auto element = [&](vd self_v, vd other_v) __attribute__((always_inline)) {
+    const split_lanes x = split_of(other_v * scale_other), y = split_of(self_v * scale_self);
+    // (x a_sq - y Q) cancels for parallel rows; eps's share x eps is added after
+    const vdd x_sq = times_lanes(sq, sq_lo, x), y_q = times_lanes(q, q_lo, y), x_eps = two_product_lanes(x, eps);
+    const vdd bracket = plus_lanes(x_sq, vdd{-y_q.hi, -y_q.lo});
+    const vdd numerator = plus_lanes(bracket, quick_two_sum_lanes(x_eps.hi, x_eps.lo));
+    vdd r = two_product_lanes(split_of(numerator.hi), inv);
+    r.lo = r.lo + (numerator.hi * inv_lo + numerator.lo * inv.v);
+    r = quick_two_sum_lanes(r.hi, r.lo);
+    return ((r.hi + r.lo) * result_scale) * dcos;
+  };
+  std::int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) store(grad + i, element(load_row<Build>(self + i), load_row<Build>(other + i)));
+  if (i < n) store_partial(grad, i, n, element(load_partial(self, i, n, 0.0), load_partial(other, i, n, 0.0)));
+}
+
 LOSSCHECK_AVX2 void plain_sums_avx2(const float* a, const float* b, std::int64_t n, double* out) {
   plain_sums_body<avx2_build>(a, b, n, out);
 }
@@ -274,6 +349,15 @@ void gradient_generic(const T* a, const T* b, std::int64_t n, G* ga, G* gb, cons
   gradient_body<generic_build>(a, b, n, ga, gb, f);
 }
 
+template <class T, class G>
+LOSSCHECK_AVX2 void dd_gradient_avx2(const T* self, const T* other, std::int64_t n, G* grad, const dd_gradient_row& c) {
+  dd_gradient_body<avx2_build>(self, other, n, grad, c);
+}
+template <class T, class G>
+void dd_gradient_generic(const T* self, const T* other, std::int64_t n, G* grad, const dd_gradient_row& c) {
+  dd_gradient_body<generic_build>(self, other, n, grad, c);
+}
+
 }  // namespace row_lanes
 
 /// The AVX2 or the generic build of the row kernels (simd::use_avx2()).
@@ -290,6 +374,12 @@ struct row_kernels {
 template <class T, class G>
 auto gradient_kernel() {
   return simd::use_avx2() ? row_lanes::gradient_avx2<T, G> : row_lanes::gradient_generic<T, G>;
+}
+template <class T, class G>
+using dd_gradient_fn = void (*)(const T*, const T*, std::int64_t, G*, const row_lanes::dd_gradient_row&);
+template <class T, class G>
+dd_gradient_fn<T, G> dd_gradient_kernel() {
+  return simd::use_avx2() ? row_lanes::dd_gradient_avx2<T, G> : row_lanes::dd_gradient_generic<T, G>;
 }
 
 /// Everything the loss and the gradient need about one pair of rows, in one of three evaluations:
@@ -533,7 +623,8 @@ row_geometry double_double_geometry(const pair_row<T>& row, const row_kernels<T>
 // (Contiguous rows of the fast evaluation with a finite dcos take the vector kernel instead, row_lanes::gradient_body.)
 template <class T, class G>
 void write_row_gradient(G* grad, const T* self, std::int64_t self_columns, const T* other, std::int64_t other_columns,
-                        std::int64_t dim, double dcos, const row_geometry& g, bool self_is_a) {
+                        std::int64_t dim, double dcos, const row_geometry& g, bool self_is_a,
+                        dd_gradient_fn<T, G> dd_lanes) {
   const int k_self = self_is_a ? g.k_a : g.k_b, k_other = self_is_a ? g.k_b : g.k_a;
   const int e_self = self_is_a ? g.e_a : g.e_b, e_other = self_is_a ? g.e_b : g.e_a;
   const double scale_self = std::ldexp(1.0, -k_self), scale_other = std::ldexp(1.0, -k_other);
@@ -584,6 +675,17 @@ void write_row_gradient(G* grad, const T* self, std::int64_t self_columns, const
   const int cross_shift = (k_self - e_self) - (k_other - e_other);
   const double_double inverse = double_double{1.0, 0.0} / ((self_sq + self_eps) * g.root_m);
   const int result_shift = k_other - e_self - e_other;
+  // Contiguous rows take the vector kernel, where 2^cross_shift and 2^result_shift scale exactly by a multiplication
+  // (|S_m 2^cross_shift| in [2^-900, 2^900] or 0, and 2^result_shift a normal double): the same operations in lanes.
+  const double_double q = scale_by_power_of_two(g.s_m, cross_shift);
+  const bool q_in_range = q.hi == 0.0 || (std::fabs(q.hi) >= 0x1p-900 && std::fabs(q.hi) <= 0x1p900);
+  if (self_columns == dim && other_columns == dim && q_in_range && result_shift >= -1022 && result_shift <= 1023) {
+    const row_lanes::dd_gradient_row c{scale_self, scale_other,  self_sq.hi, self_sq.lo, q.hi,
+                                       q.lo,       self_eps,     inverse.hi, inverse.lo, std::ldexp(1.0, result_shift),
+                                       dcos};
+    dd_lanes(self, other, dim, grad, c);
+    return;
+  }
   for (std::int64_t e = 0; e < self_columns; ++e) {
     const double_double other_e = broadcast_self ? broadcast_other : double_double{other_at(e) * scale_other, 0.0};
     const double self_e = static_cast<double>(self[e]) * scale_self;
@@ -622,6 +724,7 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
   sum_accumulator<T> totals[2];
   const row_kernels<T>& kernels = row_kernels<T>::get();
   const auto gradient = gradient_kernel<T, G>();
+  const auto dd_gradient = dd_gradient_kernel<T, G>();
   auto rows = [&](int chunk) {
     sum_accumulator<T>& total = totals[chunk];
     for (std::int64_t r = chunk == 0 ? 0 : split; r < (chunk == 0 ? split : args.rows); ++r) {
@@ -671,10 +774,10 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
       }
       if (grad_input1)
         write_row_gradient(grad_input1 + r * args.columns1, row.a, args.columns1, row.b, args.columns2, dim, dcos, f,
-                           true);
+                           true, dd_gradient);
       if (grad_input2)
         write_row_gradient(grad_input2 + r * args.columns2, row.b, args.columns2, row.a, args.columns1, dim, dcos, f,
-                           false);
+                           false, dd_gradient);
     }
   };
   auto& total = totals[0];
