@@ -9,7 +9,6 @@
 #include "case_io.h"
 #include "losses.h"
 #include "fast_elementwise.h"
-#include "vector_math_float.h"
 #include "parallel.h"
 #include "reduction.h"
 
@@ -78,9 +77,7 @@ struct fast_args {
 };
 
 // Fast lanes (log_target = false) for finite x and g and finite t > 0 (t = 0 too when grad_target is not wanted:
-// its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms with the vector log (vector_math.h; float32:
-// vector_math_float.h's division-free log of a float, relative error < 2^-47 against fdlibm's 2^-52, which matters only
-// where log t - x cancels: a loss off by 2^-47 |log t| / |log t - x| relative, the condition of the difference):
+// its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms with the vector log (vector_math.h):
 //   L = t (log t - x),   dL/dx = -(t g),   dL/dt = g (log t + 1 - x)  (the sum compensated, as sum3: TwoSum twice)
 template <class T, class G, class Acc, class Slow>
 LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
@@ -92,8 +89,7 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
     const vi zero = t == splat(0.0);
     vi ok = ((t > splat(0.0)) | (a.grad_target ? splat_int(0) : zero)) & (t < splat(__builtin_inf())) &
             (x - x == splat(0.0));
-    // float32 t: vector_math_float.h's division-free log (relative error < 2^-47; t = 0 gives a value masked below)
-    const vd log_t = sizeof(T) == 4 ? log_float_lanes(t) : log_lanes(t);
+    const vd log_t = log_lanes(t);
     if (a.output || acc) {
       const vd loss = select(zero, splat(0.0), t * (log_t - x));
       if (a.output) store(a.output + i, loss);
