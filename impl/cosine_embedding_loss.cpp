@@ -108,6 +108,10 @@ bool is_finite(double_double v) { return std::isfinite(v.hi) && std::isfinite(v.
 //   values (float32: from the double ones), then 3 roundings per element in double; where the two terms cancel
 //   (the element is small against its terms) the element is ill-conditioned in its own inputs and keeps an absolute
 //   error of a few ULPs of its larger term (the same as LibTorch's; normwise within about 2 ULPs).
+//   Nearly parallel rows (within 60 degrees) form it in double-double lanes (dd_gradient_body: exact products, the
+//   cancelling bracket in double-double, rounded once before the product by dcos: 1 ULP plus about 2^-104 of the
+//   terms); float32 rows among them whose angle still has sin^2 >= 2^-40 take the plain lanes with factors from the
+//   double-double values (normwise error below 2^-31, far below float's 2^-24; see double_double_geometry).
 namespace row_lanes {
 using namespace simd;
 
@@ -609,6 +613,20 @@ row_geometry double_double_geometry(const pair_row<T>& row, const row_kernels<T>
     g.one_minus_cos = ((cross + eps_terms) / (g.root_m * (g.root_m + g.s_m))).value();
   } else {
     g.one_minus_cos = (double_double{1.0, 0.0} - cos).value();
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // float32 rows whose angle (eps aside) has sin^2 >= 2^-40 take the fast gradient b_e / root - cos a_e / A with
+    // factors from the double-double values rounded once: its terms' rounding errors (a few 2^-53 of b_e / root)
+    // against a gradient of at least sin of their size (normwise) are below 2^-31 of it, far below float's 2^-24;
+    // closer rows keep the double-double gradient. (float32 rows are never rescaled: k_a = k_b = 0.)
+    const double_double sq_product = g.a_sq * g.b_sq;
+    const double sin2 = ((sq_product - g.s_m * g.s_m) / sq_product).value();
+    if (sin2 >= 0x1p-40 && g.k_a == 0 && g.k_b == 0) {
+      g.how = evaluation::fast;
+      g.inv_root = std::ldexp((double_double{1.0, 0.0} / g.root_m).value(), -(g.e_a + g.e_b));
+      g.a_factor = std::ldexp((cos / (g.a_sq + g.a_eps)).value(), -2 * g.e_a);
+      g.b_factor = std::ldexp((cos / (g.b_sq + g.b_eps)).value(), -2 * g.e_b);
+    }
   }
   return g;
 }
