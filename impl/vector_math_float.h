@@ -5,10 +5,10 @@
 // As in vector_math.h, everything is always_inline (compiled with the instruction set of the kernel it is inlined
 // into), uses no FMA, and impl is compiled with -ffp-contract=off: the AVX2 build (one 256-bit register per vector)
 // and the generic SSE2 build (two 128-bit halves) perform the same IEEE operations in the same order and give
-// bit-identical results. Table lookups are exact, however they are compiled (vpermps on AVX2, scalar loads on SSE2).
+// bit-identical results. Table lookups are exact, however they are compiled (vpermps or scalar loads).
 //
-// Accuracy (tests/impl/vector_math_test.cpp measures them over millions of arguments against glibc's double exp and
-// long double logl, and asserts the bounds stated here):
+// Accuracy (tests/impl/vector_math_test.cpp measures them over millions of arguments against glibc's long double expl
+// and logl, and asserts the bounds stated here):
 //   exp_difference_f(x, m) = e^(x - m) for floats x <= m, x - m >= -104, in float: < 0.62 ULP (analysis below);
 //                          subnormal results < 0.82 ULP of the subnormal spacing (rounded twice);
 //                          exp_difference_parts_f: the same as head + tail floats, < 2^-26 relative in double
@@ -170,27 +170,6 @@ inline constexpr log_table_entry log_table[16] = {
     {0x1.83be23ap-1, 0x1.1ca77673f67f9p-2},    // [1.289213, 1.351713)
     {0x1.7238342p-1, 0x1.4c028994f26e5p-2},    // [1.351713, 1.414213): r in [-0.02260, 0.02260]
 };  // generated with mpmath (300 bits): invc = 1/c rounded to 29 bits, c the sub-interval's middle; logc = -log(invc)
-
-/// The log table as vectors for the lookups: invc and logc of entries 0-3, 4-7, 8-11, 12-15.
-struct log_table_vectors {
-  vd invc[4], logc[4];
-};
-inline constexpr log_table_vectors log_table_v = {
-    {{log_table[0].invc, log_table[1].invc, log_table[2].invc, log_table[3].invc},
-     {log_table[4].invc, log_table[5].invc, log_table[6].invc, log_table[7].invc},
-     {log_table[8].invc, log_table[9].invc, log_table[10].invc, log_table[11].invc},
-     {log_table[12].invc, log_table[13].invc, log_table[14].invc, log_table[15].invc}},
-    {{log_table[0].logc, log_table[1].logc, log_table[2].logc, log_table[3].logc},
-     {log_table[4].logc, log_table[5].logc, log_table[6].logc, log_table[7].logc},
-     {log_table[8].logc, log_table[9].logc, log_table[10].logc, log_table[11].logc},
-     {log_table[12].logc, log_table[13].logc, log_table[14].logc, log_table[15].logc}}};
-
-/// t[j] for lane indices j in [0, 16) of a 16-entry table held as four vectors (exact: a selection).
-LOSSCHECK_INLINE vd lookup16(const vd* t, vi j) {
-  const vi low = j & splat_int(7);
-  const vd a = __builtin_shuffle(t[0], t[1], low), b = __builtin_shuffle(t[2], t[3], low);
-  return select((j & splat_int(8)) != splat_int(0), b, a);
-}
 
 // log x for a positive normal double x (finite; the caller guarantees it), in double lanes without a division:
 //   x = 2^k m, m in [0.70709, 1.41418) (k from the bits of x - OFF),  j = 4 bits of m above OFF,
