@@ -11,8 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 audit_one() {  # name title adapter
   local name=$1 title=$2 adapter=$3
-  local cmd="$build/losscheck audit --target exec:$build/$adapter --cases 50 --json $name.json --counterexamples docs/audits/$name.counterexamples.json"
-  "$build/losscheck" audit --target "exec:$build/$adapter" --cases 50 --json "$tmp/$name.json" \
+  local cmd="$build/losscheck audit --target exec:$build/$adapter --cases 50 --fixtures fixtures --json $name.json --counterexamples docs/audits/$name.counterexamples.json"
+  "$build/losscheck" audit --target "exec:$build/$adapter" --cases 50 --fixtures fixtures --json "$tmp/$name.json" \
       --counterexamples "docs/audits/$name.counterexamples.json" > "$tmp/$name.txt" || [ $? -eq 1 ]
   $py tools/audit_markdown.py "$tmp/$name.json" --title "$title" --command "$cmd" \
       --notes "docs/audits/notes/$name.md" > "docs/audits/$name.md"
