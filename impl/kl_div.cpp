@@ -3,11 +3,13 @@
 #include "losscheck/impl/kl_div.h"
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "accumulate.h"
 #include "case_io.h"
 #include "losses.h"
+#include "double_double_math.h"
 #include "fast_elementwise.h"
 #include "parallel.h"
 #include "reduction.h"
@@ -37,6 +39,43 @@ double target_gradient(double x, double t, double g) {
   if (t > 0 && std::isfinite(t) && std::isfinite(x) && std::isfinite(g)) return g * sum3(std::log(t), 1.0, -x);
   const double from_self = t == 0 ? 0.0 : xlogy(g, t);
   return from_self + g * t / t - g * x;
+}
+
+// float64, log_target = false: log t - x as hi + lo (double_double_math.h: error < 2^-102 max(|log t|, |x|)), so that
+// the term t (log t - x) and the gradient g (log t + 1 - x) keep their digits where x = log q is close to log t.
+// Lanes where the double-double forms do not apply (t <= 0, t >= 2^500, |x| >= 2^500, non-finite) are garbage.
+
+/// L = t (log t - x) as hi + lo (TwoProduct: |error| < 2^-104 |L| + t |error of log t - x|), d = log t - x.
+LOSSCHECK_INLINE simd::vdd loss_lanes(simd::vd t, const simd::vdd& d) {
+  const simd::vdd p = simd::two_product(t, d.hi);
+  return simd::quick_two_sum(p.hi, p.lo + t * d.lo);
+}
+
+/// (log t + 1 - x) rounded once (hi + lo + 1 by TwoSum, the remainder added before the one rounding), d = log t - x.
+LOSSCHECK_INLINE simd::vd log_plus_one_lanes(const simd::vdd& d) {
+  const simd::vdd s = simd::two_sum(d.hi, simd::splat(1.0));
+  return s.hi + (s.lo + d.lo);
+}
+
+/// A loss term as hi + lo (lo = 0 where it is computed in double only).
+struct term {
+  double hi = 0.0;
+  double lo = 0.0;
+};
+
+/// float64 L = t (log t - x) and dL/dt / g = log t + 1 - x for finite x and t > 0, the lanes' forms through lane 0
+/// (with t scaled by 2^-512 for t >= 2^500); double's t (log t - x) and sum3 where |x| >= 2^500 (no cancellation).
+void accurate_forms(double x, double t, term& loss, double& log_plus_one) {
+  if (!(std::fabs(x) < 0x1p500)) {
+    loss = {t * (std::log(t) - x), 0.0};
+    log_plus_one = sum3(std::log(t), 1.0, -x);
+    return;
+  }
+  const simd::vdd d = simd::log_minus1_dd(t, x);
+  log_plus_one = log_plus_one_lanes(d)[0];
+  const double scale = t >= 0x1p500 ? 0x1p512 : 1.0;
+  const simd::vdd l = loss_lanes(simd::splat(t / scale), d);
+  loss = {l.hi[0] * scale, l.lo[0] * scale};
 }
 
 // log_target: L = e^t (t - x). For finite t and x it is exact arithmetic's value even where e^t overflows: 0 when
@@ -77,23 +116,44 @@ struct fast_args {
 };
 
 // Fast lanes (log_target = false) for finite x and g and finite t > 0 (t = 0 too when grad_target is not wanted:
-// its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms with the vector log (vector_math.h):
-//   L = t (log t - x),   dL/dx = -(t g),   dL/dt = g (log t + 1 - x)  (the sum compensated, as sum3: TwoSum twice)
+// its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms:
+//   L = t (log t - x),   dL/dx = -(t g),   dL/dt = g (log t + 1 - x)
+// float32 (computed in double, then rounded to float): the vector log (vector_math.h), the gradient's sum
+// compensated as sum3 (TwoSum twice). float64: log t - x in double-double (accurate_forms), for t and |x| < 2^500;
+// the loss term's lo part is added to the compensated sum's compensation, so sums keep the digits too.
 template <class T, class G, class Acc, class Slow>
 LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
                                 const Slow& slow) {
   using namespace simd;
+  constexpr bool wide = std::is_same_v<T, double>;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
     const vd x = load(a.input + i);
     const vd t = load(a.target + i);
     const vi zero = t == splat(0.0);
     vi ok = ((t > splat(0.0)) | (a.grad_target ? splat_int(0) : zero)) & (t < splat(__builtin_inf())) &
             (x - x == splat(0.0));
-    const vd log_t = log_lanes(t);
+    [[maybe_unused]] vd log_t;
+    [[maybe_unused]] vdd d;
+    if constexpr (wide) {
+      ok &= (t < splat(0x1p500)) & (abs(x) < splat(0x1p500));
+      d = log_minus_lanes(t, x);
+    } else {
+      log_t = log_lanes(t);
+    }
     if (a.output || acc) {
-      const vd loss = select(zero, splat(0.0), t * (log_t - x));
-      if (a.output) store(a.output + i, loss);
-      if (acc) acc->add(loss);
+      if constexpr (wide) {
+        const vdd loss = loss_lanes(t, d);
+        const vd hi = select(zero, splat(0.0), loss.hi);
+        if (a.output) store(a.output + i, hi);
+        if (acc) {
+          acc->add(hi);
+          acc->compensation += select(zero, splat(0.0), loss.lo);
+        }
+      } else {
+        const vd loss = select(zero, splat(0.0), t * (log_t - x));
+        if (a.output) store(a.output + i, loss);
+        if (acc) acc->add(loss);
+      }
     }
     if (a.grad_input || a.grad_target) {
       vd g = splat(a.g);
@@ -103,14 +163,18 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
       }
       if (a.grad_input) store(a.grad_input + i, -(t * g));
       if (a.grad_target) {
-        // (log t + 1) + (-x) with both rounding errors added back (Knuth's TwoSum)
-        const vd s1 = log_t + splat(1.0);
-        const vd b1 = s1 - log_t;
-        const vd e1 = (log_t - (s1 - b1)) + (splat(1.0) - b1);
-        const vd s2 = s1 - x;
-        const vd b2 = s2 - s1;
-        const vd e2 = (s1 - (s2 - b2)) + (-x - b2);
-        store(a.grad_target + i, g * (s2 + (e1 + e2)));
+        if constexpr (wide) {
+          store(a.grad_target + i, g * log_plus_one_lanes(d));
+        } else {
+          // (log t + 1) + (-x) with both rounding errors added back (Knuth's TwoSum)
+          const vd s1 = log_t + splat(1.0);
+          const vd b1 = s1 - log_t;
+          const vd e1 = (log_t - (s1 - b1)) + (splat(1.0) - b1);
+          const vd s2 = s1 - x;
+          const vd b2 = s2 - s1;
+          const vd e2 = (s1 - (s2 - b2)) + (-x - b2);
+          store(a.grad_target + i, g * (s2 + (e1 + e2)));
+        }
       }
     }
     return select(ok, splat(0.0), splat(1.0));
@@ -147,19 +211,28 @@ void kl_div_forward_backward(const kl_div_args<T>& args, const T* grad_output, T
   const double legacy_divisor = args.legacy_batchmean ? static_cast<double>(args.batch_size) : 1.0;
   const double divisor = reduction_divisor(args.red, args.numel, args.batch_size) * legacy_divisor;
   const upstream_gradient<T> upstream(args.red, grad_output, divisor);
-  // The per-element code: writes element i's outputs, returns its loss term.
-  auto element = [&](std::int64_t i) {
+  // The per-element code: writes element i's outputs, returns its loss term (float64, log_target = false: as hi + lo,
+  // accurate_forms, for finite x, g and t > 0).
+  auto element_term = [&](std::int64_t i) {
     const double x = static_cast<double>(args.input[i]);
     const double t = static_cast<double>(args.target[i]);
-    double loss = 0.0;
-    if (output) {
-      loss = args.log_target ? pointwise_log_target_loss(x, t) : pointwise_loss(x, t);
-      if (none) output[i] = static_cast<T>(loss / legacy_divisor);
-    }
     const double g = upstream.at(i);
+    term loss;
+    double log_plus_one = 0.0;
+    const bool accurate = std::is_same_v<T, double> && !args.log_target && t > 0 && std::isfinite(t) &&
+                          std::isfinite(x) && std::isfinite(g);
+    if (accurate) accurate_forms(x, t, loss, log_plus_one);
+    if (output) {
+      if (!accurate) loss.hi = args.log_target ? pointwise_log_target_loss(x, t) : pointwise_loss(x, t);
+      if (none) output[i] = static_cast<T>(loss.hi / legacy_divisor);
+    } else {
+      loss = {};
+    }
     if (grad_input) grad_input[i] = static_cast<G>(args.log_target ? log_target_input_gradient(t, g) : -(t * g));
     if (grad_target)
-      grad_target[i] = static_cast<G>(args.log_target ? log_target_gradient(x, t, g) : target_gradient(x, t, g));
+      grad_target[i] = static_cast<G>(accurate          ? g * log_plus_one
+                                      : args.log_target ? log_target_gradient(x, t, g)
+                                                        : target_gradient(x, t, g));
     return loss;
   };
   auto finish = [&](double total) {
@@ -171,20 +244,34 @@ void kl_div_forward_backward(const kl_div_args<T>& args, const T* grad_output, T
     const fast_args<T, G> a{args.input, args.target, none ? grad_output : nullptr, g, none ? output : nullptr,
                             grad_input, grad_target};
     simd::lane_accumulator<T> sums[2];
+    // the lo parts of the terms of the per-element code (tails and redone blocks; never redone themselves)
+    struct alignas(64) padded {
+      double lo = 0.0;
+    } tail_lo[2];
     const bool reduce = output && !none;
     auto chunk = [&](int c) {
       auto* sum = reduce ? &sums[c] : nullptr;
       const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
+      auto element = [&, c](std::int64_t i) {
+        const term loss = element_term(i);
+        tail_lo[c].lo += loss.lo;
+        return loss.hi;
+      };
       if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
       else fast_generic(a, begin, end, sum, element);
     };
     for_each_chunk(args.numel, chunk);
+    if constexpr (std::is_same_v<T, double>) sums[0].add_scalar(tail_lo[0].lo + tail_lo[1].lo);
     sums[0].merge(sums[1]);
     finish(sums[0].value());
     return;
   }
   sum_accumulator<T> sum;
-  for (std::int64_t i = 0; i < args.numel; ++i) sum.add(element(i));
+  for (std::int64_t i = 0; i < args.numel; ++i) {
+    const term loss = element_term(i);
+    sum.add(loss.hi);
+    if (loss.lo != 0) sum.add(loss.lo);
+  }
   finish(sum.value());
 }
 

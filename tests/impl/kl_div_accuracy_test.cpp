@@ -1,0 +1,169 @@
+// kl_div's float64 log t - x in double-double lanes (impl/double_double_math.h) and the float64 kernel built on it,
+// against __float128 (libquadmath's logq: 113-bit significand, its error about 2^-112 relative, far below the bounds
+// checked). The bounds asserted are the ones the header derives: |error of log t - x| < 2^-102 max(|log t|, |x|);
+// for the kernel, each element's loss t (log t - x) within 1 ULP and dL/dt = g (log t + 1 - x) within 1 ULP of the
+// __float128 value (two roundings each, plus that error, which the cases keep below 0.01 ULP: condition < 2^42), and
+// the sum within 2 ULPs plus the sum of the per-term bounds t 2^-102 max(|log t|, |x|). The AVX2 and generic builds
+// of the lanes must agree bit for bit. Cases: random t over the whole double range (subnormals too), t near 1 and
+// near the table's interval ends, x = log t rounded and moved by a few ULPs or by a relative 1e-9 (the accuracy
+// harness's nearly identical distributions), and random x.
+#include <gtest/gtest.h>
+#include <quadmath.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "double_double_math.h"
+#include "losscheck/impl/kl_div.h"
+
+namespace {
+
+namespace simd = losscheck::impl::simd;
+using quad = __float128;
+
+LOSSCHECK_AVX2 void run_avx2(const double* t, const double* x, double* hi, double* lo, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) {
+    const simd::vdd d = simd::log_minus_lanes(simd::load(t + i), simd::load(x + i));
+    simd::store(hi + i, d.hi);
+    simd::store(lo + i, d.lo);
+  }
+}
+void run_generic(const double* t, const double* x, double* hi, double* lo, std::size_t n) {
+  for (std::size_t i = 0; i + 4 <= n; i += 4) {
+    const simd::vdd d = simd::log_minus_lanes(simd::load(t + i), simd::load(x + i));
+    simd::store(hi + i, d.hi);
+    simd::store(lo + i, d.lo);
+  }
+}
+
+std::uint64_t bits(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+double ulp_of(double v) {
+  const double a = std::fabs(v);
+  return a < 2.2250738585072014e-308 ? 4.9406564584124654e-324 : std::nextafter(a, INFINITY) - a;
+}
+
+/// Arguments: (t, x) pairs of every kind described above.
+void make_cases(std::vector<double>& t, std::vector<double>& x, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::normal_distribution<double> normal;
+  auto add = [&](double tv) {
+    const double l = std::log(tv);
+    const int kind = static_cast<int>(rng() % 4);
+    double xv = l;
+    if (kind == 1) {
+      const int steps = static_cast<int>(rng() % 9) - 4;
+      for (int s = 0; s < std::abs(steps); ++s) xv = std::nextafter(xv, steps > 0 ? INFINITY : -INFINITY);
+    } else if (kind == 2) {
+      xv = l + 1e-9 * normal(rng) * std::fabs(l);
+    } else if (kind == 3) {
+      xv = normal(rng) * 10;
+    }
+    t.push_back(tv);
+    x.push_back(xv);
+  };
+  for (int i = 0; i < 20000; ++i) add(std::fmax(std::exp2(-1074.0 + 2097.0 * unit(rng)) * (1 + unit(rng)) / 2, 4.9406564584124654e-324));  // whole range
+  for (int i = 0; i < 20000; ++i) add(std::exp(-12 * unit(rng)));                                       // probabilities
+  for (int i = 0; i < 10000; ++i) add(std::fmax(1 + std::ldexp(normal(rng), -static_cast<int>(2 + rng() % 50)), 0.01));      // near 1
+  for (int i = 0; i < 10000; ++i) {  // next to the table's interval ends: (0.6875 + j 2^-9) or (1 + j 2^-8), +- ULPs
+    const int j = static_cast<int>(rng() % 256);
+    const double edge = j < 160 ? 0.6875 + j * 0x1p-9 : 1 + (j - 160) * 0x1p-8;
+    double v = std::ldexp(edge, static_cast<int>(rng() % 20) - 10);
+    const int steps = static_cast<int>(rng() % 7) - 3;
+    for (int s = 0; s < std::abs(steps); ++s) v = std::nextafter(v, steps > 0 ? INFINITY : -INFINITY);
+    add(v);
+  }
+  add(1.0);
+  add(0.5);
+  add(4.9406564584124654e-324);
+  add(1.7976931348623157e308);
+  while (t.size() % 4 != 0) add(0.25);
+}
+
+TEST(KlDivAccuracy, LogMinusWithinBoundAndIsaIdentical) {
+  std::vector<double> t, x;
+  make_cases(t, x, 20261128);
+  const std::size_t n = t.size();
+  std::vector<double> hi(n), lo(n), hi_g(n), lo_g(n);
+  if (__builtin_cpu_supports("avx2")) run_avx2(t.data(), x.data(), hi.data(), lo.data(), n);
+  else run_generic(t.data(), x.data(), hi.data(), lo.data(), n);
+  run_generic(t.data(), x.data(), hi_g.data(), lo_g.data(), n);
+  double worst = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(bits(hi[i]), bits(hi_g[i])) << "AVX2 and generic differ at t = " << t[i] << ", x = " << x[i];
+    ASSERT_EQ(bits(lo[i]), bits(lo_g[i])) << "AVX2 and generic differ at t = " << t[i] << ", x = " << x[i];
+    const quad exact = logq(static_cast<quad>(t[i])) - static_cast<quad>(x[i]);
+    const quad got = static_cast<quad>(hi[i]) + static_cast<quad>(lo[i]);
+    const double scale = std::fmax(std::fabs(std::log(t[i])), std::fabs(x[i]));
+    const quad error = fabsq(got - exact);
+    const double relative = error == 0 ? 0.0 : static_cast<double>(error / static_cast<quad>(scale));
+    worst = std::fmax(worst, relative);
+    ASSERT_LT(relative, 0x1p-102) << std::hexfloat << "t = " << t[i] << ", x = " << x[i] << ": got " << hi[i] << " + "
+                                  << lo[i] << ", error " << relative << " of max(|log t|, |x|)";
+  }
+  std::printf("log t - x: max error %.3g x 2^-102 of max(|log t|, |x|) over %zu cases\n", worst * 0x1p102, n);
+}
+
+/// kl_div float64 (reduction none and sum, with grad_target) against __float128 on the cases above with t <= 1
+/// (probabilities) and the nearly-identical x = log t (1 + 1e-9 N(0, 1)).
+TEST(KlDivAccuracy, KernelElementsAndSumWithinBounds) {
+  std::vector<double> t_all, x_all;
+  make_cases(t_all, x_all, 7);
+  std::vector<double> t, x;
+  for (std::size_t i = 0; i < t_all.size(); ++i)
+    if (t_all[i] <= 1 && t_all[i] > 1e-300 && std::fabs(x_all[i]) < 1e3) {
+      t.push_back(t_all[i]);
+      x.push_back(x_all[i]);
+    }
+  t.push_back(0.3);  // a tail of 3 elements (the per-element code) beyond the blocks
+  x.push_back(std::log(0.3) * (1 + 1e-9));
+  const auto n = static_cast<std::int64_t>(t.size());
+  using losscheck::reduction;
+  std::vector<double> out(n), grad_input(n), grad_target(n);
+  losscheck::impl::kl_div_args<double> args{x.data(), t.data(), n, reduction::none, false, 1, false};
+  losscheck::impl::kl_div_forward_backward<double, double>(args, nullptr, out.data(), grad_input.data(),
+                                                           grad_target.data());
+  quad exact_sum = 0;
+  double bound = 0, worst_conditioned_ok = 0, worst_any = 0, worst_grad = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const quad d = logq(static_cast<quad>(t[i])) - static_cast<quad>(x[i]);
+    const quad loss = static_cast<quad>(t[i]) * d;
+    exact_sum += loss;
+    bound += t[i] * std::fmax(std::fabs(std::log(t[i])), std::fabs(x[i])) * 0x1p-102;
+    // 1 ULP (two roundings) plus the error of log t - x, t 2^-102 max(|log t|, |x|): below 0.01 ULP where the
+    // condition |log t| / |log t - x| < 2^42, more where x is log t rounded (its error is then most of the result)
+    const double loss_ulp = ulp_of(static_cast<double>(loss));
+    const double loss_error = static_cast<double>(fabsq(static_cast<quad>(out[i]) - loss)) / loss_ulp;
+    const double term_bound = t[i] * std::fmax(std::fabs(std::log(t[i])), std::fabs(x[i])) * 0x1p-102;
+    EXPECT_LE(loss_error, 1.0 + term_bound / loss_ulp)
+        << std::hexfloat << "loss at t = " << t[i] << ", x = " << x[i] << ": " << out[i];
+    if (term_bound < 0.01 * loss_ulp) worst_conditioned_ok = std::fmax(worst_conditioned_ok, loss_error);
+    worst_any = std::fmax(worst_any, loss_error);
+    const quad grad = d + 1;
+    const double grad_error = static_cast<double>(fabsq(static_cast<quad>(grad_target[i]) - grad)) /
+                              ulp_of(static_cast<double>(grad));
+    worst_grad = std::fmax(worst_grad, grad_error);
+    EXPECT_LE(grad_error, 1.0) << std::hexfloat << "grad_target at t = " << t[i] << ", x = " << x[i] << ": "
+                               << grad_target[i];
+  }
+  std::printf("loss: max %.3g ULP where the error bound of log t - x is < 0.01 ULP, %.3g overall; grad_target max %.3g ULP\n",
+              worst_conditioned_ok, worst_any, worst_grad);
+  double sum = 0;
+  args.red = reduction::sum;
+  losscheck::impl::kl_div_forward(args, &sum);
+  const double sum_error = static_cast<double>(fabsq(static_cast<quad>(sum) - exact_sum));
+  const double allowed = 2 * ulp_of(static_cast<double>(exact_sum)) + bound;
+  EXPECT_LE(sum_error, allowed) << std::hexfloat << "sum " << sum << ", exact " << static_cast<double>(exact_sum);
+  std::printf("sum of %lld terms: error %.3g ULPs (allowed %.3g)\n", static_cast<long long>(n),
+              sum_error / ulp_of(static_cast<double>(exact_sum)), allowed / ulp_of(static_cast<double>(exact_sum)));
+}
+
+}  // namespace
