@@ -17,9 +17,10 @@
 //  - k ln 2 = k L1 + k L2 + k L3 with L1, L2 of 42 bits (k L1, k L2 exact for |k| < 2^11), |k L3| < 2^-75:
 //    error of k L3 below 2^-128.
 //  - log(1 + r) = rh - rh^2 m(rh) + log(1 + rl / (1 + rh)),  m(r) = 1/2 - r/3 + r^2/4 - ... - r^11/13 (the series;
-//    its first omitted term r^14/14 < 2^-115 |r|). The coefficients of r^0 ... r^4 in double-double Horner steps (in double, the
-//    rounding of a term r^j / (j + 2) would exceed 2^-106 |r| for j <= 4), the tail r^5/7 ... r^11/13 in double
-//    (its rounding: 2^-53 of 2^-40, below 2^-110 of m). rh^2 exact (TwoProduct), times m in double-double.
+//    its first omitted term r^14/14 < 2^-115 |r|). m is needed to 2^-96 absolute (rh^2 m to 2^-104 |rh|): the
+//    coefficients of r^0 ... r^3 in double-double Horner steps (in double their roundings would exceed that), r^4's
+//    as 1/6 (double-double) + r tail with r tail rounded (2^-64 of it, 2^-96 of m), the tail r^5/7 ... r^11/13 in
+//    double (its rounding: 2^-53 of 2^-40 of m). rh^2 exact (TwoProduct, rh split once), times m in double-double.
 //    log(1 + r) - log(1 + rh) = u - u^2/2 + ..., u = rl / (1 + rh) = rl - rl rh / (1 + rh): rl added exactly
 //    (TwoSum; in double its rounding would be 2^-106 absolute, 2^-98 of log t near 0.99), the correction (< 2^-61)
 //    with 2 roundings (< 2^-113), u^2/2 as rl^2/2 (< 2^-107; what it omits < 2^-115); rl = 0 where c = 1.
@@ -54,18 +55,22 @@ LOSSCHECK_INLINE vdd quick_two_sum(vd a, vd b) {
   const vd s = a + b;
   return {s, b - (s - a)};
 }
-/// a * b exactly (Dekker's TwoProduct with Veltkamp's split; |a|, |b| and |a b| below 2^996, no underflow).
-LOSSCHECK_INLINE vdd two_product(vd a, vd b) {
-  const vd splitter = splat(134217729.0);  // 2^27 + 1
-  const vd ca = splitter * a, cb = splitter * b;
-  const vd ah = ca - (ca - a), bh = cb - (cb - b);
-  const vd al = a - ah, bl = b - bh;
-  const vd p = a * b;
-  return {p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
+/// v = hi + lo with hi of 26 significant bits at most (Veltkamp's split; |v| below 2^996).
+LOSSCHECK_INLINE vdd split(vd v) {
+  const vd c = splat(134217729.0) * v;  // 2^27 + 1
+  const vd hi = c - (c - v);
+  return {hi, v - hi};
 }
-/// c + r a for a double-double a and c, |c| >= 2 |r a|: relative error about 2^-104.
-LOSSCHECK_INLINE vdd horner_step(vdd c, vd r, vdd a) {
-  const vdd p = two_product(a.hi, r);
+/// a * b exactly for a, b split already (Dekker's TwoProduct; |a b| below 2^996, no underflow).
+LOSSCHECK_INLINE vdd two_product(vd a, const vdd& as, vd b, const vdd& bs) {
+  const vd p = a * b;
+  return {p, ((as.hi * bs.hi - p) + as.hi * bs.lo + as.lo * bs.hi) + as.lo * bs.lo};
+}
+/// a * b exactly (Dekker's TwoProduct with Veltkamp's split; |a|, |b| and |a b| below 2^996, no underflow).
+LOSSCHECK_INLINE vdd two_product(vd a, vd b) { return two_product(a, split(a), b, split(b)); }
+/// c + r a for a double-double a and c (r split as rs), |c| >= 2 |r a|: relative error about 2^-104.
+LOSSCHECK_INLINE vdd horner_step(vdd c, vd r, const vdd& rs, vdd a) {
+  const vdd p = two_product(a.hi, split(a.hi), r, rs);
   const vdd s = quick_two_sum(c.hi, p.hi);
   return quick_two_sum(s.hi, s.lo + ((p.lo + a.lo * r) + c.lo));
 }
@@ -362,14 +367,15 @@ LOSSCHECK_INLINE vdd log_minus_lanes(vd t, vd x) {
   tail = splat(-1.0 / 9) + rh * tail;
   tail = splat(1.0 / 8) + rh * tail;
   tail = splat(-0x1.2492492492492p-3) + rh * tail;  // -1/7 (its lo part is below what this term needs)
-  vdd p{splat(0x1.5555555555555p-3), splat(0x1.5555555555555p-57)};  // 1/6
-  p = horner_step(p, rh, vdd{tail, splat(0.0)});
-  p = horner_step({splat(-0x1.999999999999ap-3), splat(0x1.999999999999ap-57)}, rh, p);  // -1/5
-  p = horner_step({splat(0.25), splat(0.0)}, rh, p);
-  p = horner_step({splat(-0x1.5555555555555p-2), splat(-0x1.5555555555555p-56)}, rh, p);  // -1/3
-  p = horner_step({splat(0.5), splat(0.0)}, rh, p);
-  // log(1 + rh) = rh - rh^2 m(rh), m = p
-  const vdd square = two_product(rh, rh);
+  // the coefficient of r^4 (1/6 + r (tail)) with r (tail) rounded: 2^-64 of it, 2^-96 of m, 2^-104 of rh^2 m / rh
+  const vdd s4 = quick_two_sum(splat(0x1.5555555555555p-3), rh * tail);  // 1/6
+  vdd p{s4.hi, s4.lo + splat(0x1.5555555555555p-57)};
+  const vdd rs = split(rh);
+  p = horner_step({splat(-0x1.999999999999ap-3), splat(0x1.999999999999ap-57)}, rh, rs, p);  // -1/5
+  p = horner_step({splat(0.25), splat(0.0)}, rh, rs, p);
+  p = horner_step({splat(-0x1.5555555555555p-2), splat(-0x1.5555555555555p-56)}, rh, rs, p);  // -1/3
+  p = horner_step({splat(0.5), splat(0.0)}, rh, rs, p);
+  const vdd square = two_product(rh, rs, rh, rs);
   const vdd q = two_product(square.hi, p.hi);
   const vd q_lo = q.lo + (square.hi * p.lo + square.lo * p.hi);
   // log(1 + r) - log(1 + rh) = u - u^2/2 + ..., u = rl / (1 + rh) = rl - rl rh / (1 + rh): rl itself added exactly
