@@ -52,10 +52,11 @@ loss_result kl_div(const kl_div_problem& p, const context& ctx) {
           // e^t beyond even MPFR's exponent range (t > ~7e8): the exact values, not inf * 0 = NaN or inf - inf:
           // e^t (t - x) is 0 at t = x, e^t g is 0 at g = 0, and g e^t (t - x + 1) is one signed infinity.
           if (t[k] == x[k]) none[k] = 0;
-          if (g[i] == 0) grad_x[k] = 0;
           const mp factor = g[i] * (t[k] - x[k] + 1);
           grad_t[k] = factor == 0 ? mp(0) : factor * e;
         }
+        // -g e^t does not involve x: 0 at g = 0 whatever x is (a NaN x included; audit seed 4, t = 2^30)
+        if (isinf(e) && isfinite(t[k]) && g[i] == 0) grad_x[k] = 0;
       } else {
         none[k] = xlogy(t[k], t[k]) - t[k] * x[k];
         grad_x[k] = -(g[i] * t[k]);
