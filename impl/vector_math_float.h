@@ -121,8 +121,16 @@ LOSSCHECK_INLINE exp_parts exp_difference_parts_unscaled(vf8 x, vf8 m) {
   const vf8 poly = splat_f(0.5f) + r * (splat_f(1.0f / 6) + r * (splat_f(1.0f / 24) + r * splat_f(1.0f / 120)));
   const vf8 p = r + r2 * poly;
   const vi8 j = ni & splat_i8(7);
+#if defined(__clang__)  // no variable-index __builtin_shuffle in clang (the fuzz build): lane by lane, the same values
+  vf8 hi = {}, lo = {};
+  for (int k = 0; k < 8; ++k) {
+    hi[k] = t_hi[j[k]];
+    lo[k] = t_lo[j[k]];
+  }
+#else
   const vf8 hi = __builtin_shuffle(t_hi, j);
   const vf8 lo = __builtin_shuffle(t_lo, j);
+#endif
   return {hi, hi * p + lo, ni >> 3};  // q = floor(n / 8), in [-150, 0]
 }
 
