@@ -68,7 +68,12 @@ void list_losses(std::ostream& out) {
       out << fmt::format("    {:<12} {:<9} {}\n", i.name, i.required ? "required" : "optional", i.doc);
     out << "  options:\n";
     for (const auto& o : spec.options) out << fmt::format("    {:<16} = {:<8} {}\n", o.name, o.default_value, o.doc);
-    out << fmt::format("  gradients: {}\n\n", fmt::join(spec.differentiable, ", "));
+    std::vector<std::string> grads;
+    for (const auto& i : spec.inputs) {
+      if (i.grad == grad_rule::always) grads.emplace_back(i.name);
+      if (i.grad == grad_rule::with_probability_target) grads.push_back(fmt::format("{} (probabilities only)", i.name));
+    }
+    out << fmt::format("  gradients: {}\n\n", fmt::join(grads, ", "));
   }
 }
 

@@ -10,18 +10,7 @@ loss_result evaluate(const loss_case& c) {
     const problem p = resolve_problem(c);
     const detail::context ctx{c.type, c.grad_output ? &*c.grad_output : nullptr};
     loss_result r = std::visit(
-        [&](const auto& q) -> loss_result {
-          using T = std::decay_t<decltype(q)>;
-          if constexpr (std::is_same_v<T, mse_loss_problem>) return detail::mse_loss(q, ctx);
-          else if constexpr (std::is_same_v<T, binary_cross_entropy_problem>) return detail::binary_cross_entropy(q, ctx);
-          else if constexpr (std::is_same_v<T, binary_cross_entropy_with_logits_problem>)
-            return detail::binary_cross_entropy_with_logits(q, ctx);
-          else if constexpr (std::is_same_v<T, cross_entropy_problem>) return detail::cross_entropy(q, ctx);
-          else if constexpr (std::is_same_v<T, nll_loss_problem>) return detail::nll_loss(q, ctx);
-          else if constexpr (std::is_same_v<T, kl_div_problem>) return detail::kl_div(q, ctx);
-          else return detail::cosine_embedding_loss(q, ctx);
-        },
-        p);
+        [&](const auto& q) { return detail::evaluate(q, ctx); }, p);
     r.id = c.id;
     return r;
   } catch (const loss_error& e) {

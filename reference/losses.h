@@ -14,12 +14,15 @@ struct context {
   const tensor* grad_output;
 };
 
-loss_result mse_loss(const mse_loss_problem& p, const context& ctx);
-loss_result binary_cross_entropy(const binary_cross_entropy_problem& p, const context& ctx);
-loss_result binary_cross_entropy_with_logits(const binary_cross_entropy_with_logits_problem& p, const context& ctx);
-loss_result cross_entropy(const cross_entropy_problem& p, const context& ctx);
-loss_result nll_loss(const nll_loss_problem& p, const context& ctx);
-loss_result kl_div(const kl_div_problem& p, const context& ctx);
-loss_result cosine_embedding_loss(const cosine_embedding_loss_problem& p, const context& ctx);
+// One entry point per loss, defined in reference/<loss>.cpp: loss_result <loss>(const <loss>_problem&, const context&).
+#define LOSSCHECK_X(name) loss_result name(const name##_problem& p, const context& ctx);
+LOSSCHECK_FOR_EACH_LOSS(LOSSCHECK_X)
+#undef LOSSCHECK_X
+
+/// The entry point of the problem's loss (overloaded on the problem type, for std::visit).
+#define LOSSCHECK_X(name) \
+  inline loss_result evaluate(const name##_problem& p, const context& ctx) { return name(p, ctx); }
+LOSSCHECK_FOR_EACH_LOSS(LOSSCHECK_X)
+#undef LOSSCHECK_X
 
 }  // namespace losscheck::reference::detail

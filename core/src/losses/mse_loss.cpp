@@ -1,0 +1,41 @@
+// mse_loss: the record (what torch.nn.functional calls its arguments, their rules, what torch differentiates) and the
+// resolution of a case into its problem. No arithmetic.
+
+#include "losscheck/losses/mse_loss.h"
+
+#include <fmt/format.h>
+
+#include "../resolve_support.h"
+#include "losscheck/error.h"
+
+namespace losscheck {
+
+loss_record mse_loss_record() {
+  loss_record record;
+  record.name = "mse_loss";
+  record.doc = "(input - target)^2; input and target broadcast";
+  record.inputs = {
+      {"input", input_role::floating, true, broadcast_rule::main, batch_axis::leading_if_full_rank, grad_rule::always,
+       "any shape"},
+      {"target", input_role::floating, true, broadcast_rule::mutual, batch_axis::leading, grad_rule::always,
+       "broadcastable with input"}};
+  record.options = with_reduction_options({});
+  record.output = output_rule::elementwise;
+  record.properties = {generic_property::agrees_with_the_reference, generic_property::accurate_at_the_extremes,
+                       generic_property::nan_inputs_propagate, generic_property::sum_is_sum_of_none,
+                       generic_property::mean_is_mean_of_none, generic_property::legacy_flags,
+                       generic_property::backward_linear_in_grad_output, generic_property::finite_differences,
+                       generic_property::batch_permutation, generic_property::unbatched_is_batch_of_one,
+                       generic_property::nonnegative,
+                       generic_property::float32_within_float64, generic_property::rejection_parity};
+  return record;
+}
+
+mse_loss_problem resolve_mse_loss(const resolve_context& r) {
+  const auto* input = r.inputs.floating("input");
+  const auto* target = r.inputs.floating("target");
+  auto shape = broadcast_or_throw(r.loss(), input->shape, "input", target->shape, "target");
+  return mse_loss_problem{input, target, shape, r.options.reduction_mode()};
+}
+
+}  // namespace losscheck
