@@ -2,15 +2,27 @@
 
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
+namespace {
+
+/// The cases of binary_cross_entropy (loss_properties::generate).
+void generate(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const shape_t s = pick_elementwise_shape(p);
+  c.inputs["input"] = floats(t, s, [&] { return pick_probability(t, p); });
+  c.inputs["target"] = floats(t, s, [&] { return pick_unit_target(t, p); });
+  if (p.weights && chance(40)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), [&] { return pick_weight(t, p); });
+  elementwise_invalid_shapes(c, p);
+}
+
+}  // namespace
+
 void add_binary_cross_entropy(std::vector<property>& out) {
-  case_profile nonneg;  // targets in [0,1], weights ≥ 0: −w(y log x + (1−y) log(1−x)) ≥ 0
-  nonneg.unit_targets = true;
-  nonneg.nonnegative_weights = true;
-  add_common(out, "binary_cross_entropy", &nonneg);
   out.push_back({"binary_cross_entropy", "binary_cross_entropy_is_two_class_nll_loss",
                  "for 0/1 targets, binary_cross_entropy(p, y) = nll_loss([max(log(1−p),−100), max(log p,−100)], y) "
                  "(output; and the input gradient chained through the logs where p(1−p) > 1e-12)",
@@ -66,3 +78,18 @@ void add_binary_cross_entropy(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties binary_cross_entropy_properties() {
+  return {.generate = detail::generate,
+          .add = detail::add_binary_cross_entropy,
+          .nonnegative = [] {
+    case_profile p;  // targets in [0,1], weights ≥ 0: −w(y log x + (1−y) log(1−x)) ≥ 0
+    p.unit_targets = true;
+    p.nonnegative_weights = true;
+    return p;
+  }()};
+}
+
+}  // namespace losscheck::properties

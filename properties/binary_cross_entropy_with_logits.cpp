@@ -3,16 +3,33 @@
 
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
+namespace {
+
+/// The cases of binary_cross_entropy_with_logits (loss_properties::generate).
+void generate(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const shape_t s = pick_elementwise_shape(p);
+  const auto weight = [&] { return pick_weight(t, p); };
+  c.inputs["input"] = floats(t, s, [&] { return pick_real(t, p); });
+  c.inputs["target"] = floats(t, s, [&] { return pick_unit_target(t, p); });
+  if (p.weights && chance(35)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), weight);
+  if (p.weights && chance(35)) {
+    shape_t pw = s.empty() ? shape_t{} : shape_t{chance(25) ? 1 : s.back()};
+    c.inputs["pos_weight"] = floats(t, pw, weight);
+  }
+  elementwise_invalid_shapes(c, p);
+}
+
+}  // namespace
+
 void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
   const std::string loss = "binary_cross_entropy_with_logits";
-  case_profile nonneg;  // targets in [0,1], weight and pos_weight ≥ 0
-  nonneg.unit_targets = true;
-  nonneg.nonnegative_weights = true;
-  add_common(out, loss, &nonneg);
   out.push_back({loss, "binary_cross_entropy_with_logits_equals_binary_cross_entropy_of_the_sigmoid",
                  "bce_with_logits(x, y) = bce(σ(x), y) for |x| ≤ 16 (σ not saturated), reduction none",
                  {loss, "binary_cross_entropy"}, [loss](const context& ctx) {
@@ -52,3 +69,18 @@ void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties binary_cross_entropy_with_logits_properties() {
+  return {.generate = detail::generate,
+          .add = detail::add_binary_cross_entropy_with_logits,
+          .nonnegative = [] {
+    case_profile p;  // targets in [0,1], weight and pos_weight ≥ 0
+    p.unit_targets = true;
+    p.nonnegative_weights = true;
+    return p;
+  }()};
+}
+
+}  // namespace losscheck::properties

@@ -9,13 +9,20 @@
 #include <numeric>
 
 #include "losscheck/problem.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
-bool is_class_loss(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
+bool is_class_loss(const std::string& loss) { return record_of(loss).class_index_target(); }
 
-const char* main_input(const std::string& loss) { return loss == "cosine_embedding_loss" ? "input1" : "input"; }
+std::string main_input(const std::string& loss) { return std::string(record_of(loss).main_input); }
+
+bool has_probability_target(const loss_case& c) {
+  const auto* spec = record_of(c.loss).input("target");
+  const tensor* target = c.input("target");
+  return spec && spec->role == input_role::class_index_or_probabilities && target && target->is_floating();
+}
 
 namespace {
 
@@ -54,24 +61,40 @@ void skip_overflowed_terms(const loss_case& c, const loss_result& none) {
   for (double v : none.output->values) RC_PRE(!std::isinf(v));
 }
 
-/// Discards a kl_div or cosine_embedding_loss case where a non-empty float input is broadcast against an empty one
-/// and holds a value whose own terms are not finite in the dtype (NaN, ±inf, or a kl_div log_target e^t beyond the
-/// range, or a kl_div target 0, whose t / t is 0 / 0). torch's composite losses evaluate such an input's terms on its own shape (xlogy(t, t), e^t, Σx²) before
-/// broadcasting, so the zero gradient of the empty broadcast meets them as 0 · NaN = NaN; the exact gradient, an
-/// empty sum, is 0, which the reference returns (docs/torch-quirks.md, "Where losscheck deliberately differs").
+/// Discards a case of a loss with terms_before_broadcast (kl_div, cosine_embedding_loss) where a non-empty float input
+/// is broadcast against an empty one and holds a value whose own terms are not finite in the dtype (NaN, ±inf, or
+/// what the loss's own_terms_finite hook names: a kl_div log_target e^t beyond the range, or a kl_div target 0, whose
+/// t / t is 0 / 0). torch's composite losses evaluate such an input's terms on its own shape (xlogy(t, t), e^t, Σx²)
+/// before broadcasting, so the zero gradient of the empty broadcast meets them as 0 · NaN = NaN; the exact gradient,
+/// an empty sum, is 0, which the reference returns (docs/torch-quirks.md, "Where losscheck deliberately differs").
 void skip_nonfinite_terms_broadcast_to_empty(const loss_case& c) {
-  if (c.loss != "kl_div" && c.loss != "cosine_embedding_loss") return;
+  const loss_record& record = record_of(c.loss);
+  if (!record.terms_before_broadcast) return;
   bool empty = false;
   for (const auto& [n, t] : c.inputs)
     if (t.is_floating() && t.numel() == 0) empty = true;
   if (!empty) return;
-  const auto lt = c.options.find("log_target");
-  const bool log_target = lt != c.options.end() && std::holds_alternative<bool>(lt->second) && std::get<bool>(lt->second);
-  const double exp_limit = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  const auto own_terms_finite = properties_of(record).own_terms_finite;
   for (const auto& [n, t] : c.inputs)
     if (t.is_floating())
-      for (double v : t.values)
-        RC_PRE(std::isfinite(v) && !(c.loss == "kl_div" && n == "target" && (log_target ? v > exp_limit : v == 0)));
+      for (double v : t.values) {
+        const bool finite_terms = own_terms_finite ? own_terms_finite(c, n, v) : std::isfinite(v);
+        RC_PRE(finite_terms);
+      }
+}
+
+/// Whether dimension 0 of input `name` (tensor `t`) is the batch dimension of the main input `in` (the record's
+/// batch_axis; the caller checks that its size is the batch size).
+bool on_batch_axis(const loss_record& record, const std::string& name, const tensor& t, const tensor& in) {
+  const auto* spec = record.input(name);
+  if (!spec) return false;
+  switch (spec->batch) {
+    case batch_axis::leading: return true;
+    case batch_axis::leading_if_full_rank: return t.dim() == in.dim();
+    case batch_axis::last_if_one_dim: return t.dim() == 1 && in.dim() == 1;
+    case batch_axis::none: return false;
+  }
+  return false;
 }
 
 long double sum_of(const tensor& t) {
@@ -127,7 +150,7 @@ property nan_inputs_propagate_like_torch(const std::string& loss) {
             auto& t = c.inputs[pick(rc::gen::elementOf(names))];
             // ±inf too, except into logits / cosine inputs: there check/'s row scale (2·max|x| + …) becomes infinite
             // and demands bit-exact gradients for the whole row (a gap of check/, reported).
-            const bool nan_only = is_class_loss(loss) || loss == "cosine_embedding_loss";
+            const bool nan_only = record_of(loss).rowwise();
             t.values[pick(inRange<std::size_t>(0, t.values.size()))] =
                 nan_only ? std::nan("") : pick(rc::gen::element(std::nan(""), HUGE_VAL, -HUGE_VAL, std::nan("")));
             skip_nonfinite_terms_broadcast_to_empty(c);
@@ -163,18 +186,20 @@ property sum_reduction_is_sum_of_none(const std::string& loss) {
 }
 
 property mean_reduction_is_mean_of_none(const std::string& loss) {
+  const loss_record& record = record_of(loss);
   std::string doc = "mean = Σ none / numel";
-  if (is_class_loss(loss)) doc = "mean = Σ w[y_i]·l_i / Σ w[y_i] over non-ignored i (class indices)";
-  if (loss == "cross_entropy") doc += "; probability targets divide by N·d1…dk";
-  if (loss == "kl_div") doc += "; batchmean = Σ none / input.size(0)";
-  return {loss, loss == "kl_div" ? "mean_is_sum_over_numel_and_batchmean_is_sum_over_batch_size"
-                                  : "mean_reduction_is_mean_of_none",
-          doc, {loss}, [loss](const context& ctx) {
+  if (record.class_index_target()) doc = "mean = Σ w[y_i]·l_i / Σ w[y_i] over non-ignored i (class indices)";
+  if (const auto* target = record.input("target"); target && target->role == input_role::class_index_or_probabilities)
+    doc += "; probability targets divide by N·d1…dk";
+  if (record.allows_batchmean) doc += "; batchmean = Σ none / input.size(0)";
+  return {loss, record.allows_batchmean ? "mean_is_sum_over_numel_and_batchmean_is_sum_over_batch_size"
+                                        : "mean_reduction_is_mean_of_none",
+          doc, {loss}, [loss, &record](const context& ctx) {
             case_profile p;
             p.reduction = "none";
             p.grad_output = false;
             loss_case none = gen(loss, pick_dtype(ctx), p);
-            const bool batchmean = loss == "kl_div" && pick(rc::gen::arbitrary<bool>());
+            const bool batchmean = record.allows_batchmean && pick(rc::gen::arbitrary<bool>());
             loss_case mean = with_reduction(none, batchmean ? "batchmean" : "mean");
             pick_grad_output(mean);
             const double g = mean.grad_output ? mean.grad_output->values[0] : 1.0;
@@ -215,7 +240,7 @@ property legacy_flags_equal_their_mapped_reduction(const std::string& loss) {
   return {loss, "legacy_flags_equal_their_mapped_reduction",
           "each of the nine size_average/reduce combinations (with any explicit reduction) equals the reduction it "
           "maps to (reduce=False → none, else size_average=False → sum, else mean; kl_div's batchmean quirk)",
-          {loss}, [loss](const context& ctx) {
+          {loss}, [loss, &record = record_of(loss)](const context& ctx) {
             case_profile p;
             p.reduction = "none";
             p.grad_output = false;
@@ -223,7 +248,7 @@ property legacy_flags_equal_their_mapped_reduction(const std::string& loss) {
             const int sa = pick(inRange(0, 3)), rd = pick(inRange(0, 3));  // null, true, false
             RC_PRE(sa != 0 || rd != 0);
             std::vector<std::string> reds = {"none", "mean", "sum"};
-            if (loss == "kl_div") reds.push_back("batchmean");
+            if (record.allows_batchmean) reds.push_back("batchmean");
             const std::string explicit_red = pick(rc::gen::elementOf(reds));
             c.options["reduction"] = explicit_red;
             auto flag = [](int v) -> option_value { return v == 0 ? option_value{} : option_value{v == 1}; };
@@ -237,7 +262,7 @@ property legacy_flags_equal_their_mapped_reduction(const std::string& loss) {
             auto expected = evaluate(ctx.subject, m);
             require_ok(m, expected, ctx.subject);
             std::string from = "the subject with reduction='" + mapped + "'";
-            if (loss == "kl_div" && explicit_red == "batchmean") {  // functional.py: legacy result / input.size(0)
+            if (record.allows_batchmean && explicit_red == "batchmean") {  // functional.py: legacy result / input.size(0)
               const long double divisor = batchmean_divisor(c);
               if (divisor != 0) {
                 const auto grads_unscaled = expected.grads;
@@ -316,21 +341,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
             p.broadcast = false;
             loss_case c = gen(loss, type, p);
             pick_grad_output(c);
-            if (loss == "cosine_embedding_loss") {  // away from the zero vector and the hinge's kink
-              const auto& a = c.inputs["input1"];
-              const auto& b = c.inputs["input2"];
-              const auto d = static_cast<std::size_t>(a.shape.back());
-              const double margin = c.options.count("margin") ? std::get<double>(c.options["margin"]) : 0.0;
-              for (std::size_t r = 0; r * d < a.values.size(); ++r) {
-                double dot = 0, na = 0, nb = 0;
-                for (std::size_t j = 0; j < d; ++j) {
-                  const double x = a.values[r * d + j], y = b.values[(b.values.size() == d ? 0 : r) * d + j];
-                  dot += x * y, na += x * x, nb += y * y;
-                }
-                RC_PRE(na > 0.1 && nb > 0.1);
-                RC_PRE(std::fabs(dot / std::sqrt(na * nb) - margin) > 0.05);
-              }
-            }
+            if (const auto away = properties_of(record_of(loss)).away_from_kinks) away(c);
             cover(c);
             const auto r = evaluate(ctx.subject, c);
             RC_PRE(r.ok());
@@ -401,12 +412,12 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
 property reduced_loss_is_unchanged_by_permuting_the_batch(const std::string& loss) {
   return {loss, "reduced_loss_is_unchanged_by_permuting_the_batch",
           "sum/mean (and batchmean) are unchanged, within the bound, by permuting dimension 0; gradients permute along",
-          {loss}, [loss](const context& ctx) {
+          {loss}, [loss, &record = record_of(loss)](const context& ctx) {
             case_profile p;
             p.unbatched = false;
             p.grad_output = false;
             p.broadcast = false;  // dimension 0 of every input is then the batch
-            p.reduction = pick(rc::gen::element<std::string>("sum", "mean", loss == "kl_div" ? "batchmean" : "sum"));
+            p.reduction = pick(rc::gen::element<std::string>("sum", "mean", record.allows_batchmean ? "batchmean" : "sum"));
             loss_case c = gen(loss, pick_dtype(ctx), p);
             const tensor& in = c.inputs.at(main_input(loss));
             RC_PRE(in.dim() >= 1 && in.shape[0] >= 2);
@@ -416,10 +427,7 @@ property reduced_loss_is_unchanged_by_permuting_the_batch(const std::string& los
             for (std::int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[pick(inRange<std::int64_t>(0, i + 1))]);
             pick_grad_output(c);
             auto aligned = [&](const std::string& name, const tensor& t) {
-              if (t.dim() == 0 || t.shape[0] != n) return false;
-              if (is_class_loss(loss) && name == "weight") return false;
-              if (name == "pos_weight") return t.dim() == in.dim() && in.dim() == 1;
-              return t.dim() == in.dim() || name == "target";
+              return t.dim() != 0 && t.shape[0] == n && on_batch_axis(record, name, t, in);
             };
             auto permute = [&](tensor t) {
               const auto row = static_cast<std::size_t>(t.numel() / n);
@@ -446,11 +454,11 @@ property reduced_loss_is_unchanged_by_permuting_the_batch(const std::string& los
 }
 
 property unbatched_input_equals_a_batch_of_one(const std::string& loss) {
+  const loss_record& record = record_of(loss);
   return {loss, "unbatched_input_equals_a_batch_of_one",
-          is_class_loss(loss) || loss == "cosine_embedding_loss"
-              ? "an unbatched (C) / (D) input gives what the batch of one (1, C) / (1, D) gives"
-              : "a 0-D input gives what the same value as a (1) tensor gives",
-          {loss}, [loss](const context& ctx) {
+          record.rowwise() ? "an unbatched (C) / (D) input gives what the batch of one (1, C) / (1, D) gives"
+                           : "a 0-D input gives what the same value as a (1) tensor gives",
+          {loss}, [loss, &record](const context& ctx) {
             case_profile p;
             p.broadcast = false;
             p.grad_output = false;
@@ -458,13 +466,12 @@ property unbatched_input_equals_a_batch_of_one(const std::string& loss) {
             p.max_batch = 1;
             loss_case b = gen(loss, pick_dtype(ctx), p);
             const tensor& in = b.inputs.at(main_input(loss));
-            const bool elementwise = !is_class_loss(loss) && loss != "cosine_embedding_loss";
+            const bool elementwise = !record.rowwise();
             const bool batch_of_one = elementwise ? (in.dim() == 1 && in.shape[0] == 1) : (in.dim() == 2 && in.shape[0] == 1);
             RC_PRE(batch_of_one);
             loss_case u = b;  // drop the leading 1 of every batch-aligned tensor
             for (auto& [name, t] : u.inputs) {
-              const bool aligned = t.dim() >= 1 && t.shape[0] == 1 &&
-                                   (name == "target" || t.dim() == in.dim()) && !(is_class_loss(loss) && name == "weight");
+              const bool aligned = t.dim() >= 1 && t.shape[0] == 1 && on_batch_axis(record, name, t, in);
               if (aligned && (t.dim() == in.dim() || !elementwise)) t.shape.erase(t.shape.begin());
             }
             pick_grad_output(u);
@@ -556,6 +563,39 @@ property rejects_exactly_what_the_reference_rejects(const std::string& loss) {
                            : "the subject rejects the case (" + *g.error + ") but the reference accepts it",
                    {{&c, &g}}, ctx.subject);
           }};
+}
+
+void add_generic(std::vector<property>& out, const loss_record& record) {
+  const std::string loss(record.name);
+  for (const auto family : record.properties) {
+    switch (family) {
+      case generic_property::agrees_with_the_reference: out.push_back(agrees_with_the_reference(loss)); break;
+      case generic_property::accurate_at_the_extremes: out.push_back(is_finite_and_accurate_at_the_extremes(loss)); break;
+      case generic_property::nan_inputs_propagate: out.push_back(nan_inputs_propagate_like_torch(loss)); break;
+      case generic_property::sum_is_sum_of_none: out.push_back(sum_reduction_is_sum_of_none(loss)); break;
+      case generic_property::mean_is_mean_of_none: out.push_back(mean_reduction_is_mean_of_none(loss)); break;
+      case generic_property::legacy_flags: out.push_back(legacy_flags_equal_their_mapped_reduction(loss)); break;
+      case generic_property::backward_linear_in_grad_output: out.push_back(backward_is_linear_in_grad_output(loss)); break;
+      case generic_property::finite_differences:
+        out.push_back(gradients_match_finite_differences_of_the_forward(loss));
+        break;
+      case generic_property::batch_permutation: out.push_back(reduced_loss_is_unchanged_by_permuting_the_batch(loss)); break;
+      case generic_property::unbatched_is_batch_of_one: out.push_back(unbatched_input_equals_a_batch_of_one(loss)); break;
+      case generic_property::nonnegative: {
+        const auto& profile = properties_of(record).nonnegative;
+        if (!profile)
+          throw std::logic_error(fmt::format("{}: the record lists nonnegative but properties/{}.cpp gives no profile",
+                                             loss, loss));
+        out.push_back(loss_is_nonnegative(loss, *profile));
+        break;
+      }
+      case generic_property::float32_within_float64:
+        out.push_back(float32_result_lies_within_the_float32_bound_of_float64(loss));
+        break;
+      case generic_property::rejection_parity: out.push_back(rejects_exactly_what_the_reference_rejects(loss)); break;
+      case generic_property::ignore_index_and_kdim: add_class_index(out, loss); break;
+    }
+  }
 }
 
 }  // namespace losscheck::properties::detail

@@ -2,14 +2,74 @@
 
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
+namespace {
+
+using rc::gen::element;
+using rc::gen::inRange;
+using rc::gen::weightedElement;
+
+/// The cases of cosine_embedding_loss (loss_properties::generate).
+void generate(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const auto d = pick(inRange<std::int64_t>(1, 5));
+  const auto rows = static_cast<std::int64_t>(pick(weightedElement<int>({{1, 0}, {3, 1}, {4, 2}, {2, 3}})));
+  const bool unbatched = p.unbatched && chance(15);
+  const shape_t s = unbatched ? shape_t{d} : shape_t{rows, d};
+  auto row_values = [&](shape_t shape) {
+    tensor x = floats(t, shape, [&] { return pick_real(t, p); });
+    // Whole rows scaled up or down (tiny rows exercise the 1e-12 in the denominator).
+    if (!p.smooth && chance(25)) {
+      const int e = pick(element(-40, -20, -8, 20));
+      for (auto& v : x.values) v = round_to(std::ldexp(v, e), t);
+    }
+    return x;
+  };
+  c.inputs["input1"] = row_values(s);
+  shape_t s2 = s;
+  if (p.broadcast && !unbatched && chance(15)) s2[0] = 1;
+  if (p.invalid && chance(10)) s2.back() += 1;
+  c.inputs["input2"] = row_values(s2);
+  const shape_t ts = unbatched ? shape_t{} : shape_t{rows};
+  std::vector<double> ys(static_cast<std::size_t>(numel_of(ts)));
+  for (auto& y : ys) y = pick(weightedElement<double>({{6, 1.0}, {6, -1.0}, {p.smooth ? 0 : 1, 0.0}, {p.smooth ? 0 : 1, 2.0}}));
+  if (chance(25)) {
+    std::vector<std::int64_t> yi(ys.begin(), ys.end());
+    c.inputs["target"] = tensor::int64s(ts, std::move(yi));
+  } else {
+    c.inputs["target"] = tensor::floats(t, ts, std::move(ys));
+  }
+  if (chance(40)) c.options["margin"] = pick(element(0.0, 0.5, -0.5, 0.25, 1.0));
+}
+
+/// Finite differences: rows away from the zero vector and from the hinge's kink cos = margin
+/// (loss_properties::away_from_kinks).
+void away_from_kinks(const loss_case& c) {
+  const auto& a = c.inputs.at("input1");
+  const auto& b = c.inputs.at("input2");
+  const auto d = static_cast<std::size_t>(a.shape.back());
+  const auto margin_it = c.options.find("margin");
+  const double margin = margin_it != c.options.end() ? std::get<double>(margin_it->second) : 0.0;
+  for (std::size_t r = 0; r * d < a.values.size(); ++r) {
+    double dot = 0, na = 0, nb = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double x = a.values[r * d + j], y = b.values[(b.values.size() == d ? 0 : r) * d + j];
+      dot += x * y, na += x * x, nb += y * y;
+    }
+    RC_PRE(na > 0.1 && nb > 0.1);
+    RC_PRE(std::fabs(dot / std::sqrt(na * nb) - margin) > 0.05);
+  }
+}
+
+}  // namespace
+
 void add_cosine_embedding_loss(std::vector<property>& out) {
   const std::string loss = "cosine_embedding_loss";
-  case_profile nonneg;  // 1 − cos ≥ 0 and max(0, ·) ≥ 0 (down to cos's rounding)
-  add_common(out, loss, &nonneg);
   out.push_back({loss, "cosine_embedding_loss_is_unchanged_by_positive_scaling",
                  "scaling input1 by 2^k (k ∈ [−8, 8], exact) leaves the loss unchanged and divides input1's gradient "
                  "by 2^k, for rows whose squared norms dwarf the 1e-12 in the denominator",
@@ -51,3 +111,15 @@ void add_cosine_embedding_loss(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties cosine_embedding_loss_properties() {
+  // 1 − cos ≥ 0 and max(0, ·) ≥ 0 (down to cos's rounding)
+  return {.generate = detail::generate,
+          .add = detail::add_cosine_embedding_loss,
+          .nonnegative = case_profile{},
+          .away_from_kinks = detail::away_from_kinks};
+}
+
+}  // namespace losscheck::properties

@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
@@ -69,11 +71,6 @@ void check_index_equals_probability(const context& ctx, double eps_index, double
 }  // namespace
 
 void add_cross_entropy(std::vector<property>& out) {
-  case_profile nonneg;  // w ≥ 0 and targets ≥ 0: −Σ w t log p ≥ 0 since log p ≤ 0
-  nonneg.nonnegative_weights = true;
-  nonneg.unit_targets = true;
-  add_common(out, ce, &nonneg);
-  add_class_index(out, ce);
 
   out.push_back({ce, "cross_entropy_equals_nll_of_log_softmax",
                  "cross_entropy(x, y) = nll_loss(log_softmax(x), y) for every weight/ignore_index/reduction "
@@ -198,3 +195,18 @@ void add_cross_entropy(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties cross_entropy_properties() {
+  return {.generate = detail::generate_class_index_case,
+          .add = detail::add_cross_entropy,
+          .nonnegative = [] {
+    case_profile p;  // w ≥ 0 and targets ≥ 0: −Σ w t log p ≥ 0 since log p ≤ 0
+    p.unit_targets = true;
+    p.nonnegative_weights = true;
+    return p;
+  }()};
+}
+
+}  // namespace losscheck::properties

@@ -15,35 +15,12 @@
 #include "losscheck/check.h"
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties {
-namespace {
 
-using detail::effective_reduction;
-
-/// A known mistake, evaluated: what the target would answer had it made it, with the tolerance of that answer.
-struct candidate {
-  std::string text;
-  std::string kind;
-  loss_result value;
-  check::tolerance tol;
-};
-
-using detail::is_class_loss;
-using detail::main_input;
-
-/// `c` with reduction `r` (legacy flags dropped), keeping grad_output when the output shape stays the same.
-loss_case reduced_as(loss_case c, const std::string& r) {
-  const bool keep = c.grad_output && r != "none" && effective_reduction(c) != "none";
-  auto g = c.grad_output;
-  c = detail::with_reduction(c, r);
-  if (keep) c.grad_output = g;
-  return c;
-}
-
-/// `r` with every value multiplied by f (in long double, then rounded to `type`).
-loss_result scaled(loss_result r, long double f, dtype type) {
+loss_result scale_result(loss_result r, long double f, dtype type) {
   auto scale = [&](tensor& t) {
     for (auto& v : t.values) {
       const long double x = static_cast<long double>(v) * f;
@@ -55,7 +32,7 @@ loss_result scaled(loss_result r, long double f, dtype type) {
   return r;
 }
 
-check::tolerance scaled(check::tolerance t, double f, double extra_roundings) {
+check::tolerance scale_tolerance(check::tolerance t, double f, double extra_roundings) {
   auto s = [&](check::tensor_tolerance& x) {
     for (auto& v : x.scale) v *= std::fabs(f);
     x.bound_ulps += extra_roundings;
@@ -65,8 +42,7 @@ check::tolerance scaled(check::tolerance t, double f, double extra_roundings) {
   return t;
 }
 
-/// a·x + b·y element-wise (same shapes), rounded to `type`.
-std::optional<loss_result> combine(long double a, const loss_result& x, long double b, const loss_result& y, dtype type) {
+std::optional<loss_result> linear_combination(long double a, const loss_result& x, long double b, const loss_result& y, dtype type) {
   if (!x.ok() || !y.ok() || x.output->values.size() != y.output->values.size()) return std::nullopt;
   loss_result r = x;
   auto mix = [&](tensor& out, const tensor& p, const tensor& q) {
@@ -82,6 +58,21 @@ std::optional<loss_result> combine(long double a, const loss_result& x, long dou
     mix(g, x.grads.at(n), it->second);
   }
   return r;
+}
+
+namespace {
+
+using detail::effective_reduction;
+
+using detail::main_input;
+
+/// `c` with reduction `r` (legacy flags dropped), keeping grad_output when the output shape stays the same.
+loss_case reduced_as(loss_case c, const std::string& r) {
+  const bool keep = c.grad_output && r != "none" && effective_reduction(c) != "none";
+  auto g = c.grad_output;
+  c = detail::with_reduction(c, r);
+  if (keep) c.grad_output = g;
+  return c;
 }
 
 /// Whether `got` equals `want` within `bound` ULPs of the element scales (NaN matches NaN, ±inf itself).
@@ -142,10 +133,10 @@ std::vector<std::pair<long double, std::string>> named_factors(const loss_case& 
         f.push_back({1 / n, fmt::format("1/N, N = {} (the batch size)", in->shape[0])});
     if (numel > 1 && numel != n) f.push_back({numel, fmt::format("{} (the number of input elements)", in->numel())}),
         f.push_back({1 / numel, fmt::format("1/{} (one over the number of input elements)", in->numel())});
-    if (is_class_loss(c.loss) || c.loss == "cosine_embedding_loss") {
+    if (const loss_record& record = record_of(c.loss); record.rowwise()) {
       const auto k = in->dim() >= 2 ? in->shape[1] : in->shape[0];
       if (k > 1 && k != in->shape[0])
-        f.push_back({static_cast<long double>(k), fmt::format("{} ({})", k, c.loss == "cosine_embedding_loss" ? "the vector length" : "the number of classes")}),
+        f.push_back({static_cast<long double>(k), fmt::format("{} ({})", k, record.row_name)}),
             f.push_back({1.0L / static_cast<long double>(k), fmt::format("1/{}", k)});
     }
   }
@@ -217,21 +208,20 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
       const loss_case s = reduced_as(c, "sum");
       loss_result v = reference.evaluate(s);
       if (!v.ok()) return;
-      out.push_back({std::move(text), std::move(kind), scaled(v, 1 / divisor, c.type),
-                     scaled(check::tolerance_for(s), static_cast<double>(1 / divisor), 2)});
+      out.push_back({std::move(text), std::move(kind), scale_result(v, 1 / divisor, c.type),
+                     scale_tolerance(check::tolerance_for(s), static_cast<double>(1 / divisor), 2)});
     } catch (const std::exception&) {
     }
   };
+  const loss_record& record = record_of(c.loss);
   const tensor* in = c.input(main_input(c.loss));
-  const problem p = resolve_problem(c);
-  const auto* ce = std::get_if<cross_entropy_problem>(&p);
-  const bool probability_target = ce && ce->probability_target;
+  const bool probability_target = detail::has_probability_target(c);
   const bool weighted = c.input("weight") != nullptr;
 
   if (red == "mean") {
     add_case("equals the `sum` reduction (`mean` was asked)", "convention", reduced_as(c, "sum"));
-    if (c.loss == "kl_div") add_case("equals `batchmean` (`mean` was asked)", "convention", reduced_as(c, "batchmean"));
-    if (is_class_loss(c.loss) && !probability_target) {
+    if (record.allows_batchmean) add_case("equals `batchmean` (`mean` was asked)", "convention", reduced_as(c, "batchmean"));
+    if (record.class_index_target() && !probability_target) {
       const tensor* y = c.input("target");
       const auto ignore = detail::ignore_index_of(c);
       long double counted = 0, all = 0;
@@ -243,7 +233,8 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
     } else if (probability_target && in) {
       add_divided(fmt::format("divides by the number of input elements ({}), not by N = {}", in->numel(),
                               detail::mean_divisor(c)), "convention", static_cast<long double>(in->numel()));
-    } else if (c.loss != "kl_div" && c.loss != "cosine_embedding_loss" && in && in->dim() >= 2) {
+    } else if (!record.rowwise() && !record.allows_batchmean && in && in->dim() >= 2) {
+      // (batchmean losses have the batch-size divisor as a candidate above)
       add_divided(fmt::format("divides by the batch size ({}), not by the number of elements ({})", in->shape[0],
                               detail::mean_divisor(reduced_as(c, "none"))),
                   "convention", static_cast<long double>(in->shape[0]));
@@ -255,91 +246,25 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
     add_case("equals the `mean` reduction (`sum` was asked)", "convention", reduced_as(c, "mean"));
   }
 
-  auto without = [&](const std::string& name) {
+  // an optional input (weight, pos_weight) that is dropped
+  for (const auto& spec : record.inputs) {
+    const std::string name(spec.name);
+    if (spec.required || !c.input(name)) continue;
     loss_case d = c;
     d.inputs.erase(name);
-    return d;
-  };
-  if (weighted) add_case("ignores `weight`", "bug", without("weight"));
-  if (c.input("pos_weight")) add_case("ignores `pos_weight`", "bug", without("pos_weight"));
-  if (c.loss == "cosine_embedding_loss") {
-    auto it = c.options.find("margin");
-    if (it != c.options.end() && std::holds_alternative<double>(it->second) && std::get<double>(it->second) != 0) {
-      loss_case d = c;
-      d.options["margin"] = 0.0;
-      add_case("ignores `margin`", "bug", d);
-    }
+    add_case(fmt::format("ignores `{}`", name), "bug", d);
   }
-  if (c.loss == "kl_div") {
-    loss_case d = c;
-    auto it = c.options.find("log_target");
-    const bool log_target = it != c.options.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
-    d.options["log_target"] = !log_target;
-    add_case(log_target ? "treats the target as probabilities although `log_target=True`"
-                        : "treats the target as log-probabilities although `log_target=False`",
-             "bug", d);
-  }
-  if (c.loss == "cross_entropy") {
-    auto it = c.options.find("label_smoothing");
-    const double eps = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 0.0;
-    if (eps > 0) {
-      loss_case plain = c, uniform = c;
-      plain.options["label_smoothing"] = 0.0;
-      uniform.options["label_smoothing"] = 1.0;
-      add_case("ignores `label_smoothing`", "bug", plain);
-      // torch: (1-ε)·nll + (ε/C)·Σ_c −log p_c; the mistake: (1-ε)·nll + ε·Σ_c −log p_c = (1-ε)·L(0) + ε·C·L(1),
-      // where L(1) (label_smoothing=1) is the mean over classes of −log p_c. Linear, so it holds for the gradients
-      // too; with class weights torch's smoothing term is weighted differently, so only without them.
-      if (!weighted && !probability_target && in) {
-        try {
-          const auto l0 = reference.evaluate(plain), l1 = reference.evaluate(uniform);
-          const long double classes = static_cast<long double>(in->dim() >= 2 ? in->shape[1] : in->shape[0]);
-          if (auto v = combine(1 - static_cast<long double>(eps), l0, eps * classes, l1, c.type)) {
-            auto t0 = check::tolerance_for(plain), t1 = check::tolerance_for(uniform);
-            t0 = scaled(t0, 1, 2);
-            // the scale of a sum of two terms: the sum of their scales
-            auto add_scale = [&](check::tensor_tolerance& a, const check::tensor_tolerance& b, double fb) {
-              for (std::size_t i = 0; i < a.scale.size() && i < b.scale.size(); ++i) a.scale[i] += fb * b.scale[i];
-            };
-            add_scale(t0.output, t1.output, static_cast<double>(eps * classes));
-            for (auto& [n, g] : t0.grads)
-              if (t1.grads.count(n)) add_scale(g, t1.grads.at(n), static_cast<double>(eps * classes));
-            out.push_back({"label smoothing uses ε instead of ε/C", "bug", std::move(*v), std::move(t0)});
-          }
-        } catch (const std::exception&) {
-        }
-      }
-    }
-  }
+  // the loss's own known mistakes (properties/diagnosis/<loss>.cpp)
+  if (const auto mistakes = diagnosis_of(record).mistakes)
+    mistakes({c, reference, add_case, [&](candidate k) { out.push_back(std::move(k)); }});
   return out;
 }
 
-/// For a non-finite value where the exact one is finite: an explanation computed from the inputs, if one applies.
+/// For a non-finite value where the exact one is finite: an explanation computed from the inputs, if one applies
+/// (properties/diagnosis/<loss>.cpp).
 std::string overflow_explanation(const loss_case& c) {
-  const double max_log = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
-  const tensor* in = c.input("input");
-  if (!in || in->type == dtype::int64) return "";
-  double hi = -INFINITY, lo = INFINITY;
-  for (double v : in->values)
-    if (std::isfinite(v)) hi = std::max(hi, v), lo = std::min(lo, v);
-  if (c.loss == "cross_entropy" && hi > max_log)
-    return fmt::format("exp({}) overflows {}: consistent with a log-sum-exp computed without the max shift", hi,
-                       to_string(c.type));
-  if (c.loss == "binary_cross_entropy_with_logits" && std::max(hi, -lo) > max_log)
-    return fmt::format("exp({}) overflows {}: consistent with log(1 + exp(-x)) computed without the stable form",
-                       std::max(hi, -lo), to_string(c.type));
-  if (c.loss == "binary_cross_entropy") {
-    const tensor* t = c.input("target");
-    for (std::size_t i = 0; t && i < in->values.size() && i < t->values.size(); ++i) {
-      const double p = in->values[i], y = t->values[i];
-      if ((p == 0 && y != 0) || (p == 1 && y != 1))
-        return fmt::format("input[{}] = {} with target {}: the exact loss is infinite, torch clamps its logs at -100",
-                           i, p, y);
-      if (p == 0 || p == 1)
-        return fmt::format("input[{}] = {} with target {}: consistent with 0·log(0) computed as NaN", i, p, y);
-    }
-  }
-  return "";
+  const auto explain = diagnosis_of(record_of(c.loss)).overflow_explanation;
+  return explain ? explain(c) : "";
 }
 
 /// The subject's objective Σ_j g_j·out_j at `d` (grad_output g, or ones).

@@ -1,7 +1,7 @@
 // Generators of cases. Every pick goes through RapidCheck (`*gen`) so that counterexamples shrink: a float shrinks
 // towards its class's simplest value, a shape towards fewer elements, an option towards its default.
 
-#include "generators.h"
+#include "generator_support.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,13 +11,13 @@
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
+#include "loss_properties.h"
 
 namespace losscheck {
 void showValue(const loss_case& c, std::ostream& os) { os << to_json(c); }
 }  // namespace losscheck
 
-namespace losscheck::properties {
-namespace {
+namespace losscheck::properties::detail {
 
 using rc::gen::element;
 using rc::gen::inRange;
@@ -27,19 +27,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool chance(int percent) { return pick(inRange(0, 100)) < percent; }
-
-/// One of `items`, chosen with probability proportional to its weight (zero weights never).
-template <class T>
-T pick_weighted(const std::vector<std::pair<int, T>>& items) {
-  int total = 0;
-  for (const auto& [w, v] : items) total += w;
-  int r = pick(inRange(0, total));
-  for (const auto& [w, v] : items) {
-    if (r < w) return v;
-    r -= w;
-  }
-  return items.back().second;
-}
 
 int min_normal_exponent(dtype t) { return t == dtype::float32 ? -126 : -1022; }
 int mantissa_bits(dtype t) { return t == dtype::float32 ? 23 : 52; }
@@ -165,12 +152,6 @@ double pick_weight_raw(dtype t, const case_profile& p) {
   return std::fabs(round_to(mantissa_times_power(vt, -3, 3, true), vt));
 }
 
-std::vector<double> pick_values(std::int64_t n, const auto& pick) {
-  std::vector<double> v(static_cast<std::size_t>(n));
-  for (auto& x : v) x = pick();
-  return v;
-}
-
 std::int64_t numel_of(const shape_t& s) {
   std::int64_t n = 1;
   for (auto d : s) n *= d;
@@ -196,11 +177,6 @@ shape_t pick_broadcast_of(const shape_t& s, const case_profile& p) {
   for (auto& d : b)
     if (chance(40)) d = 1;
   return b;
-}
-
-tensor floats(dtype t, shape_t s, const auto& pick) {
-  auto v = pick_values(numel_of(s), pick);
-  return tensor::floats(t, std::move(s), std::move(v));
 }
 
 void pick_reduction(loss_case& c, const case_profile& p, bool kl) {
@@ -240,56 +216,12 @@ void add_grad_output(loss_case& c, const case_profile& p) {
   }
 }
 
-void make_elementwise(loss_case& c, const case_profile& p) {
+void generate_class_index_case(loss_case& c, const case_profile& p) {
   const dtype t = c.type;
-  shape_t s = pick_elementwise_shape(p);
-  const auto real = [&] { return pick_real(t, p); };
-  const auto prob = [&] { return pick_probability(t, p); };
-  const auto unit = [&] { return pick_unit_target(t, p); };
-  const auto weight = [&] { return pick_weight(t, p); };
-  if (c.loss == "mse_loss") {
-    const bool swap = chance(30);
-    tensor a = floats(t, s, real), b = floats(t, pick_broadcast_of(s, p), real);
-    c.inputs["input"] = swap ? b : a;
-    c.inputs["target"] = swap ? a : b;
-  } else if (c.loss == "binary_cross_entropy") {
-    c.inputs["input"] = floats(t, s, prob);
-    c.inputs["target"] = floats(t, s, unit);
-    if (p.weights && chance(40)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), weight);
-  } else if (c.loss == "binary_cross_entropy_with_logits") {
-    c.inputs["input"] = floats(t, s, real);
-    c.inputs["target"] = floats(t, s, unit);
-    if (p.weights && chance(35)) c.inputs["weight"] = floats(t, pick_broadcast_of(s, p), weight);
-    if (p.weights && chance(35)) {
-      shape_t pw = s.empty() ? shape_t{} : shape_t{chance(25) ? 1 : s.back()};
-      c.inputs["pos_weight"] = floats(t, pw, weight);
-    }
-  } else {  // kl_div
-    const bool log_target = chance(35);
-    if (log_target) c.options["log_target"] = true;
-    else if (chance(10)) c.options["log_target"] = false;
-    const auto kl_target = [&]() -> double {
-      if (log_target) return pick_real(t, p);
-      if (p.smooth) return prob();
-      if (!p.unit_targets && !p.smooth && chance(6)) return -0.5;
-      if (chance(20)) return std::fabs(pick_real(t, p));
-      return prob();
-    };
-    const bool swap = chance(25);
-    shape_t b = pick_broadcast_of(s, p);
-    if (swap) std::swap(s, b);
-    c.inputs["input"] = floats(t, s, real);
-    c.inputs["target"] = floats(t, b, kl_target);
-  }
-  if (p.invalid && chance(15)) {  // shapes that do not match (or broadcast)
-    auto& target = c.inputs["target"];
-    target = floats(t, shape_t{numel_of(target.shape) + 2}, unit);
-  }
-}
-
-void make_class(loss_case& c, const case_profile& p) {
-  const dtype t = c.type;
-  const bool ce = c.loss == "cross_entropy";
+  const loss_record& record = record_of(c.loss);
+  // probability targets and label smoothing where the record has them (cross_entropy)
+  const bool probabilities = record.input("target")->role == input_role::class_index_or_probabilities;
+  const bool smoothing = record.option("label_smoothing") != nullptr;
   const auto n = std::clamp<std::int64_t>(pick(weightedElement<int>({{1, 0}, {3, 1}, {6, 2}, {3, 3}, {2, 4}})), 0, 4);
   const std::int64_t batch = std::min<std::int64_t>(n, p.max_batch);
   const auto classes = std::clamp<std::int64_t>(pick(weightedElement<int>({{1, 1}, {3, 2}, {3, 3}, {2, 5}})), 1, 5);
@@ -305,7 +237,7 @@ void make_class(loss_case& c, const case_profile& p) {
   t_shape.insert(t_shape.end(), inner.begin(), inner.end());
   c.inputs["input"] = floats(t, in_shape, [&] { return pick_real(t, p); });
 
-  const bool probability = ce && (p.targets == case_profile::target_kind::probability ||
+  const bool probability = probabilities && (p.targets == case_profile::target_kind::probability ||
                                   (p.targets == case_profile::target_kind::any && chance(30)));
   if (probability) {
     c.inputs["target"] = floats(t, in_shape, [&] {
@@ -336,46 +268,25 @@ void make_class(loss_case& c, const case_profile& p) {
     const std::int64_t wn = p.invalid && chance(15) ? classes + 1 : classes;
     c.inputs["weight"] = floats(t, shape_t{wn}, [&] { return pick_weight(t, p); });
   }
-  if (ce && p.smoothing && chance(35)) {
+  if (smoothing && p.smoothing && chance(35)) {
     std::vector<std::pair<int, double>> eps = {{4, 0.1}, {2, 0.25}, {2, 0.5}, {1, 1.0}, {1, 0.0}, {1, -0.1}};
     if (p.invalid) eps.push_back({1, 1.5});
     c.options["label_smoothing"] = pick_weighted(eps);
   }
 }
 
-void make_cosine(loss_case& c, const case_profile& p) {
-  const dtype t = c.type;
-  const auto d = pick(inRange<std::int64_t>(1, 5));
-  const auto rows = static_cast<std::int64_t>(pick(weightedElement<int>({{1, 0}, {3, 1}, {4, 2}, {2, 3}})));
-  const bool unbatched = p.unbatched && chance(15);
-  const shape_t s = unbatched ? shape_t{d} : shape_t{rows, d};
-  auto row_values = [&](shape_t shape) {
-    tensor x = floats(t, shape, [&] { return pick_real(t, p); });
-    // Whole rows scaled up or down (tiny rows exercise the 1e-12 in the denominator).
-    if (!p.smooth && chance(25)) {
-      const int e = pick(element(-40, -20, -8, 20));
-      for (auto& v : x.values) v = round_to(std::ldexp(v, e), t);
-    }
-    return x;
-  };
-  c.inputs["input1"] = row_values(s);
-  shape_t s2 = s;
-  if (p.broadcast && !unbatched && chance(15)) s2[0] = 1;
-  if (p.invalid && chance(10)) s2.back() += 1;
-  c.inputs["input2"] = row_values(s2);
-  const shape_t ts = unbatched ? shape_t{} : shape_t{rows};
-  std::vector<double> ys(static_cast<std::size_t>(numel_of(ts)));
-  for (auto& y : ys) y = pick(weightedElement<double>({{6, 1.0}, {6, -1.0}, {p.smooth ? 0 : 1, 0.0}, {p.smooth ? 0 : 1, 2.0}}));
-  if (chance(25)) {
-    std::vector<std::int64_t> yi(ys.begin(), ys.end());
-    c.inputs["target"] = tensor::int64s(ts, std::move(yi));
-  } else {
-    c.inputs["target"] = tensor::floats(t, ts, std::move(ys));
+void elementwise_invalid_shapes(loss_case& c, const case_profile& p) {
+  if (p.invalid && chance(15)) {  // shapes that do not match (or broadcast)
+    auto& target = c.inputs["target"];
+    target = floats(c.type, shape_t{numel_of(target.shape) + 2}, [&] { return pick_unit_target(c.type, p); });
   }
-  if (chance(40)) c.options["margin"] = pick(element(0.0, 0.5, -0.5, 0.25, 1.0));
 }
 
-}  // namespace
+}  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+using namespace detail;
 
 double round_to(double v, dtype type) { return type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v; }
 
@@ -388,14 +299,13 @@ rc::Gen<double> gen_probability(dtype type, const case_profile& p) {
 }
 
 rc::Gen<loss_case> gen_case(std::string_view loss_name, dtype type, const case_profile& p) {
-  return rc::gen::exec([loss = std::string(loss_name), type, p] {
+  const loss_record& record = record_of(loss_name);
+  return rc::gen::exec([&record, type, p] {
     loss_case c;
-    c.loss = loss;
+    c.loss = std::string(record.name);
     c.type = type;
-    pick_reduction(c, p, loss == "kl_div");
-    if (loss == "cross_entropy" || loss == "nll_loss") make_class(c, p);
-    else if (loss == "cosine_embedding_loss") make_cosine(c, p);
-    else make_elementwise(c, p);
+    pick_reduction(c, p, record.allows_batchmean);
+    properties_of(record).generate(c, p);
     add_grad_output(c, p);
     return c;
   });
@@ -429,19 +339,22 @@ std::vector<std::string> edge_classes(const loss_case& c) {
   out.push_back("reduction=" + (red == c.options.end() ? std::string("(default)") : std::get<std::string>(red->second)));
   if (c.options.count("size_average") || c.options.count("reduce")) out.push_back("legacy flags");
   if (c.grad_output) out.push_back("grad_output");
-  const tensor* in = c.input("input") ? c.input("input") : c.input("input1");
+  const loss_record& record = record_of(c.loss);
+  const tensor* in = c.input(std::string(record.main_input));
   if (in) {
     if (in->numel() == 0) out.push_back("empty");
     if (in->dim() >= 1 && in->shape[0] == 1) out.push_back("N=1");
     if (in->dim() == 0) out.push_back("0-D");
   }
-  if (c.loss == "cross_entropy" || c.loss == "nll_loss" || c.loss == "cosine_embedding_loss") {
+  if (record.rowwise()) {
     if (in && in->dim() == 1) out.push_back("unbatched");
     if (in && in->dim() > 2) out.push_back("K-dim");
-    if (in && in->dim() >= 2 && in->shape[1] == 1 && c.loss != "cosine_embedding_loss") out.push_back("C=1");
-    if (in && in->dim() >= 2 && in->shape[1] == 2 && c.loss != "cosine_embedding_loss") out.push_back("C=2");
   }
-  if (const tensor* y = c.input("target"); y && y->type == dtype::int64 && c.loss != "cosine_embedding_loss") {
+  if (record.class_index_target()) {
+    if (in && in->dim() >= 2 && in->shape[1] == 1) out.push_back("C=1");
+    if (in && in->dim() >= 2 && in->shape[1] == 2) out.push_back("C=2");
+  }
+  if (const tensor* y = c.input("target"); y && y->type == dtype::int64 && record.class_index_target()) {
     std::int64_t ignore = -100;
     if (auto it = c.options.find("ignore_index"); it != c.options.end()) ignore = std::get<std::int64_t>(it->second);
     const std::int64_t classes = in && in->dim() >= 2 ? in->shape[1] : (in ? in->shape[0] : 0);
@@ -455,7 +368,9 @@ std::vector<std::string> edge_classes(const loss_case& c) {
     if (y->numel() > 0 && std::all_of(y->ints.begin(), y->ints.end(), [&](auto v) { return v == ignore; }))
       out.push_back("all ignored");
   }
-  if (c.loss == "cross_entropy" && c.input("target") && c.input("target")->is_floating()) out.push_back("probability target");
+  if (const auto* spec = record.input("target"); spec && spec->role == input_role::class_index_or_probabilities &&
+                                                  c.input("target") && c.input("target")->is_floating())
+    out.push_back("probability target");
   if (c.options.count("label_smoothing")) out.push_back("label smoothing");
   if (c.input("weight")) out.push_back("weight");
   if (c.input("pos_weight")) out.push_back("pos_weight");

@@ -4,12 +4,50 @@
 #include <algorithm>
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
+namespace {
+
+/// The cases of kl_div (loss_properties::generate).
+void generate(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  shape_t s = pick_elementwise_shape(p);
+  const bool log_target = chance(35);
+  if (log_target) c.options["log_target"] = true;
+  else if (chance(10)) c.options["log_target"] = false;
+  const auto kl_target = [&]() -> double {
+    if (log_target) return pick_real(t, p);
+    if (p.smooth) return pick_probability(t, p);
+    if (!p.unit_targets && !p.smooth && chance(6)) return -0.5;
+    if (chance(20)) return std::fabs(pick_real(t, p));
+    return pick_probability(t, p);
+  };
+  const bool swap = chance(25);
+  shape_t b = pick_broadcast_of(s, p);
+  if (swap) std::swap(s, b);
+  c.inputs["input"] = floats(t, s, [&] { return pick_real(t, p); });
+  c.inputs["target"] = floats(t, b, kl_target);
+  elementwise_invalid_shapes(c, p);
+}
+
+/// kl_div's terms of its own: a target 0 (t / t = 0 / 0 in xlogy's backward) or, with log_target, e^t beyond the
+/// dtype's range is not finite although t is (loss_properties::own_terms_finite).
+bool own_terms_finite(const loss_case& c, const std::string& name, double v) {
+  if (!std::isfinite(v)) return false;
+  if (name != "target") return true;
+  const auto lt = c.options.find("log_target");
+  const bool log_target = lt != c.options.end() && std::holds_alternative<bool>(lt->second) && std::get<bool>(lt->second);
+  const double exp_limit = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  return log_target ? !(v > exp_limit) : v != 0;
+}
+
+}  // namespace
+
 void add_kl_div(std::vector<property>& out) {
-  add_common(out, "kl_div", nullptr);  // pointwise terms t(log t − x) can be negative
   out.push_back({"kl_div", "kl_div_with_log_target_equals_kl_div_of_the_exponential",
                  "kl_div(x, log p, log_target=True) = kl_div(x, p) with p = exp(log p) rounded once; the target "
                  "gradients differ by the chain factor p", {"kl_div"}, [](const context& ctx) {
@@ -61,3 +99,14 @@ void add_kl_div(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties kl_div_properties() {
+  return {.generate = detail::generate,
+          .add = detail::add_kl_div,
+          .nonnegative = std::nullopt,
+          .own_terms_finite = detail::own_terms_finite};
+}
+
+}  // namespace losscheck::properties

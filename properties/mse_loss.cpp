@@ -1,29 +1,28 @@
 // Properties of mse_loss: the common ones, non-negativity and symmetry in (input, target).
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
 
-/// The properties every loss has, in the suite's order; `nonneg` is the profile under which the loss is ≥ 0.
-void add_common(std::vector<property>& out, const std::string& loss, const case_profile* nonneg) {
-  out.push_back(agrees_with_the_reference(loss));
-  out.push_back(is_finite_and_accurate_at_the_extremes(loss));
-  out.push_back(nan_inputs_propagate_like_torch(loss));
-  out.push_back(sum_reduction_is_sum_of_none(loss));
-  out.push_back(mean_reduction_is_mean_of_none(loss));
-  out.push_back(legacy_flags_equal_their_mapped_reduction(loss));
-  out.push_back(backward_is_linear_in_grad_output(loss));
-  out.push_back(gradients_match_finite_differences_of_the_forward(loss));
-  out.push_back(reduced_loss_is_unchanged_by_permuting_the_batch(loss));
-  out.push_back(unbatched_input_equals_a_batch_of_one(loss));
-  if (nonneg) out.push_back(loss_is_nonnegative(loss, *nonneg));
-  out.push_back(float32_result_lies_within_the_float32_bound_of_float64(loss));
-  out.push_back(rejects_exactly_what_the_reference_rejects(loss));
+namespace {
+
+/// The cases of mse_loss (loss_properties::generate).
+void generate(loss_case& c, const case_profile& p) {
+  const dtype t = c.type;
+  const shape_t s = pick_elementwise_shape(p);
+  const auto real = [&] { return pick_real(t, p); };
+  const bool swap = chance(30);
+  tensor a = floats(t, s, real), b = floats(t, pick_broadcast_of(s, p), real);
+  c.inputs["input"] = swap ? b : a;
+  c.inputs["target"] = swap ? a : b;
+  elementwise_invalid_shapes(c, p);
 }
 
+}  // namespace
+
 void add_mse_loss(std::vector<property>& out) {
-  const case_profile nonneg;  // (x − t)² ≥ 0 always
-  add_common(out, "mse_loss", &nonneg);
   out.push_back({"mse_loss", "mse_loss_is_symmetric",
                  "mse_loss(x, t) = mse_loss(t, x), with the two gradients swapped", {"mse_loss"},
                  [](const context& ctx) {
@@ -47,3 +46,14 @@ void add_mse_loss(std::vector<property>& out) {
 }
 
 }  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties mse_loss_properties() {
+  // (x − t)² ≥ 0 always
+  return {.generate = detail::generate,
+          .add = detail::add_mse_loss,
+          .nonnegative = case_profile{}};
+}
+
+}  // namespace losscheck::properties

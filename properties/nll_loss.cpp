@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "generator_support.h"
+#include "loss_properties.h"
 #include "support.h"
 
 namespace losscheck::properties::detail {
@@ -188,9 +190,14 @@ void add_class_index(std::vector<property>& out, const std::string& loss) {
                  }});
 }
 
-void add_nll_loss(std::vector<property>& out) {
-  add_common(out, "nll_loss", nullptr);  // nll_loss takes any input: no sign to hold it to
-  add_class_index(out, "nll_loss");
+}  // namespace losscheck::properties::detail
+
+namespace losscheck::properties {
+
+loss_properties nll_loss_properties() {
+  return {.generate = detail::generate_class_index_case,
+          .add = nullptr,  // the class-index family above is all of nll_loss's own
+          .nonnegative = std::nullopt};
 }
 
-}  // namespace losscheck::properties::detail
+}  // namespace losscheck::properties

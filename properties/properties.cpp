@@ -38,28 +38,6 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-const std::vector<property>& registry() {
-  static const std::vector<property> all = [] {
-    std::vector<property> v;
-    detail::add_mse_loss(v);
-    detail::add_binary_cross_entropy(v);
-    detail::add_binary_cross_entropy_with_logits(v);
-    detail::add_cross_entropy(v);
-    detail::add_nll_loss(v);
-    detail::add_kl_div(v);
-    detail::add_cosine_embedding_loss(v);
-    return v;
-  }();
-  return all;
-}
-
-std::vector<const property*> properties_using(std::string_view loss) {
-  std::vector<const property*> out;
-  for (const auto& p : registry())
-    if (std::find(p.uses.begin(), p.uses.end(), loss) != p.uses.end()) out.push_back(&p);
-  return out;
-}
-
 run_options options_from_environment() {
   run_options o;
   const auto& config = rc::detail::configuration();  // parses RC_PARAMS

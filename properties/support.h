@@ -12,6 +12,7 @@
 #include "generators.h"
 #include "losscheck/case.h"
 #include "losscheck/check.h"
+#include "losscheck/loss_record.h"
 #include "properties.h"
 
 namespace losscheck::properties::detail {
@@ -51,10 +52,10 @@ void expect_close(const loss_case& c, std::string_view what, const tensor& expec
 
 // ---- cases ----
 
-/// cross_entropy and nll_loss: the losses with class-index targets.
+/// Whether `loss` takes class-index targets (its record's class_index_target()).
 bool is_class_loss(const std::string& loss);
-/// The first float input of `loss`: the batch-leading one ("input", or "input1" for cosine_embedding_loss).
-const char* main_input(const std::string& loss);
+/// The batch-leading float input of `loss` (its record's main_input: "input", "input1").
+std::string main_input(const std::string& loss);
 
 /// The reduction `c` resolves to (legacy flags applied): "none", "mean", "sum", "batchmean".
 std::string effective_reduction(const loss_case& c);
@@ -73,6 +74,8 @@ double batchmean_divisor(const loss_case& c);
 tensor rounded(dtype type, shape_t shape, const std::vector<long double>& values);
 /// Whether the class-index case `c` has any ignored target.
 std::int64_t ignore_index_of(const loss_case& c);
+/// Whether `c`'s target holds probabilities (its record allows them and the target is a float tensor).
+bool has_probability_target(const loss_case& c);
 
 // ---- properties that apply to every loss (properties/common.cpp) ----
 
@@ -91,19 +94,12 @@ property loss_is_nonnegative(const std::string& loss, case_profile profile);
 property float32_result_lies_within_the_float32_bound_of_float64(const std::string& loss);
 property rejects_exactly_what_the_reference_rejects(const std::string& loss);
 
-// ---- registration, one function per loss file ----
-/// Adds the common properties of `loss`; `nonneg` is the profile under which the loss is ≥ 0 (nullptr: none).
-void add_common(std::vector<property>& out, const std::string& loss, const case_profile* nonneg);
-/// ignore_index and K-dim properties of the class-index losses (nll_loss.cpp).
+// ---- registration ----
+/// Adds the generic properties `record` asks for (record.properties, in that order).
+void add_generic(std::vector<property>& out, const loss_record& record);
+/// ignore_index and K-dim properties of the class-index losses (properties/nll_loss.cpp).
 void add_class_index(std::vector<property>& out, const std::string& loss);
 /// log_softmax over the class dimension of a (C), (N, C) or (N, C, d1..dk) input, in long double.
 std::vector<long double> log_softmax(const tensor& input);
-void add_mse_loss(std::vector<property>& out);
-void add_binary_cross_entropy(std::vector<property>& out);
-void add_binary_cross_entropy_with_logits(std::vector<property>& out);
-void add_cross_entropy(std::vector<property>& out);
-void add_nll_loss(std::vector<property>& out);
-void add_kl_div(std::vector<property>& out);
-void add_cosine_embedding_loss(std::vector<property>& out);
 
 }  // namespace losscheck::properties::detail

@@ -1,0 +1,21 @@
+// cosine_embedding_loss's part of the diagnosis (loss_properties.h, loss_diagnosis): margin ignored.
+
+#include "../loss_properties.h"
+
+namespace losscheck::properties {
+namespace {
+
+void mistakes(const mistake_context& m) {
+  auto it = m.c.options.find("margin");
+  if (it != m.c.options.end() && std::holds_alternative<double>(it->second) && std::get<double>(it->second) != 0) {
+    loss_case d = m.c;
+    d.options["margin"] = 0.0;
+    m.add_case("ignores `margin`", "bug", d);
+  }
+}
+
+}  // namespace
+
+loss_diagnosis cosine_embedding_loss_diagnosis() { return {.mistakes = mistakes}; }
+
+}  // namespace losscheck::properties
