@@ -199,6 +199,8 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
       if (!v.ok()) return;
       out.push_back({std::move(text), std::move(kind), std::move(v), check::tolerance_for(d)});
     } catch (const std::exception&) {
+      // the reference or the tolerance model rejects this variant of the case: the mistake cannot be
+      // evaluated here and is not a candidate (a candidate is never guessed)
     }
   };
   // a divisor other than torch's: Σ·(1/d), from the reference's `sum`
@@ -211,6 +213,8 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
       out.push_back({std::move(text), std::move(kind), scale_result(v, 1 / divisor, c.type),
                      scale_tolerance(check::tolerance_for(s), static_cast<double>(1 / divisor), 2)});
     } catch (const std::exception&) {
+      // the reference or the tolerance model rejects this variant of the case: the mistake cannot be
+      // evaluated here and is not a candidate (a candidate is never guessed)
     }
   };
   const loss_record& record = record_of(c.loss);
@@ -299,6 +303,7 @@ std::optional<finding> check_against_own_forward(const loss_case& c, const loss_
       const auto rw = subject.evaluate(w);
       if (rw.ok()) d = w, wide = true;
     } catch (const std::exception&) {
+      // the subject has no float64: the check stays in the case dtype
     }
   } else {
     wide = true;

@@ -213,6 +213,7 @@ void add_grad_output(loss_case& c, const case_profile& p) {
     q.smooth = true;
     c.grad_output = floats(c.type, shape, [&] { return chance(30) ? 1.0 : pick_real(c.type, q); });
   } catch (const loss_error&) {
+    // an invalid case (p.invalid): it has no output shape, hence no grad_output; the rejection is what it tests
   }
 }
 

@@ -62,10 +62,31 @@ bool options_reader::boolean(const std::string& name, bool fallback) const {
   wrong_type(name, "true or false");
 }
 
+namespace {
+/// Throws the record's error when `d` (the value of option `name`, shown as `shown`) is outside its range.
+void check_range(const loss_record& record, const std::string& name, double d, const std::string& shown) {
+  const auto* spec = record.option(name);
+  if (!spec) return;
+  const auto& r = spec->range;
+  const bool below = r.min_open ? !(d > r.min) : !(d >= r.min);
+  const bool above = r.max_open ? !(d < r.max) : !(d <= r.max);
+  if (!below && !above) return;
+  if (!r.message.empty())
+    throw loss_error(fmt::format("{}: {}", record.name, fmt::format(fmt::runtime(r.message), shown)));
+  std::string rule;
+  if (std::isfinite(r.min)) rule += fmt::format("{} {}", r.min_open ? ">" : ">=", r.min);
+  if (std::isfinite(r.max)) rule += fmt::format("{}{} {}", rule.empty() ? "" : " and ", r.max_open ? "<" : "<=", r.max);
+  throw loss_error(fmt::format("{}: option '{}' must be {}, got {}", record.name, name, rule, shown));
+}
+}  // namespace
+
 std::int64_t options_reader::integer(const std::string& name, std::int64_t fallback) const {
   const auto* v = find(name);
   if (!v) return fallback;
-  if (const auto* i = std::get_if<std::int64_t>(v)) return *i;
+  if (const auto* i = std::get_if<std::int64_t>(v)) {
+    check_range(record_, name, static_cast<double>(*i), fmt::format("{}", *i));
+    return *i;
+  }
   wrong_type(name, "an integer");
 }
 
@@ -76,20 +97,26 @@ double options_reader::number(const std::string& name, double fallback) const {
   if (const auto* x = std::get_if<double>(v)) d = *x;
   else if (const auto* i = std::get_if<std::int64_t>(v)) d = static_cast<double>(*i);
   else wrong_type(name, "a number");
-  if (const auto* spec = record_.option(name)) {
-    const auto& r = spec->range;
-    const bool below = r.min_open ? !(d > r.min) : !(d >= r.min);
-    const bool above = r.max_open ? !(d < r.max) : !(d <= r.max);
-    if (below || above) {
-      if (!r.message.empty())
-        throw loss_error(fmt::format("{}: {}", record_.name, fmt::format(fmt::runtime(r.message), d)));
-      std::string rule;
-      if (std::isfinite(r.min)) rule += fmt::format("{} {}", r.min_open ? ">" : ">=", r.min);
-      if (std::isfinite(r.max)) rule += fmt::format("{}{} {}", rule.empty() ? "" : " and ", r.max_open ? "<" : "<=", r.max);
-      throw loss_error(fmt::format("{}: option '{}' must be {}, got {}", record_.name, name, rule, d));
-    }
-  }
+  check_range(record_, name, d, fmt::format("{}", d));
   return d;
+}
+
+std::optional<std::string> options_reader::string(const std::string& name) const {
+  const auto* v = find(name);
+  const auto* spec = record_.option(name);
+  const auto allowed = [&](std::string_view s) {
+    return !spec || spec->choices.empty() || std::find(spec->choices.begin(), spec->choices.end(), s) != spec->choices.end();
+  };
+  if (!v || std::holds_alternative<std::monostate>(*v)) {
+    if (v && !allowed("None")) wrong_type(name, "a string");
+    return std::nullopt;
+  }
+  const auto* s = std::get_if<std::string>(v);
+  if (!s) wrong_type(name, "a string");
+  if (!allowed(*s))
+    throw loss_error(fmt::format("{}: option '{}' must be one of {}, got \"{}\"", record_.name, name,
+                                 fmt::join(spec->choices, ", "), *s));
+  return *s;
 }
 
 bool options_reader::legacy_flag_given() const {

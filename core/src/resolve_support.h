@@ -26,6 +26,8 @@ class options_reader {
   std::int64_t integer(const std::string& name, std::int64_t fallback) const;
   /// A number option, checked against the record's range for it.
   double number(const std::string& name, double fallback) const;
+  /// A string option checked against the record's choices; nothing when absent or null (where "None" is a choice).
+  std::optional<std::string> string(const std::string& name) const;
   /// torch.nn._reduction: legacy flags override `reduction`; a bad string is an error. batchmean where the record
   /// allows it.
   reduction reduction_mode() const;

@@ -24,9 +24,11 @@ std::string_view to_string(reduction r);
 /// What an input holds.
 enum class input_role : std::uint8_t {
   floating,                      ///< float values of the case dtype (predictions, logits, targets, weights)
+  probabilities,                 ///< float values of the case dtype in [0, 1] (checked by each implementation)
   class_index,                   ///< int64 class indices
   class_index_or_probabilities,  ///< int64 class indices, or float probabilities shaped like the input
   label,                         ///< ±1 labels, float of the case dtype or int64
+  lengths,                       ///< int64 sequence lengths
 };
 
 /// How an input's shape relates to the main input's.
@@ -66,10 +68,10 @@ struct input_spec {
   std::string_view doc;
 };
 
-enum class option_kind : std::uint8_t { reduction, optional_bool, boolean, integer, number };
+enum class option_kind : std::uint8_t { reduction, optional_bool, boolean, integer, number, string };
 
-/// A rule on a number option's value: min ≤ v ≤ max (strict where open). `message` is the error after "loss: ",
-/// a fmt format string with {} for the value; empty gives "option 'name' must be ..., got v".
+/// A rule on a number or integer option's value: min ≤ v ≤ max (strict where open). `message` is the error after
+/// "loss: ", a fmt format string with {} for the value; empty gives "option 'name' must be ..., got v".
 struct option_range {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
@@ -83,8 +85,9 @@ struct option_spec {
   option_kind kind;
   std::string_view default_value;  ///< as torch writes it
   std::string_view doc;
-  option_range range = {};         ///< number options: the values torch accepts
+  option_range range = {};         ///< number and integer options: the values torch accepts
   bool legacy = false;             ///< size_average / reduce: override `reduction` when given
+  std::vector<std::string_view> choices = {};  ///< string options: the values torch accepts (null allowed if listed as "None")
 };
 
 /// The shape of the `none` output.

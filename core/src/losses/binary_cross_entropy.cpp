@@ -15,7 +15,7 @@ loss_record binary_cross_entropy_record() {
   record.name = "binary_cross_entropy";
   record.doc = "-w [y max(log x, -100) + (1 - y) max(log(1 - x), -100)]";
   record.inputs = {
-      {"input", input_role::floating, true, broadcast_rule::main, batch_axis::leading_if_full_rank, grad_rule::always,
+      {"input", input_role::probabilities, true, broadcast_rule::main, batch_axis::leading_if_full_rank, grad_rule::always,
        "probabilities in [0, 1]"},
       {"target", input_role::floating, true, broadcast_rule::same_shape, batch_axis::leading, grad_rule::always,
        "same shape as input (any values)"},
