@@ -1,4 +1,4 @@
-// Tests of the tolerance model's edge rules (check/check.cpp, docs/tolerances.md) on cases where LibTorch 1.13.1
+// Tests of the tolerance model's edge rules (check/, docs/tolerances.md) on cases where LibTorch 1.13.1
 // and the reference legitimately differ: the expected result is the reference's, the "got" values are LibTorch's
 // own answers (Debian python3-torch 1.13.1, the Python line next to each), and each test also shows that a wrong
 // answer next to them still fails — the rules accept a rounding's choice, not anything.

@@ -7,7 +7,7 @@
 /// the witness -- LibTorch's float32 softplus at x = 20 returns 0 where the value is 2.06e-9 -- are measured against
 /// what a correct float computation can achieve). The error of e is |got - expected| / (ε·s(e) + λ) in ULPs
 /// of the dtype (ε = 2u = ulp(1)), and e passes when that is at most the bound k(e): the number of roundings counted
-/// for the loss (its table in check.cpp and docs/tolerances.md) plus those of the reduction. Since each of the two
+/// for the loss (its table in check/<loss>.cpp and docs/tolerances.md) plus those of the reduction. Since each of the two
 /// results is within k·u·s of the exact value, their difference is within 2·k·u·s = k ULPs of s.
 /// Non-finite expected values (NaN, ±inf) must be matched exactly. No LibTorch here.
 
@@ -77,8 +77,9 @@ comparison compare(const loss_case& c, const loss_result& expected, const loss_r
 /// only one of them has is taken as is.
 tolerance widest(const tolerance& a, const tolerance& b);
 
-/// The unit of the error of one element: ε·scale + λ of `type` (ε = 2^-23 or 2^-52; λ = 2^-126 or 2^-1022, the
-/// smallest normal number: below the normal range each rounding may be off by λ, as with flush-to-zero).
+/// The unit of the error of one element: ε·scale + λ of `type` (dtype_traits: ε = epsilon, 2^-23 or 2^-52; λ =
+/// min_normal, 2^-126 or 2^-1022, the smallest normal number: below the normal range each rounding may be off by λ,
+/// as with flush-to-zero).
 double error_unit(double scale, dtype type);
 
 /// The largest finite value of the dtype. A scale at or above it is the overflow regime: terms of the computation

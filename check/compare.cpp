@@ -1,0 +1,171 @@
+// The comparison engine of docs/tolerances.md: the error unit, the overflow regime, the element-by-element
+// comparison of results under a tolerance, and tolerance_for, which dispatches to each loss's tolerance
+// (check/<loss>.cpp, one commented rounding table per loss).
+
+#include "losscheck/check.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <variant>
+
+#include "losscheck/dtype_traits.h"
+#include "losscheck/json.h"
+#include "tolerance_support.h"
+
+namespace losscheck::check {
+
+double max_finite(dtype type) { return dtype_traits(type).max_finite; }
+
+tolerance tolerance_for(const loss_case& c) {
+  const problem pr = resolve_problem(c);
+  return std::visit([&](const auto& q) { return detail::tolerance_of(c, q); }, pr);
+}
+
+double error_unit(double scale, dtype type) {
+  // Below the normal range there is no relative accuracy to hold anyone to: a rounding may flush to zero (LibTorch's
+  // float32 sigmoid(-89) is 1/(1 + inf) = 0) or lose digits in a subnormal intermediate that a later product
+  // amplifies (float32 exp(-100) * 97). Each rounding is allowed an absolute error of λ, the smallest normal number
+  // (Higham's model with flush-to-zero underflow), so k roundings allow k·λ.
+  const float_traits& t = dtype_traits(type);
+  return t.epsilon * scale + t.min_normal;
+}
+
+namespace {
+
+/// Compares one tensor element by element; updates `r`. Returns false (with r.message set) on the first mismatch of
+/// structure; value failures are recorded and the comparison goes on to find the worst element.
+void compare_tensor(const std::string& name, const tensor& expected, const tensor& got, const tensor_tolerance& tol,
+                    dtype type, comparison& r) {
+  auto fail = [&](std::string msg) {
+    if (r.passed) r.message = std::move(msg);
+    r.passed = false;
+  };
+  if (got.shape != expected.shape) {
+    fail(fmt::format("{} has shape {}, expected {}", name, format_shape(got.shape), format_shape(expected.shape)));
+    r.max_ulps = std::numeric_limits<double>::infinity();
+    return;
+  }
+  if (got.type != expected.type) {
+    fail(fmt::format("{} has dtype {}, expected {}", name, to_string(got.type), to_string(expected.type)));
+    return;
+  }
+  double worst_ratio = -1;
+  if (r.worst) worst_ratio = r.worst->bound > 0 ? r.worst->ulps / r.worst->bound : r.worst->ulps;
+  for (std::size_t i = 0; i < expected.values.size(); ++i) {
+    const double e = expected.values[i], a = got.values[i];
+    const double scale = i < tol.scale.size() ? tol.scale[i] : 0.0;
+    double ulps;
+    if (!std::isfinite(e) || !std::isfinite(a)) {
+      // The overflow regime: a scale at or above the dtype's largest finite value means terms of the computation
+      // exceed the range, where the rounding model (no overflow) says nothing: an infinite term may meet another
+      // (inf - inf, 0 · inf) and give NaN or ±inf whatever the value. A non-finite result is accepted there; a
+      // finite result is measured as usual, and a non-finite expected value still needs a non-finite one.
+      const bool overflow = std::isfinite(scale) && scale >= max_finite(type) && !std::isfinite(a);
+      const bool same = (std::isnan(e) && std::isnan(a)) || e == a || overflow;
+      ulps = same ? 0 : std::numeric_limits<double>::infinity();
+    } else {
+      const double slack = i < tol.slack.size() ? tol.slack[i] : 0.0;
+      ulps = std::max(0.0, std::fabs(a - e) - slack) / error_unit(scale, type);
+      ++r.elements;
+      r.sum_sq_ulps += ulps * ulps;
+    }
+    r.max_ulps = std::max(r.max_ulps, ulps);
+    const double ratio = tol.bound_ulps > 0 ? ulps / tol.bound_ulps : ulps;
+    if (ratio > worst_ratio) {
+      worst_ratio = ratio;
+      r.worst = element_error{fmt::format("{}[{}]", name, i), a, e, scale, ulps, tol.bound_ulps};
+    }
+    if (ulps > tol.bound_ulps)
+      fail(fmt::format("{}[{}]: got {}, expected {}: {} ULPs of the scale {} > bound {}", name, i,
+                       format_float(a, type), format_float(e, type), std::isfinite(ulps) ? fmt::format("{:.3g}", ulps) : "inf",
+                       fmt::format("{:.3g}", scale), tol.bound_ulps));
+  }
+}
+
+}  // namespace
+
+comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got) {
+  if (expected.error || got.error || got.unsupported || !got.output) return compare(c, expected, got, tolerance{});
+  tolerance tol;
+  try {
+    tol = tolerance_for(c);
+  } catch (const std::exception& e) {
+    comparison r;
+    r.passed = false;
+    r.message = fmt::format("no tolerance: losscheck rejects the case: {}", e.what());
+    return r;
+  }
+  return compare(c, expected, got, tol);
+}
+
+tolerance widest(const tolerance& a, const tolerance& b) {
+  auto wider = [](const tensor_tolerance& x, const tensor_tolerance& y) {
+    tensor_tolerance w;
+    w.bound_ulps = std::max(x.bound_ulps, y.bound_ulps);
+    auto elementwise_max = [](const detail::vec& u, const detail::vec& v) {
+      detail::vec m(std::max(u.size(), v.size()), 0.0);
+      for (std::size_t i = 0; i < m.size(); ++i)
+        m[i] = std::max(i < u.size() ? u[i] : 0.0, i < v.size() ? v[i] : 0.0);
+      return m;
+    };
+    w.scale = elementwise_max(x.scale, y.scale);
+    w.slack = elementwise_max(x.slack, y.slack);
+    return w;
+  };
+  tolerance t;
+  t.output = wider(a.output, b.output);
+  t.grads = a.grads;
+  for (const auto& [name, g] : b.grads) {
+    auto it = t.grads.find(name);
+    if (it == t.grads.end()) t.grads[name] = g;
+    else it->second = wider(it->second, g);
+  }
+  return t;
+}
+
+comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got, const tolerance& tol) {
+  comparison r;
+  if (expected.error) {
+    if (!got.error) {
+      r.passed = false;
+      r.message = got.unsupported ? fmt::format("unsupported ({}); torch rejects it: {}", *got.unsupported, *expected.error)
+                                  : fmt::format("accepted a case torch rejects: {}", *expected.error);
+    }
+    return r;
+  }
+  if (got.error || got.unsupported || !got.output) {
+    r.passed = false;
+    r.message = got.error ? fmt::format("rejected a case torch accepts: {}", *got.error)
+                          : got.unsupported ? fmt::format("unsupported: {}", *got.unsupported) : "no output";
+    return r;
+  }
+  compare_tensor("output", *expected.output, *got.output, tol.output, c.type, r);
+  for (const auto& [name, e] : expected.grads) {
+    auto it = got.grads.find(name);
+    if (it == got.grads.end()) {
+      if (got.unsupported_grads.count(name)) {  // declared by the program: skipped, and listed by the audit
+        r.skipped_grads.push_back(name);
+        continue;
+      }
+      if (r.passed) r.message = fmt::format("gradient of {} missing", name);
+      r.passed = false;
+      continue;
+    }
+    auto t = tol.grads.find(name);
+    const tensor_tolerance none{};
+    compare_tensor("grads." + name, e, it->second, t == tol.grads.end() ? none : t->second, c.type, r);
+  }
+  for (const auto& [name, g] : got.grads) {
+    (void)g;
+    if (!expected.grads.count(name)) {
+      if (r.passed) r.message = fmt::format("reports a gradient of {} that torch does not define", name);
+      r.passed = false;
+    }
+  }
+  return r;
+}
+
+}  // namespace losscheck::check
