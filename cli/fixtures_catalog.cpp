@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "fixtures.h"
+#include "losscheck/dtype_traits.h"
 #include "losscheck/problem.h"
 
 namespace losscheck::cli {
@@ -135,7 +136,9 @@ tensor logits(splitmix64& g, const shape_t& shape, regime r) {
 
 /// Probabilities in [0, 1]; with `edges`, some are 0, 1 or next to them.
 tensor probabilities(splitmix64& g, const shape_t& shape, double edges) {
-  static const std::vector<double> edge{0.0, 1.0, 0x1p-24, 1 - 0x1p-24, splitmix64::f32(1e-7), 1 - 0x1p-12, 0x1p-60};
+  // float32's unit roundoff u and 1 - u, the float below 1 (edges in both dtypes)
+  constexpr double u = dtype_traits(dtype::float32).unit_roundoff;
+  static const std::vector<double> edge{0.0, 1.0, u, 1 - u, splitmix64::f32(1e-7), 1 - 0x1p-12, 0x1p-60};
   tensor t = tensor::zeros(dtype::float64, shape);
   for (auto& v : t.values) v = g.chance(edges) ? g.pick(edge) : g.uniform(0, 1);
   return t;
@@ -220,9 +223,13 @@ std::vector<loss_case> binary_cross_entropy_cases(splitmix64& g) {
       }
   for (dtype type : dtypes) {
     // the -100 clamp: x = 0 and 1 with y = 0 and 1; gradients of the target are ±inf there
+    // (float32's unit roundoff u, 1 - u and its smallest normal number, in both dtypes)
+    constexpr const float_traits& f32_traits = dtype_traits(dtype::float32);
     b.add(type, {{"reduction", "none"}},
-          {{"input", floats({6}, {0, 0, 1, 1, 0x1p-24, 1 - 0x1p-24})}, {"target", floats({6}, {0, 1, 0, 1, 1, 0})}});
-    b.add(type, {{"reduction", "mean"}}, {{"input", floats({4}, {0, 1, 0.5, 0x1p-126})}, {"target", floats({4}, {1, 0, 0.5, 1})}});
+          {{"input", floats({6}, {0, 0, 1, 1, f32_traits.unit_roundoff, 1 - f32_traits.unit_roundoff})},
+           {"target", floats({6}, {0, 1, 0, 1, 1, 0})}});
+    b.add(type, {{"reduction", "mean"}},
+          {{"input", floats({4}, {0, 1, 0.5, f32_traits.min_normal})}, {"target", floats({4}, {1, 0, 0.5, 1})}});
     // errors: input outside [0, 1] (NaN too), target shape, weight that does not broadcast
     for (double bad : {1.5, -0.25, nan})
       b.add(type, {}, {{"input", floats({3}, {0.5, bad, 0.25})}, {"target", floats({3}, {0, 1, 1})}});

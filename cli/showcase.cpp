@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "losscheck/dtype_traits.h"
 #include "losscheck/impl.h"
 #include "losscheck/json.h"
 #include "losscheck/reference.h"
@@ -121,7 +122,7 @@ double normwise_ulps(const tensor& got, const tensor& ref, dtype type) {
   double scale = 0;
   for (double r : ref.values)
     if (std::isfinite(r)) scale = std::max(scale, std::fabs(r));
-  const int digits = type == dtype::float32 ? 24 : 53;
+  const int digits = dtype_traits(type).significand_digits;
   const double ulp = scale > 0 ? std::ldexp(1.0, std::ilogb(scale) - digits + 1) : std::numeric_limits<double>::denorm_min();
   double worst = 0;
   for (std::size_t i = 0; i < ref.values.size(); ++i) {
