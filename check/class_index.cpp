@@ -1,10 +1,13 @@
 // What cross_entropy and nll_loss share: the tolerance of class-index targets (docs/tolerances.md "cross_entropy
 // and nll_loss (class-index targets)").
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "class_index.h"
+#include "losscheck/error.h"
 
 namespace losscheck::check::detail {
 
@@ -40,6 +43,11 @@ tolerance class_index_tolerance(const loss_case& c, const class_layout& l, const
       auto at = [&](std::int64_t cls) { return static_cast<std::size_t>((n * C + cls) * inner + k); };
       const std::int64_t y = target->ints[row];
       if (y == ignore_index) continue;
+      // torch rejects such a case (and so do impl and the reference): there is no tolerance to give, and reading
+      // w[y] or x[y] would be out of bounds
+      if (y < 0 || y >= C)
+        throw loss_error(fmt::format("{}: no tolerance for target {}, out of bounds for {} classes",
+                                     nll ? "nll_loss" : "cross_entropy", y, C));
       const double w = w_of(y);
       wy[row] = std::fabs(w);
       d += w;

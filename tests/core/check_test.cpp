@@ -6,10 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 
 #include "losscheck/check.h"
+#include "losscheck/error.h"
+#include "losscheck/json.h"
+#include "losscheck/loss_record.h"
 #include "losscheck/reference.h"
 #include "test_util.h"
 
@@ -122,6 +127,69 @@ TEST(check, widest_takes_the_larger_of_each_element) {
   EXPECT_EQ(w.output.bound_ulps, 7);
   EXPECT_EQ(w.output.slack, (std::vector<double>{0.5, 0}));
   EXPECT_EQ(w.grads.at("x").scale, (std::vector<double>{9}));
+}
+
+// Every loss of the catalog has its tolerance (check/<loss>.cpp, reached through tolerance_for's dispatch): on every
+// valid case of its committed LibTorch fixtures (fixtures/<loss>.json), a scale per element of the output and of
+// exactly the gradients torch reports, and a bound of at least one rounding.
+TEST(check, every_loss_has_a_tolerance_shaped_like_torchs_results) {
+  for (const auto& record : loss_catalog()) {
+    const std::string path = std::string(LOSSCHECK_TEST_FIXTURES_DIR) + "/" + std::string(record.name) + ".json";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << "cannot read " << path;
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto file = parse_json(text.str());
+    std::size_t checked = 0;
+    for (const auto& cj : file.at("cases")) {
+      const loss_case c = case_from_json(cj, {"expected"});
+      const loss_result expected = result_from_json(cj.at("expected"), c.type);
+      if (expected.error) continue;
+      SCOPED_TRACE(c.id);
+      const check::tolerance tol = check::tolerance_for(c);
+      EXPECT_EQ(tol.output.scale.size(), expected.output->values.size());
+      EXPECT_GE(tol.output.bound_ulps, 1);
+      std::vector<std::string> tol_names, torch_names;
+      for (const auto& [name, g] : tol.grads) {
+        tol_names.push_back(name);
+        if (auto it = expected.grads.find(name); it != expected.grads.end()) {
+          EXPECT_EQ(g.scale.size(), it->second.values.size()) << name;
+          EXPECT_GE(g.bound_ulps, 1) << name;
+        }
+      }
+      for (const auto& [name, g] : expected.grads) torch_names.push_back(name);
+      EXPECT_EQ(tol_names, torch_names);
+      ++checked;
+    }
+    EXPECT_GT(checked, 0u) << record.name;
+  }
+}
+
+// A class-index target out of bounds is a case torch rejects: tolerance_for refuses it (naming the loss and the
+// target) instead of reading the weight and the logits out of bounds, and compare reports it.
+TEST(check, a_class_target_out_of_bounds_has_no_tolerance) {
+  const auto nll = case_from(R"({"loss":"nll_loss","dtype":"float64","options":{"reduction":"none"},
+    "inputs":{"input":{"shape":[2,3],"data":[1,2,3,4,5,6]},"target":{"shape":[2],"dtype":"int64","data":[0,5]}}})");
+  try {
+    (void)check::tolerance_for(nll);
+    FAIL() << "no error";
+  } catch (const loss_error& e) {
+    EXPECT_STREQ(e.what(), "nll_loss: no tolerance for target 5, out of bounds for 3 classes");
+  }
+  // ignore_index is not out of bounds, whatever its value; -1 is when it is not ignore_index
+  const auto ignored = case_from(R"({"loss":"cross_entropy","dtype":"float32","options":{"ignore_index":7},
+    "inputs":{"input":{"shape":[2,3],"data":[1,2,3,4,5,6]},"target":{"shape":[2],"dtype":"int64","data":[7,1]}}})");
+  EXPECT_NO_THROW((void)check::tolerance_for(ignored));
+  const auto negative = case_from(R"({"loss":"cross_entropy","dtype":"float32",
+    "inputs":{"input":{"shape":[3],"data":[1,2,3]},"target":{"shape":[],"dtype":"int64","data":[-1]}}})");
+  loss_result some;
+  some.output = tensor::floats(dtype::float32, {}, {1.0});
+  some.grads["input"] = tensor::floats(dtype::float32, {3}, {0.0, 0.0, 0.0});
+  const auto r = check::compare(negative, some, some);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.message,
+            "no tolerance: losscheck rejects the case: cross_entropy: no tolerance for target -1, out of bounds for 3 "
+            "classes");
 }
 
 }  // namespace

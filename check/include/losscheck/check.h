@@ -39,7 +39,8 @@ struct tolerance {
 };
 
 /// The tolerance of the valid case `c` (computed from its inputs, options and grad_output in double precision).
-/// Throws loss_error when `c` does not resolve (losscheck's shape rules reject it).
+/// Throws loss_error when `c` does not resolve (losscheck's shape rules reject it) or has a class-index target out of
+/// bounds. Other values torch rejects (a BCE input outside [0, 1]) still get a tolerance; it means nothing.
 tolerance tolerance_for(const loss_case& c);
 
 /// The element with the largest error of a comparison.
