@@ -27,49 +27,72 @@ double parse_float64(const std::string& text) { return std::strtod(text.c_str(),
 /// about 1e4932) and reach number_float with their text, where they are converted once, correctly, by strtod.
 using wide_json = nlohmann::basic_json<std::map, std::vector, std::string, bool, std::int64_t, std::uint64_t, long double>;
 
-/// SAX handler: nlohmann's DOM builder plus the raw-number rule and a depth limit.
-class dom_builder {
+/// SAX handler on nlohmann's public interface (json_sax, written against nlohmann_json 3.11): builds the `json`
+/// document from the lexer's wide numbers as nlohmann's own DOM parser does (a repeated key keeps its last value),
+/// plus the raw-number rule and a depth limit.
+class dom_builder final : public nlohmann::json_sax<wide_json> {
  public:
-  explicit dom_builder(json& root) : dom_(root, /*allow_exceptions=*/true) {}
+  explicit dom_builder(json& root) : root_(root) {}
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(long double, const std::string& raw) {
+  bool null() override { return add(nullptr); }
+  bool boolean(bool v) override { return add(v); }
+  bool number_integer(number_integer_t v) override { return add(v); }
+  bool number_unsigned(number_unsigned_t v) override { return add(v); }
+  bool number_float(number_float_t, const string_t& raw) override {
     const double v = parse_float64(raw);  // correctly rounded (beyond the range: +-inf)
     const auto as_float = static_cast<float>(v);
     if (std::isfinite(v) && as_float != parse_float32(raw)) {
       std::string marked(1, raw_number_marker);
       marked += raw;
-      return dom_.string(marked);
+      return add(std::move(marked));
     }
-    return dom_.number_float(v, raw);
+    return add(v);
   }
-  bool string(std::string& s) {
+  bool string(string_t& s) override {
     if (!s.empty() && s.front() == raw_number_marker) s.front() = '?';  // the marker is ours alone
-    return dom_.string(s);
+    return add(std::move(s));
   }
-  bool binary(json::binary_t& b) { return dom_.binary(b); }
-  bool start_object(std::size_t n) { return deeper() && dom_.start_object(n); }
-  bool key(std::string& k) { return dom_.key(k); }
-  bool end_object() {
-    --depth_;
-    return dom_.end_object();
+  bool binary(binary_t& b) override { return add(json::binary_t(std::move(b))); }
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool key(string_t& k) override {
+    member_ = &(*open_.back())[k];  // null until its value arrives; a repeated key is overwritten
+    return true;
   }
-  bool start_array(std::size_t n) { return deeper() && dom_.start_array(n); }
-  bool end_array() {
-    --depth_;
-    return dom_.end_array();
-  }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string&, const wide_json::exception& ex) override {
     throw format_error(fmt::format("invalid JSON at byte {}: {}", position, strip_prefix(ex.what())));
   }
 
  private:
-  bool deeper() {
-    if (++depth_ > max_json_depth)
+  /// Places `v` where the document expects the next value: the root, the end of the open array, or the member whose
+  /// key was just read. Returns where it went.
+  json* place(json&& v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(v));
+      return &parent.back();
+    }
+    *member_ = std::move(v);
+    return member_;
+  }
+  bool add(json v) {
+    place(std::move(v));
+    return true;
+  }
+  bool open(json&& container) {
+    if (static_cast<int>(open_.size()) >= max_json_depth)
       throw format_error(fmt::format("JSON nested deeper than {} levels", max_json_depth));
+    open_.push_back(place(std::move(container)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
     return true;
   }
   static std::string strip_prefix(std::string what) {
@@ -78,8 +101,9 @@ class dom_builder {
     return what;
   }
 
-  nlohmann::detail::json_sax_dom_parser<json> dom_;
-  int depth_ = 0;
+  json& root_;
+  std::vector<json*> open_;  ///< the arrays and objects being filled, innermost last
+  json* member_ = nullptr;   ///< the object member whose key was read last
 };
 
 bool is_raw_number(const json& j) {

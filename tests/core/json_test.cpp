@@ -119,6 +119,77 @@ INSTANTIATE_TEST_SUITE_P(
         bad_document{R"({"loss":"mse_loss","options":{"reduction":[1]},"inputs":{}})", "an option must be"},
         bad_document{R"({"loss":"mse_loss","inputs":{"input":{"shape":[1],"data":[1],"strides":[1]}}})", "unknown key \"strides\""}));
 
+// The document parse_json builds (a SAX handler of its own over nlohmann's lexer): what a plain nlohmann parse would
+// give, except for the raw-number rule above and the depth limit.
+TEST(json, a_repeated_key_keeps_its_last_value) {
+  EXPECT_EQ(parse_json(R"({"a":1,"b":[2],"a":{"c":[3,{"a":4}]}})"),
+            nlohmann::json::parse(R"({"a":{"c":[3,{"a":4}]},"b":[2]})"));
+  const auto c = case_from_json(parse_json(R"({"loss":"nll_loss","loss":"mse_loss","inputs":{}})"));
+  EXPECT_EQ(c.loss, "mse_loss");
+}
+
+TEST(json, numbers_keep_their_kind_and_strings_cannot_pose_as_raw_numbers) {
+  const auto j = parse_json(R"([18446744073709551615,-1,7,1.5,true,null,"\u0001abc",{}])");
+  ASSERT_EQ(j.size(), 8u);
+  EXPECT_TRUE(j[0].is_number_unsigned());
+  EXPECT_EQ(j[0].get<std::uint64_t>(), 18446744073709551615u);
+  EXPECT_TRUE(j[1].is_number_integer() && !j[1].is_number_unsigned());
+  EXPECT_TRUE(j[2].is_number_unsigned());  // nlohmann reads a non-negative integer as unsigned
+  EXPECT_TRUE(j[3].is_number_float());
+  EXPECT_TRUE(j[4].is_boolean());
+  EXPECT_TRUE(j[5].is_null());
+  EXPECT_EQ(j[6], "?abc");  // the marker byte is reserved for decimals kept as text
+  EXPECT_TRUE(j[7].is_object());
+}
+
+TEST(json, syntax_errors_name_the_byte_line_and_column) {
+  // positions count bytes from 1: the end of "[1,2" is byte 5, the '}' of {"a":1,} byte 8
+  auto message_of = [](const std::string& text) {
+    try {
+      (void)parse_json(text);
+    } catch (const format_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message_of("[1,2"),
+            "invalid JSON at byte 5: parse error at line 1, column 5: syntax error while parsing array - unexpected end "
+            "of input; expected ']'");
+  EXPECT_EQ(message_of(R"({"a":1,})"),
+            "invalid JSON at byte 8: parse error at line 1, column 8: syntax error while parsing object key - "
+            "unexpected '}'; expected string literal");
+  EXPECT_EQ(message_of("\n\n  [nan]"),
+            "invalid JSON at byte 7: parse error at line 3, column 5: syntax error while parsing value - invalid "
+            "literal; last read: '<U+000A><U+000A>  [na'");
+}
+
+TEST(json, nesting_up_to_the_limit_is_read_and_one_level_more_is_refused_where_it_opens) {
+  const int limit = max_json_depth;
+  const auto arrays = [](int depth) {
+    return std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']');
+  };
+  const auto objects = [](int depth) {
+    std::string s;
+    for (int i = 0; i < depth; ++i) s += R"({"a":)";
+    s += "1";
+    return s + std::string(static_cast<std::size_t>(depth), '}');
+  };
+  EXPECT_NO_THROW((void)parse_json(arrays(limit)));
+  EXPECT_NO_THROW((void)parse_json(objects(limit)));
+  try {
+    (void)parse_json(arrays(limit + 1));
+    FAIL() << "accepted";
+  } catch (const format_error& e) {
+    EXPECT_STREQ(e.what(), "invalid JSON at byte 129: nested deeper than 128 levels");
+  }
+  try {
+    (void)parse_json(objects(limit + 1));
+    FAIL() << "accepted";
+  } catch (const format_error& e) {  // 128 openings of 5 bytes each, then the 129th at byte 641
+    EXPECT_STREQ(e.what(), "invalid JSON at byte 641: nested deeper than 128 levels");
+  }
+}
+
 TEST(json, deep_nesting_is_refused_without_recursion) {
   std::string deep(100000, '[');
   EXPECT_THROW((void)parse_json(deep), format_error);
