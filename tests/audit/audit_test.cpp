@@ -47,6 +47,23 @@ TEST(audit, the_impl_passes_and_the_report_records_the_settings_and_the_plan) {
   EXPECT_FALSE(r.incomplete);
 }
 
+TEST(audit, fixture_files_can_be_named_one_by_one) {
+  auto impl = impl::make_target();
+  auto o = small();
+  o.fixtures_dir.clear();
+  o.fixture_files = {std::string(LOSSCHECK_FIXTURES_DIR) + "/mse_loss.json"};
+  o.properties = {"fixtures"};
+  const audit_report r = audit(*impl, o);
+  EXPECT_EQ(r.settings.fixtures, std::vector<std::string>{"mse_loss.json"});
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].verdict, check_verdict::pass);
+  EXPECT_GT(r.rows[0].cases, 0);
+  ASSERT_TRUE(r.rows[0].histogram);
+  long long compared = 0;
+  for (long long c : r.rows[0].histogram->counts) compared += c;
+  EXPECT_GT(compared, 0);
+}
+
 TEST(audit, a_shard_runs_its_rows_of_the_same_plan) {
   auto impl = impl::make_target();
   auto o = small();
