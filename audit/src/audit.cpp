@@ -290,19 +290,22 @@ std::vector<std::pair<std::string, std::vector<cli::fixture_case>>> read_fixture
 
 double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
-}  // namespace
 
-audit_report audit(target& subject, const audit_options& o) {
-  const auto started = clock::now();
+/// The plan of `o`, and the fixture files it reads. Throws std::invalid_argument for usage errors.
+struct planned_audit {
+  audit_plan plan;
+  std::vector<std::string> fixture_names;
+  std::vector<std::pair<std::string, std::vector<cli::fixture_case>>> fixture_files;
+};
 
-  // ---- what to run; usage errors throw before anything runs ----
+planned_audit plan_of(const audit_options& o) {
   if (o.precision < static_cast<unsigned>(std::numeric_limits<double>::digits))
     throw std::invalid_argument(fmt::format("precision {} bits: the reference needs at least {} bits, so that every "
                                             "float64 input converts to it exactly",
                                             o.precision, std::numeric_limits<double>::digits));
   if (o.cases < 1) throw std::invalid_argument(fmt::format("cases {}: want at least 1 case per property", o.cases));
   plan_request request;
-  for (const auto& spec : loss_catalog()) request.known_losses.emplace_back(spec.name);
+  for (const auto& loss : loss_catalog()) request.known_losses.emplace_back(loss.name);
   for (const auto& p : properties::registry())
     // the float32/float64 consistency property compares the two dtypes: one row for both
     request.known_properties.push_back({p.loss, p.name, p.name == "float32_result_lies_within_the_float32_bound_of_float64"});
@@ -311,149 +314,78 @@ audit_report audit(target& subject, const audit_options& o) {
   request.properties = o.properties;
   request.shard = o.shard;
   make_plan(request);  // the selection and the shard checked before any file is read
-  std::vector<std::pair<std::string, std::vector<cli::fixture_case>>> fixture_files;
-  if (selects(o.properties, "fixtures")) fixture_files = read_fixtures(o);
-  for (const auto& [path, cases] : fixture_files) request.fixture_files.push_back(std::filesystem::path(path).filename().string());
-  const audit_plan plan = make_plan(request);
+  planned_audit out;
+  if (selects(o.properties, "fixtures")) out.fixture_files = read_fixtures(o);
+  for (const auto& [path, cases] : out.fixture_files)
+    request.fixture_files.push_back(std::filesystem::path(path).filename().string());
+  out.fixture_names = request.fixture_files;
+  out.plan = make_plan(request);
+  return out;
+}
 
-  audit_report report;
-  auto& st = report.settings;
+audit_settings settings_of(const audit_options& o, const planned_audit& p, const target& subject) {
+  audit_settings st;
 #ifdef LOSSCHECK_VERSION
   st.losscheck_version = LOSSCHECK_VERSION;
 #endif
   st.target = subject.name();
   st.seed = o.seed;
   st.cases_per_property = o.cases;
-  st.losses = plan.losses;
-  st.dtypes = plan.dtypes;
+  st.losses = p.plan.losses;
+  st.dtypes = p.plan.dtypes;
   st.properties = o.properties;
   st.precision = o.precision;
   st.timeout = o.timeout_seconds;
-  st.fixtures = request.fixture_files;
-  st.plan = plan.rows;
-  st.planned_checks = static_cast<long long>(plan.rows.size());
+  st.fixtures = p.fixture_names;
+  st.plan = p.plan.rows;
+  st.planned_checks = static_cast<long long>(p.plan.rows.size());
   if (o.shard.count > 1) st.shard = o.shard;
   st.fixtures_dir = o.fixtures_dir;
-  st.all_losses = plan.all_losses;
+  st.all_losses = p.plan.all_losses;
+  return st;
+}
 
-  properties::rapidcheck::announce_seed(o.seed);
-  auto reference = reference::make_target(o.precision);
-  std::optional<clock::time_point> deadline;
-  if (o.time_limit_seconds > 0)
-    deadline = started + std::chrono::milliseconds(static_cast<long long>(std::llround(o.time_limit_seconds * 1000)));
-  stopper stop(o.interrupted, deadline);
-  audited_target audited(subject, o.monitor, stop);
-  if (o.monitor && deadline) o.monitor->set_deadline(*deadline);
-
-  const auto shard_rows = plan.shard_rows();
-  const std::size_t total = shard_rows.size();
-  if (o.on_start) o.on_start(report);
-
-  std::size_t done = 0;
-  std::map<std::size_t, std::string> counterexamples;  // order → a failure's case as JSON text (read by parse_json)
-  std::string stopped;  // why the audit stopped early, "" when it ran everything
-  auto progress = [&](const std::string& what) {
-    if (o.progress) o.progress(done, total, what);
-  };
-
-  // ---- the property rows ----
-  const auto properties_started = clock::now();
-  for (const plan_row* pr : shard_rows) {
-    if (pr->kind != "property") continue;
-    if (stopped = stop.reason(); !stopped.empty()) break;
-    progress(fmt::format("{} {} {}", pr->loss, pr->check, pr->dtype));
-    const auto& registry = properties::registry();
-    const auto p = std::find_if(registry.begin(), registry.end(),
-                                [&](const properties::property& q) { return q.loss == pr->loss && q.name == pr->check; });
-    std::vector<dtype> dtypes;
-    if (pr->dtype == "float32+float64") dtypes = {dtype::float32, dtype::float64};
-    else dtypes = {*parse_dtype(pr->dtype)};
-    properties::run_options ro;
-    ro.seed = o.seed;
-    ro.max_success = o.cases;
-    ro.shrink = true;
-    ro.replay_command = fmt::format("losscheck audit --target {} --loss {} --dtype {} --property {} --cases {} --seed {}{} "
-                                    "--no-fixtures",
-                                    shell_quote(subject.name()), pr->loss,
-                                    dtypes.size() == 2 ? std::string("float32,float64") : pr->dtype, pr->check, o.cases,
-                                    o.seed,
-                                    o.precision == reference::default_precision_bits ? std::string()
-                                                                                     : fmt::format(" --precision {}", o.precision));
-    const properties::context ctx{audited, *reference, dtypes};
-    const auto t0 = clock::now();
-    const auto outcome = properties::run_property(*p, ctx, ro);
-    if (stopped = stop.reason(); !stopped.empty()) break;  // this row did not finish: not reported
-    audit_row r;
-    r.order = pr->order;
-    r.loss = pr->loss;
-    r.check = pr->check;
-    r.kind = "property";
-    r.dtype = pr->dtype;
-    r.seconds = seconds_since(t0);
-    r.cases = outcome.cases;
-    r.unsupported = audited.take_unsupported();
-    const auto grads = audited.take_unsupported_grads();
-    r.unsupported_grads.assign(grads.begin(), grads.end());
-    const auto reasons = audited.take_unsupported_reasons();
-    r.unsupported_reasons.assign(reasons.begin(), reasons.end());
-    if (!outcome.agreement_ulps.empty()) {
-      r.max_ulps = *std::max_element(outcome.agreement_ulps.begin(), outcome.agreement_ulps.end());
-      r.histogram = ulps_histogram::of(outcome.agreement_ulps);
-    }
-    if (const auto incident = audited.take_incident()) {
-      r.verdict = check_verdict::fail;
-      r.message = incident->first;
-      counterexamples[pr->order] = incident->second;
-      r.counterexample = counterexample_json(incident->second);
-      r.report = fmt::format("{}\n  case: {}\n(the property stopped asking the program after this incident)\n{}",
-                             incident->first, incident->second, outcome.report);
-      r.diagnosis.push_back({"the program misbehaved: " + incident->first, "bug", ""});
-    } else {
-      switch (outcome.status) {
-        case properties::run_status::passed: break;
-        case properties::run_status::gave_up:
-          // too many generated cases discarded (mostly: unsupported by the target): not a finding against the
-          // target. The cases that did run passed: a pass over fewer cases (the count says how many); none: skipped.
-          r.gave_up = true;
-          r.verdict = r.cases > 0 ? check_verdict::pass : check_verdict::skipped;
-          r.message = r.unsupported > 0
-                          ? fmt::format("{} of {} generated cases unsupported by the target", r.unsupported,
-                                        r.unsupported + r.cases)
-                          : "gave up: too many generated cases discarded (raise --cases)";
-          break;
-        case properties::run_status::failed:
-          r.verdict = check_verdict::fail;
-          r.report = outcome.report;
-          r.message = first_message(outcome.report);
-          if (const auto c = first_case(outcome.report)) {
-            counterexamples[pr->order] = *c;
-            r.counterexample = counterexample_json(*c);
-          }
-          break;
-        case properties::run_status::error:
-          // RapidCheck could not run it: nothing was shown to hold, so it is no pass
-          r.verdict = check_verdict::fail;
-          r.report = outcome.report;
-          r.message = first_message(outcome.report);
-          break;
-      }
-    }
-    report.rows.push_back(std::move(r));
-    ++done;
+/// One run of the audit: the phases share the target, the reference, the stop and the report being filled.
+class audit_run {
+ public:
+  audit_run(target& subject, const audit_options& o, planned_audit planned, clock::time_point started)
+      : subject_(subject),
+        o_(o),
+        planned_(std::move(planned)),
+        reference_(reference::make_target(o.precision)),
+        stop_(o.interrupted, deadline_of(o, started)),
+        audited_(subject, o.monitor, stop_),
+        rows_(planned_.plan.shard_rows()) {
+    if (const auto deadline = deadline_of(o, started); o.monitor && deadline) o.monitor->set_deadline(*deadline);
   }
-  report.timings.properties = seconds_since(properties_started);
 
-  // ---- the fixture rows ----
-  const auto fixtures_started = clock::now();
-  if (plan.rows.size() > plan.property_rows && stopped.empty()) {
+  std::size_t total() const { return rows_.size(); }
+
+  /// Every property row of the shard, until a stop.
+  void property_rows(audit_report& report) {
+    for (const plan_row* pr : rows_) {
+      if (pr->kind != "property") continue;
+      if (stopped_ = stop_.reason(); !stopped_.empty()) return;
+      progress(fmt::format("{} {} {}", pr->loss, pr->check, pr->dtype));
+      audit_row r = property_row(*pr);
+      if (stopped_ = stop_.reason(); !stopped_.empty()) return;  // this row did not finish: not reported
+      report.rows.push_back(std::move(r));
+      ++done_;
+    }
+  }
+
+  /// The fixture rows of the shard; none when a stop cuts them short.
+  void fixture_rows(audit_report& report) {
+    const audit_plan& plan = planned_.plan;
+    if (plan.rows.size() == plan.property_rows || !stopped_.empty()) return;
     progress("fixtures");
     try {
-      auto fr = fixture_rows(subject, o.monitor, fixture_files, plan, stop, counterexamples);
+      auto fr = losscheck::fixture_rows(subject_, o_.monitor, planned_.fixture_files, plan, stop_, counterexamples_);
       std::set<std::size_t> reported;
       for (auto& r : fr) {
         reported.insert(*r.order);
         report.rows.push_back(std::move(r));
-        ++done;
+        ++done_;
       }
       // a planned fixture row with no fixture case of its loss and dtype is reported as skipped, never dropped
       for (std::size_t order = plan.property_rows; order < plan.rows.size(); ++order) {
@@ -467,30 +399,135 @@ audit_report audit(target& subject, const audit_options& o) {
         r.verdict = check_verdict::skipped;
         r.message = "no fixture case of this loss and dtype";
         report.rows.push_back(std::move(r));
-        ++done;
+        ++done_;
       }
     } catch (const audit_stopped&) {
-      stopped = stop.reason();  // the fixture rows did not finish: none is reported
+      stopped_ = stop_.reason();  // the fixture rows did not finish: none is reported
     }
   }
-  report.timings.fixtures = seconds_since(fixtures_started);
-  std::sort(report.rows.begin(), report.rows.end(), [](const audit_row& a, const audit_row& b) { return *a.order < *b.order; });
 
-  // ---- the diagnosis and counterexample of each failure ----
-  const auto diagnosis_started = clock::now();
-  for (auto& r : report.rows) {
-    if (r.verdict != check_verdict::fail) continue;
-    if (stopped.empty()) stopped = stop.reason();
-    if (!stopped.empty()) {
-      if (r.diagnosis.empty())
-        r.diagnosis.push_back({fmt::format("diagnosis failed: the audit stopped ({}) before it ran", stopped), "unexplained", ""});
-      continue;
+  /// The diagnosis and counterexample fixture case of each failure (or why there is none).
+  void diagnose(audit_report& report) {
+    for (auto& r : report.rows) {
+      if (r.verdict != check_verdict::fail) continue;
+      if (stopped_.empty()) stopped_ = stop_.reason();
+      if (!stopped_.empty()) {
+        if (r.diagnosis.empty())
+          r.diagnosis.push_back({fmt::format("diagnosis failed: the audit stopped ({}) before it ran", stopped_), "unexplained", ""});
+        continue;
+      }
+      diagnose_row(r, report.counterexamples);
     }
-    const auto text = counterexamples.find(*r.order);
-    if (text == counterexamples.end()) {
+    for (auto& r : report.rows) {
+      if (r.diagnosis.empty()) continue;
+      std::vector<properties::finding> fs;
+      for (const auto& f : r.diagnosis) fs.push_back({f.text, f.kind, f.detail});
+      r.diagnosis_class = properties::overall_kind(fs);
+    }
+  }
+
+  /// Why the run stopped early ("interrupted", "time limit"), or "".
+  std::string stopped() {
+    if (stopped_.empty()) stopped_ = stop_.reason();
+    return stopped_;
+  }
+  int signal() const { return stop_.signal(); }
+
+ private:
+  static std::optional<clock::time_point> deadline_of(const audit_options& o, clock::time_point started) {
+    if (o.time_limit_seconds <= 0) return std::nullopt;
+    return started + std::chrono::milliseconds(static_cast<long long>(std::llround(o.time_limit_seconds * 1000)));
+  }
+
+  void progress(const std::string& what) {
+    if (o_.progress) o_.progress(done_, rows_.size(), what);
+  }
+
+  audit_row property_row(const plan_row& pr) {
+    const auto& registry = properties::registry();
+    const auto p = std::find_if(registry.begin(), registry.end(),
+                                [&](const properties::property& q) { return q.loss == pr.loss && q.name == pr.check; });
+    std::vector<dtype> dtypes;
+    if (pr.dtype == "float32+float64") dtypes = {dtype::float32, dtype::float64};
+    else dtypes = {*parse_dtype(pr.dtype)};
+    properties::run_options ro;
+    ro.seed = o_.seed;
+    ro.max_success = o_.cases;
+    ro.shrink = true;
+    ro.replay_command = fmt::format("losscheck audit --target {} --loss {} --dtype {} --property {} --cases {} --seed {}{} "
+                                    "--no-fixtures",
+                                    shell_quote(subject_.name()), pr.loss,
+                                    dtypes.size() == 2 ? std::string("float32,float64") : pr.dtype, pr.check, o_.cases,
+                                    o_.seed,
+                                    o_.precision == reference::default_precision_bits
+                                        ? std::string()
+                                        : fmt::format(" --precision {}", o_.precision));
+    const properties::context ctx{audited_, *reference_, dtypes};
+    const auto t0 = clock::now();
+    const auto outcome = properties::run_property(*p, ctx, ro);
+    audit_row r;
+    r.order = pr.order;
+    r.loss = pr.loss;
+    r.check = pr.check;
+    r.kind = "property";
+    r.dtype = pr.dtype;
+    r.seconds = seconds_since(t0);
+    r.cases = outcome.cases;
+    r.unsupported = audited_.take_unsupported();
+    const auto grads = audited_.take_unsupported_grads();
+    r.unsupported_grads.assign(grads.begin(), grads.end());
+    const auto reasons = audited_.take_unsupported_reasons();
+    r.unsupported_reasons.assign(reasons.begin(), reasons.end());
+    if (!outcome.agreement_ulps.empty()) {
+      r.max_ulps = *std::max_element(outcome.agreement_ulps.begin(), outcome.agreement_ulps.end());
+      r.histogram = ulps_histogram::of(outcome.agreement_ulps);
+    }
+    if (const auto incident = audited_.take_incident()) {
+      r.verdict = check_verdict::fail;
+      r.message = incident->first;
+      counterexamples_[pr.order] = incident->second;
+      r.counterexample = counterexample_json(incident->second);
+      r.report = fmt::format("{}\n  case: {}\n(the property stopped asking the program after this incident)\n{}",
+                             incident->first, incident->second, outcome.report);
+      r.diagnosis.push_back({"the program misbehaved: " + incident->first, "bug", ""});
+      return r;
+    }
+    switch (outcome.status) {
+      case properties::run_status::passed: break;
+      case properties::run_status::gave_up:
+        // too many generated cases discarded (mostly: unsupported by the target): not a finding against the target.
+        // The cases that did run passed: a pass over fewer cases (the count says how many); none: skipped.
+        r.gave_up = true;
+        r.verdict = r.cases > 0 ? check_verdict::pass : check_verdict::skipped;
+        r.message = r.unsupported > 0 ? fmt::format("{} of {} generated cases unsupported by the target", r.unsupported,
+                                                    r.unsupported + r.cases)
+                                      : "gave up: too many generated cases discarded (raise --cases)";
+        break;
+      case properties::run_status::failed:
+        r.verdict = check_verdict::fail;
+        r.report = outcome.report;
+        r.message = first_message(outcome.report);
+        if (const auto c = first_case(outcome.report)) {
+          counterexamples_[pr.order] = *c;
+          r.counterexample = counterexample_json(*c);
+        }
+        break;
+      case properties::run_status::error:
+        // RapidCheck could not run it: nothing was shown to hold, so it is no pass
+        r.verdict = check_verdict::fail;
+        r.report = outcome.report;
+        r.message = first_message(outcome.report);
+        break;
+    }
+    return r;
+  }
+
+  void diagnose_row(audit_row& r, std::vector<counterexample_case>& out) {
+    const auto text = counterexamples_.find(*r.order);
+    if (text == counterexamples_.end()) {
       if (r.diagnosis.empty())
         r.diagnosis.push_back({"diagnosis failed: the failure report holds no counterexample case", "unexplained", ""});
-      continue;
+      return;
     }
     loss_case c;
     try {
@@ -499,14 +536,14 @@ audit_report audit(target& subject, const audit_options& o) {
     } catch (const std::exception& e) {
       if (r.diagnosis.empty())
         r.diagnosis.push_back({fmt::format("diagnosis failed: the counterexample is not a case: {}", e.what()), "unexplained", ""});
-      continue;
+      return;
     }
     progress(fmt::format("diagnosing {} {} {}", r.loss, r.check, r.dtype));
     if (r.diagnosis.empty()) {
       std::vector<properties::finding> found;
       try {
-        incident_throwing_target asked(subject, o.monitor);
-        found = properties::diagnose(c, asked, *reference);
+        incident_throwing_target asked(subject_, o_.monitor);
+        found = properties::diagnose(c, asked, *reference_);
       } catch (const std::exception& e) {
         found = {{fmt::format("diagnosis failed: {}", e.what()), "unexplained", ""}};
       }
@@ -521,27 +558,53 @@ audit_report audit(target& subject, const audit_options& o) {
     cc.c = c;
     cc.c.id = nlohmann::json(cc.id).dump();
     try {
-      cc.expected = reference->evaluate(cc.c);
+      cc.expected = reference_->evaluate(cc.c);
       cc.expected.id = "null";
     } catch (const std::exception& e) {
       r.report += fmt::format("{}counterexample not written as a fixture: the reference failed on it: {}\n",
                               r.report.empty() || r.report.ends_with('\n') ? "" : "\n", e.what());
-      continue;
+      return;
     }
-    report.counterexamples.push_back(std::move(cc));
+    out.push_back(std::move(cc));
   }
-  for (auto& r : report.rows) {
-    if (r.diagnosis.empty()) continue;
-    std::vector<properties::finding> fs;
-    for (const auto& f : r.diagnosis) fs.push_back({f.text, f.kind, f.detail});
-    r.diagnosis_class = properties::overall_kind(fs);
-  }
-  report.timings.diagnosis = seconds_since(diagnosis_started);
 
-  if (stopped.empty()) stopped = stop.reason();
+  target& subject_;
+  const audit_options& o_;
+  planned_audit planned_;
+  std::unique_ptr<target> reference_;
+  stopper stop_;
+  audited_target audited_;
+  std::vector<const plan_row*> rows_;  // this shard's
+  std::size_t done_ = 0;
+  std::map<std::size_t, std::string> counterexamples_;  // order → a failure's case as JSON text (read by parse_json)
+  std::string stopped_;                                 // why the run stopped early, "" while it goes on
+};
+
+}  // namespace
+
+audit_report audit(target& subject, const audit_options& o) {
+  const auto started = clock::now();
+  planned_audit planned = plan_of(o);  // usage errors throw here, before anything runs
+  audit_report report;
+  report.settings = settings_of(o, planned, subject);
+  properties::rapidcheck::announce_seed(o.seed);
+  audit_run run(subject, o, std::move(planned), started);
+  if (o.on_start) o.on_start(report);
+
+  auto phase = [&](double& seconds, auto&& step) {
+    const auto t0 = clock::now();
+    step();
+    seconds = seconds_since(t0);
+  };
+  phase(report.timings.properties, [&] { run.property_rows(report); });
+  phase(report.timings.fixtures, [&] { run.fixture_rows(report); });
+  std::sort(report.rows.begin(), report.rows.end(), [](const audit_row& a, const audit_row& b) { return *a.order < *b.order; });
+  phase(report.timings.diagnosis, [&] { run.diagnose(report); });
+
+  const std::string stopped = run.stopped();
   report.incomplete = !stopped.empty();
   report.incomplete_reason = stopped;
-  if (stopped == "interrupted") report.interrupt_signal = stop.signal() ? stop.signal() : SIGINT;
+  if (stopped == "interrupted") report.interrupt_signal = run.signal() ? run.signal() : SIGINT;
   if (o.monitor) report.target_summary = o.monitor->summary();
   report.timings.total = seconds_since(started);
   return report;
