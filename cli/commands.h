@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <istream>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -11,6 +12,9 @@
 #include "losscheck/target.h"
 
 namespace losscheck::cli {
+
+/// The least precision of the reference, in bits (--precision): every float64 input must convert to it exactly.
+inline constexpr unsigned min_precision_bits = std::numeric_limits<double>::digits;  // 53
 
 /// A target by name: "impl", "reference", "libtorch" (where built) or "exec:COMMAND" (an external program speaking
 /// the line protocol, see exec_target.h; `exec_timeout` per case). Throws std::invalid_argument for an unknown name.

@@ -4,8 +4,6 @@
 #include "fixtures.h"
 
 #include <fmt/format.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -17,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "atomic_file.h"
 #include "losscheck/check.h"
 #include "losscheck/error.h"
 #include "losscheck/json.h"
@@ -44,28 +43,7 @@ void write_fixture_file(const std::string& path, const std::string& generator_js
     text += i + 1 < cases.size() ? ",\n" : "\n";
   }
   text += "]}\n";
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      const std::string why = std::strerror(errno);
-      std::remove(tmp.c_str());
-      throw std::runtime_error(fmt::format("{}: write failed: {}", tmp, why));
-    }
-  }
-  // On disk before it replaces the old file, so that a crash after the rename cannot leave an empty file either.
-  if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("{}: cannot rename {} to it: {}", path, tmp, why));
-  }
+  write_file_atomically(path, text);
 }
 
 namespace {

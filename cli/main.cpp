@@ -1,18 +1,55 @@
 // losscheck: proves loss functions right. See README.md and docs/format.md.
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
 #include "audit.h"
-#include "properties.h"
 #include "report.h"
 #endif
 
 #include "commands.h"
 #include "fixtures.h"
+#include "losscheck/audit/verdict.h"  // the exit codes (header only: built with or without the audit library)
+
+namespace {
+
+/// --precision BITS: at least min_precision_bits (a float64 input must convert exactly), at most 100000.
+const CLI::Validator precision_bits(
+    [](std::string& text) -> std::string {
+      unsigned long bits = 0;
+      std::size_t end = 0;
+      try {
+        bits = std::stoul(text, &end);
+      } catch (const std::exception&) {
+        end = 0;
+      }
+      if (end == 0 || end != text.size()) return fmt::format("'{}' is not a number of bits", text);
+      if (bits < losscheck::cli::min_precision_bits)
+        return fmt::format("{} bits is too few: the reference needs at least {} bits, so that every float64 input "
+                           "converts to it exactly",
+                           bits, losscheck::cli::min_precision_bits);
+      if (bits > 100000) return fmt::format("{} bits is more than the 100000 losscheck allows", bits);
+      return "";
+    },
+    fmt::format("BITS >= {}", losscheck::cli::min_precision_bits));
+
+/// The exit code of a command line that did not parse: --help and --version are 0, a subcommand that ran from its
+/// callback (report) leaves with its own code, anything else is a usage error (2), as docs/audit.md says.
+int parse_error_exit(const CLI::App& app, const CLI::ParseError& e) {
+  const int code = app.exit(e);
+  if (dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
+      dynamic_cast<const CLI::CallForVersion*>(&e) || dynamic_cast<const CLI::RuntimeError*>(&e) ||
+      dynamic_cast<const CLI::Success*>(&e))
+    return code;
+  return losscheck::exit_codes::usage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -25,12 +62,12 @@ int main(int argc, char** argv) {
   double exec_timeout_s = 10;
   run->add_option("--target", run_target, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   run->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
-  run->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
+  run->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
 
   auto* list = app.add_subcommand("list", "List the losses with their inputs, options and defaults");
 
   auto* show = app.add_subcommand("showcase", "Evaluate a built-in set of cases with impl and reference, side by side");
-  show->add_option("--precision", precision, "reference precision in bits")->capture_default_str();
+  show->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
 
   auto* fixtures = app.add_subcommand("fixtures", "Golden fixture files (docs/format.md): generate with LibTorch, verify");
   fixtures->require_subcommand(1);
@@ -42,27 +79,27 @@ int main(int argc, char** argv) {
   losscheck::cli::verify_options verify_opts;
   auto* verify = fixtures->add_subcommand("verify", "Evaluate fixture cases with a target and compare with the expected results");
   verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
-  verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
+  verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
   verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',');
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
-  losscheck::cli::audit_options audit_opts;
-  audit_opts.seed = losscheck::properties::default_seed;
+  losscheck::cli::audit_command_options audit_opts;
+  auto& ao = audit_opts.audit;
 #ifdef LOSSCHECK_FIXTURES_DIR
-  audit_opts.fixtures_dir = LOSSCHECK_FIXTURES_DIR;
+  ao.fixtures_dir = LOSSCHECK_FIXTURES_DIR;
 #endif
   auto* audit = app.add_subcommand("audit", "Run every property and every committed fixture that applies against a target");
   audit->add_option("--target", audit_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
-  audit->add_option("--loss", audit_opts.losses, "losses to audit (default: all)")->delimiter(',');
-  audit->add_option("--dtype", audit_opts.dtypes, "float32,float64 (default: both)")->delimiter(',');
-  audit->add_option("--property", audit_opts.properties, "only these properties ('fixtures' for the fixtures)")->delimiter(',');
-  audit->add_option("--cases", audit_opts.cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
-  audit->add_option("--seed", audit_opts.seed, "RapidCheck seed")->capture_default_str();
-  audit->add_option("--timeout", audit_opts.timeout_seconds, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
-  audit->add_option("--precision", audit_opts.precision, "reference precision in bits")->capture_default_str()->check(CLI::Range(24u, 100000u));
-  audit->add_option("--fixtures", audit_opts.fixtures_dir, "directory of fixture files (*.json)")->capture_default_str();
+  audit->add_option("--loss", ao.losses, "losses to audit (default: all)")->delimiter(',');
+  audit->add_option("--dtype", ao.dtypes, "float32,float64 (default: both)")->delimiter(',');
+  audit->add_option("--property", ao.properties, "only these properties ('fixtures' for the fixtures)")->delimiter(',');
+  audit->add_option("--cases", ao.cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
+  audit->add_option("--seed", ao.seed, "RapidCheck seed")->capture_default_str();
+  audit->add_option("--timeout", ao.timeout_seconds, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
+  audit->add_option("--precision", ao.precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
+  audit->add_option("--fixtures", ao.fixtures_dir, "directory of fixture files (*.json)")->capture_default_str();
   audit->add_flag("--no-fixtures", audit_opts.no_fixtures, "run the properties only");
   audit->add_option("--json", audit_opts.json_path, "write the JSON report (docs/audit.md) to FILE");
   audit->add_option("--junit", audit_opts.junit_path, "write a JUnit XML report to FILE");
@@ -71,7 +108,7 @@ int main(int argc, char** argv) {
                     "write the failures' counterexamples as a fixture file (default: next to --json)");
   std::string shard;
   audit->add_option("--shard", shard, "I/N: run the I-th of N slices of the plan (merge: losscheck report merge)");
-  audit->add_option("--time-limit", audit_opts.time_limit_seconds, "stop after SECONDS; the reports say incomplete")
+  audit->add_option("--time-limit", ao.time_limit_seconds, "stop after SECONDS; the reports say incomplete")
       ->check(CLI::PositiveNumber);
 #endif
 
@@ -96,7 +133,11 @@ int main(int argc, char** argv) {
     });
 #endif
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return parse_error_exit(app, e);
+  }
   try {
     if (*run) {
       auto t = losscheck::cli::make_target(run_target, precision, std::chrono::milliseconds(static_cast<long long>(exec_timeout_s * 1000)));
@@ -111,17 +152,16 @@ int main(int argc, char** argv) {
         char slash = 0, extra = 0;
         if (std::sscanf(shard.c_str(), "%d%c%d%c", &i, &slash, &n, &extra) != 3 || slash != '/') {
           std::cerr << "losscheck audit: --shard " << shard << ": want I/N, e.g. 2/4\n";
-          return 2;
+          return losscheck::exit_codes::usage;
         }
-        audit_opts.shard_index = i;
-        audit_opts.shard_count = n;
+        ao.shard = {i, n};
       }
-      return losscheck::cli::audit(audit_opts, std::cout, std::cerr);
+      return losscheck::cli::audit_command(audit_opts, std::cout, std::cerr);
     }
 #endif
     if (*list) {
       losscheck::cli::list_losses(std::cout);
-      return 0;
+      return losscheck::exit_codes::pass;
     }
     if (*show) return losscheck::cli::showcase(std::cout, precision);
     if (*generate) {
@@ -129,7 +169,7 @@ int main(int argc, char** argv) {
       return losscheck::cli::generate_fixtures(fixtures_out, fixtures_losses, std::cout, std::cerr);
 #else
       std::cerr << "losscheck fixtures generate: this losscheck was built without LibTorch\n";
-      return 2;
+      return losscheck::exit_codes::usage;
 #endif
     }
     if (*verify) {
@@ -138,7 +178,7 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     std::cerr << "losscheck: " << e.what() << '\n';
-    return 2;
+    return losscheck::exit_codes::usage;
   }
-  return 0;
+  return losscheck::exit_codes::pass;
 }

@@ -14,6 +14,8 @@
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
+#include "losscheck/shell.h"
+#include "rapidcheck_runner.h"
 #include "support.h"
 
 namespace losscheck::properties {
@@ -23,80 +25,65 @@ namespace {
 thread_local std::map<std::string, int>* running_coverage = nullptr;
 thread_local std::vector<double>* running_ulps = nullptr;  // where expect_agreement records its errors
 
-class quiet_listener final : public rc::detail::TestListener {
- public:
-  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
-  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
-  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
-
 }  // namespace
 
 run_options options_from_environment() {
   run_options o;
-  const auto& config = rc::detail::configuration();  // parses RC_PARAMS
-  const char* params = std::getenv("RC_PARAMS");
-  const bool seed_given = params && std::string(params).find("seed=") != std::string::npos;
-  o.seed = seed_given ? config.testParams.seed : default_seed;
-  o.max_success = config.testParams.maxSuccess;
-  o.shrink = !config.testParams.disableShrinking;
+  const auto env = rapidcheck::from_environment();
+  o.seed = env.seed.value_or(default_seed);
+  o.max_success = env.max_success;
+  o.shrink = env.shrink;
   if (const char* deep = std::getenv("LOSSCHECK_DEEP"); deep && std::string(deep) != "0" && std::string(deep) != "")
     o.max_success *= 100;
   return o;
 }
 
+const char* to_string(run_status s) {
+  switch (s) {
+    case run_status::passed: return "passed";
+    case run_status::failed: return "failed";
+    case run_status::gave_up: return "gave up";
+    case run_status::error: return "error";
+  }
+  return "?";
+}
+
 run_outcome run_property(const property& p, const context& ctx, const run_options& options) {
   run_outcome out;
-  rc::detail::TestMetadata metadata;
-  metadata.id = p.loss + "." + p.name + "@" + ctx.subject.name();
-  metadata.description = p.name;
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.seed = options.seed;
-  params.maxSuccess = options.max_success;
-  params.disableShrinking = !options.shrink;
-  quiet_listener listener;
   running_coverage = &out.coverage;
   running_ulps = &out.agreement_ulps;
-  const auto result = rc::detail::checkProperty(rc::detail::toProperty([&] { p.fn(ctx); }), metadata, params,
-                                                listener, rc::detail::configuration().reproduce);
+  const auto result = rapidcheck::check(p.loss + "." + p.name + "@" + ctx.subject.name(), p.name, [&] { p.fn(ctx); },
+                                        options.seed, options.max_success, options.shrink);
   running_coverage = nullptr;
   running_ulps = nullptr;
+  out.cases = result.successes;
   std::ostringstream report;
-  if (result.is<rc::detail::SuccessResult>()) {
-    const auto& s = result.get<rc::detail::SuccessResult>();
-    out.cases = s.numSuccess;
-    report << "OK, passed " << s.numSuccess << " cases (seed=" << options.seed << ")";
-  } else if (result.is<rc::detail::FailureResult>()) {
-    const auto& f = result.get<rc::detail::FailureResult>();
-    out.passed = false;
-    out.cases = f.numSuccess;
-    rc::detail::Configuration replay;
-    replay.testParams.seed = options.seed;
-    replay.reproduce[metadata.id] = f.reproduce;
-    report << "FAILED " << p.name << " against " << ctx.subject.name() << " after " << f.numSuccess
-           << " successful cases (seed=" << options.seed << ")\n"
-           << f.description << "\n";
-    if (!f.counterExample.empty()) {
-      report << "counterexample (shrunk):\n";
-      for (const auto& [type, value] : f.counterExample) report << "  " << value << "\n";
-    }
-    if (!options.replay_command.empty())
-      report << "replay this property: RC_PARAMS=\"" << rc::detail::configToMinimalString(replay) << "\" "
-             << options.replay_command << "\n";
-  } else if (result.is<rc::detail::GaveUpResult>()) {
-    const auto& g = result.get<rc::detail::GaveUpResult>();
-    out.passed = false;
-    out.cases = g.numSuccess;
-    report << "GAVE UP " << p.name << " after " << g.numSuccess << " cases (too many discarded): " << g.description;
-  } else {
-    out.passed = false;
-    report << "ERROR " << p.name << ": " << result.get<rc::detail::Error>().description;
+  switch (result.status) {
+    case rapidcheck::check_status::success:
+      out.status = run_status::passed;
+      report << "OK, passed " << result.successes << " cases (seed=" << options.seed << ")";
+      break;
+    case rapidcheck::check_status::failure:
+      out.status = run_status::failed;
+      report << "FAILED " << p.name << " against " << ctx.subject.name() << " after " << result.successes
+             << " successful cases (seed=" << options.seed << ")\n"
+             << result.description << "\n";
+      if (!result.counterexample.empty()) {
+        report << "counterexample (shrunk):\n";
+        for (const auto& value : result.counterexample) report << "  " << value << "\n";
+      }
+      if (!options.replay_command.empty())
+        report << "replay this property: RC_PARAMS=\"" << result.replay_params << "\" " << options.replay_command << "\n";
+      break;
+    case rapidcheck::check_status::gave_up:
+      out.status = run_status::gave_up;
+      report << "GAVE UP " << p.name << " after " << result.successes << " cases (too many discarded): "
+             << result.description;
+      break;
+    case rapidcheck::check_status::error:
+      out.status = run_status::error;
+      report << "ERROR " << p.name << ": " << result.description;
+      break;
   }
   out.report = report.str();
   return out;

@@ -58,9 +58,22 @@ inline constexpr std::uint64_t default_seed = 20240613;
 /// the fixed default seed; LOSSCHECK_DEEP=1 multiplies the number of cases by 100.
 run_options options_from_environment();
 
+/// How a run of one property ended. Only `failed` is evidence against the subject: a property that gave up or could
+/// not run has shown nothing either way.
+enum class run_status {
+  passed,   ///< every generated case passed
+  failed,   ///< a case failed: `report` holds it (shrunk), the seed and a replay line
+  gave_up,  ///< too many generated cases were discarded (mostly: the subject answered `unsupported`); the `cases`
+            ///< that ran passed
+  error,    ///< RapidCheck could not run the property
+};
+
+/// "passed", "failed", "gave up", "error".
+const char* to_string(run_status s);
+
 /// The outcome of running one property against one context.
 struct run_outcome {
-  bool passed = true;
+  run_status status = run_status::passed;
   int cases = 0;                        ///< successful cases run
   std::string report;                   ///< failure: seed, shrunk counterexample (JSON case), replay; else summary
   std::map<std::string, int> coverage;  ///< edge class → number of generated cases reaching it
@@ -68,6 +81,10 @@ struct run_outcome {
   /// one that the property made (expect_agreement), failing ones (and those of shrinking) included; empty for
   /// properties that compare otherwise.
   std::vector<double> agreement_ulps;
+
+  bool passed() const { return status == run_status::passed; }
+  /// A failure found (a kill, for the mutant catalog): not a give-up or an error.
+  bool failed() const { return status == run_status::failed; }
 };
 
 /// Runs `p` against `ctx`.

@@ -1,6 +1,7 @@
 """Ctrl-C during `losscheck audit` (issue 7, "Nothing lost"): SIGINT while an exec target hangs on a case must stop the
-audit promptly (well before the 600 s case timeout), write the JSON and JUnit reports marked incomplete with the rows
-that finished, leave no temporary file and no process of the target behind, and exit 128 + SIGINT = 130.
+audit promptly (well before the 600 s case timeout), write the JSON, JUnit and HTML reports marked incomplete with the
+rows that finished -- all three with the verdict INCOMPLETE, none with a pass -- leave no temporary file and no
+process of the target behind, and exit 128 + SIGINT = 130.
 
   interrupt_test.py LOSSCHECK PYTHON TARGETS_DIR WORK_DIR
 """
@@ -16,15 +17,17 @@ losscheck, python, targets, work = sys.argv[1:5]
 os.makedirs(work, exist_ok=True)
 report = os.path.join(work, "interrupt.json")
 junit = os.path.join(work, "interrupt.xml")
+page = os.path.join(work, "interrupt.html")
 pid_dir = os.path.join(work, "interrupt.pids")
-for f in [report, junit] + glob.glob(report + ".tmp.*"):
+for f in [report, junit, page] + glob.glob(report + ".tmp.*"):
     if os.path.exists(f):
         os.remove(f)
 os.makedirs(pid_dir, exist_ok=True)
 for f in glob.glob(os.path.join(pid_dir, "*")):
     os.remove(f)
 command = [losscheck, "audit", "--loss", "mse_loss", "--dtype", "float64", "--cases", "2", "--timeout", "600",
-           "--no-fixtures", "--target", f"exec:{python} {targets}/hangs.py {losscheck}", "--json", report, "--junit", junit]
+           "--no-fixtures", "--target", f"exec:{python} {targets}/hangs.py {losscheck}", "--json", report, "--junit", junit,
+           "--html", page]
 print("replay:", " ".join(repr(c) if " " in c else c for c in command), flush=True)
 env = dict(os.environ, LOSSCHECK_TEST_PID_DIR=pid_dir)
 proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -50,7 +53,19 @@ assert "INCOMPLETE (interrupted)" in out, "the summary does not say the audit wa
 r = json.load(open(report))
 assert r["incomplete"] is True and r["incomplete_reason"] == "interrupted", (r["incomplete"], r["incomplete_reason"])
 assert r["summary"]["checks"] == len(r["results"]) < r["planned_checks"], (r["summary"], r["planned_checks"])
-assert os.path.exists(junit), "no JUnit report"
+assert r["verdict"] == "incomplete", f"JSON verdict {r['verdict']!r}"
+assert "verdict: INCOMPLETE" in out, "the summary's verdict is not INCOMPLETE"
+import xml.dom.minidom
+suite = xml.dom.minidom.parse(junit)
+props = {p.getAttribute("name"): p.getAttribute("value") for p in suite.getElementsByTagName("property")}
+assert props.get("verdict") == "incomplete" and props.get("incomplete") == "interrupted", f"JUnit properties {props}"
+errors = [e for e in suite.getElementsByTagName("error") if e.getAttribute("type") == "incomplete"]
+assert len(errors) == 1 and errors[0].getAttribute("message").startswith("INCOMPLETE (interrupted): "), \
+    "JUnit has no error saying the audit is incomplete"
+html = open(page, encoding="utf-8").read()
+assert '<span class="v v-incomplete big">INCOMPLETE</span>' in html, "the HTML badge is not INCOMPLETE"
+assert "v-pass big" not in html, "the HTML shows a pass badge for an interrupted audit"
+assert "INCOMPLETE (interrupted)" in html and "— INCOMPLETE</title>" in html, "the HTML does not say incomplete"
 leftovers = glob.glob(os.path.join(work, "interrupt.*.tmp.*"))
 assert not leftovers, f"temporary files left: {leftovers}"
 time.sleep(0.5)

@@ -40,7 +40,8 @@ class property_test : public ::testing::Test {
     std::cout << "[" << s_.name << "] " << p_->name << ": " << outcome.report << "\n"
               << "  coverage over " << outcome.cases << " cases:\n"
               << format_coverage(outcome.coverage, outcome.cases);
-    EXPECT_TRUE(outcome.passed) << "property failed (the report with the counterexample and replay is above)";
+    EXPECT_TRUE(outcome.passed()) << "property " << to_string(outcome.status)
+                                  << " (the report, with the counterexample and replay of a failure, is above)";
   }
 
  private:

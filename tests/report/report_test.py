@@ -8,6 +8,8 @@ TEST:
   merge_split     a real report split into 3 shards by this script (as --shard would) merges back into it
   merge_errors    shards that are not the N shards of one audit: exit 2 and a message naming the file and field
   merge_shards    `losscheck audit --shard I/3` x3 merged equals the unsharded audit with the same options
+  merge_settings  real shards run with another --precision, --cases, --timeout or --property do not merge: exit 2
+                  naming the setting; the same settings do
   browser         headless chromium renders the HTML into a non-blank screenshot (exit 77, skipped, without chromium)
 """
 import argparse, copy, html.parser, json, os, re, shutil, struct, subprocess, sys, zlib
@@ -376,6 +378,38 @@ def test_merge_shards():
           f"merge prints {summary_line(p.stdout)!r}, the audit printed {summary_line(audit_out)!r}")
 
 
+def test_merge_settings():
+    base = ["--target", "impl", "--loss", "mse_loss", "--dtype", "float64", "--no-fixtures",
+            "--property", "mse_loss_agrees_with_the_reference,sum_reduction_is_sum_of_none"]
+    s1, _, _ = audit("s1", base + ["--cases", "5", "--shard", "1/2"], 0)
+    s2, _, _ = audit("s2", base + ["--cases", "5", "--shard", "2/2"], 0)
+    p, merged = merge([s1, s2], 0)
+    check(merged["precision"] == 256 and merged["cases_per_property"] == 5 and merged["timeout"] == 10,
+          f"the merged report does not record the settings: {merged.get('precision')}, {merged.get('timeout')}")
+    check(len(merged["plan"]) == merged["planned_checks"] == 2, f"plan: {merged.get('plan')}")
+
+    def refused(name, extra, pattern):
+        other, _, _ = audit(name, base + ["--shard", "2/2"] + extra, 0)
+        p = run([L, "report", "merge", s1, other, "--json", os.path.join(work, "never.json")], None)
+        check(p.returncode == 2, f"{name}: exit {p.returncode}, want 2\n{p.stdout}{p.stderr}")
+        check(re.search(pattern, p.stderr), f"{name}: stderr {p.stderr!r} does not match {pattern!r}")
+        check(not os.path.exists(os.path.join(work, "never.json")), f"{name}: a merged report was written")
+
+    refused("precision", ["--cases", "5", "--precision", "128"],
+            r"precision\.json \(shard 2/2\): \"precision\" is 128 but .*s1\.json \(shard 1/2\) has 256 -- shards of "
+            r"one audit share it")
+    refused("cases", ["--cases", "6"], r"cases\.json \(shard 2/2\): \"cases_per_property\" is 6 but .*s1\.json "
+                                      r"\(shard 1/2\) has 5")
+    refused("timeout", ["--cases", "5", "--timeout", "3"], r"\"timeout\" is 3\.0 but .* has 10\.0")
+    # another --property selection: the plan differs too, but the selection is named first
+    other = [a if a != "mse_loss_agrees_with_the_reference,sum_reduction_is_sum_of_none" else
+             "sum_reduction_is_sum_of_none,mse_loss_agrees_with_the_reference" for a in base]
+    o, _, _ = audit("properties", other + ["--cases", "5", "--shard", "2/2"], 0)
+    p = run([L, "report", "merge", s1, o], None)
+    check(p.returncode == 2 and '"properties" is ["sum_reduction_is_sum_of_none","mse_loss_agrees_with_the_reference"]'
+          in p.stderr, f"properties: exit {p.returncode}: {p.stderr}")
+
+
 # ---- browser -------------------------------------------------------------------------------------------------------
 def png_pixels(path):
     """(width, height, rows of RGBA/RGB bytes) of an 8-bit truecolour PNG, as chromium writes them."""
@@ -447,7 +481,7 @@ def test_browser():
 
 
 {"html": test_html, "merge_split": test_merge_split, "merge_errors": test_merge_errors,
- "merge_shards": test_merge_shards, "browser": test_browser}[args.test]()
+ "merge_shards": test_merge_shards, "merge_settings": test_merge_settings, "browser": test_browser}[args.test]()
 if failures:
     sys.exit(f"{len(failures)} failed checks:\n  " + "\n  ".join(failures))
 print(f"report {args.test}: ok")

@@ -1,0 +1,162 @@
+#pragma once
+/// @file report.h
+/// The report of an audit: one summary struct that every renderer reads — the terminal summary, the JSON document
+/// (docs/audit.md, format "losscheck-audit" version 1), JUnit XML and one self-contained HTML file — and that
+/// `losscheck report merge` builds from the JSON documents of the shards of one audit.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "losscheck/audit/plan.h"
+#include "losscheck/audit/verdict.h"
+#include "losscheck/case.h"
+
+namespace losscheck {
+
+/// One explanation of a failure (what the target's answer matches instead), or why there is none.
+struct audit_finding {
+  std::string text;    ///< "output is 2 × the reference's", "diagnosis failed: …"
+  std::string kind;    ///< "convention", "bug" or "unexplained"
+  std::string detail;  ///< the numbers behind it
+  bool operator==(const audit_finding&) const = default;
+};
+
+/// A row's errors in ULPs of the scale, binned: counts[0] exactly 0, counts[i] in (edges[i−1], edges[i]], the last
+/// above the last edge or not finite.
+struct ulps_histogram {
+  std::vector<double> edges;
+  std::vector<long long> counts;
+  /// At least one edge, one count more than edges, no negative count (a report edited by hand may break this).
+  bool well_formed() const;
+  /// `ulps` binned over the edges 0, 0.5, 1, 2, 4, 8, 16, 64, 1024.
+  static ulps_histogram of(const std::vector<double>& ulps);
+  bool operator==(const ulps_histogram&) const = default;
+};
+
+/// Where a failure's counterexample was written as a fixture (`losscheck fixtures verify --id ID FILE` replays it).
+struct fixture_ref {
+  std::string file;
+  std::string id;
+  bool operator==(const fixture_ref&) const = default;
+};
+
+/// One row: a property (or the fixtures) of one loss in one dtype.
+struct audit_row {
+  std::optional<std::size_t> order;  ///< index in the whole plan (absent only in a report edited by hand)
+  std::string loss, check, kind, dtype;
+  check_verdict verdict = check_verdict::pass;
+  /// RapidCheck gave up on the property (too many generated cases discarded): the verdict covers the `cases` that
+  /// ran (pass), or none ran (skipped). Never a failure, never counted as one.
+  bool gave_up = false;
+  long long cases = 0;        ///< cases run (a failing property: the successful cases before the failure)
+  long long unsupported = 0;  ///< cases the target answered `unsupported`
+  std::optional<double> max_ulps;          ///< the largest error in ULPs of the scale (+inf: not finite)
+  std::optional<ulps_histogram> histogram;
+  double seconds = 0;
+  std::string message;  ///< a failure's one-line reason, a skip's or give-up's; "" none
+  std::string report;   ///< a failure's whole report (cases, results, replay lines); "" none
+  nlohmann::json counterexample;         ///< the (shrunk) failing case as JSON (a string if it did not parse); null
+  std::optional<fixture_ref> counterexample_fixture;
+  std::vector<audit_finding> diagnosis;  ///< failures: what the answer matches instead
+  std::string diagnosis_class;           ///< the most serious kind among the findings; "" none
+  std::vector<std::string> unsupported_grads;    ///< "input: reason" for each gradient the target does not compute
+  std::vector<std::string> unsupported_reasons;  ///< up to four reasons the target gave for `unsupported`
+  nlohmann::json extra = nlohmann::json::object();  ///< fields of a JSON row this version does not know (kept)
+};
+
+/// A failure's counterexample with the reference's result: one case of the counterexample fixture file.
+struct counterexample_case {
+  std::string id;  ///< "loss/check/dtype"
+  loss_case c;
+  loss_result expected;
+};
+
+/// What the audit ran with. Shards of one audit share all of it (report merge checks).
+struct audit_settings {
+  std::string losscheck_version;  ///< of the losscheck that wrote the report; "" unknown
+  std::string target;
+  std::uint64_t seed = 0;
+  std::optional<long long> cases_per_property;
+  std::vector<std::string> losses, dtypes;
+  std::optional<std::vector<std::string>> properties;  ///< the --property selection ([]: all); absent in old reports
+  std::optional<unsigned> precision;                   ///< bits of the reference
+  std::optional<double> timeout;                       ///< seconds per case of an exec target
+  std::optional<std::vector<std::string>> fixtures;    ///< the fixture files (names)
+  std::optional<std::vector<plan_row>> plan;           ///< the whole plan (every shard's rows)
+  std::optional<long long> planned_checks;             ///< rows of the whole plan
+  std::optional<losscheck::shard> shard;               ///< absent: unsharded, or merged
+  // for the terminal header only (not in the JSON)
+  std::string fixtures_dir;
+  bool all_losses = false;
+};
+
+/// Wall-clock seconds spent, in all and per phase (merged reports: summed over the shards).
+struct audit_timings {
+  double total = 0;
+  double properties = 0;
+  double fixtures = 0;
+  double diagnosis = 0;
+};
+
+/// The report of an audit, or of the merge of its shards.
+struct audit_report {
+  audit_settings settings;
+  std::vector<audit_row> rows;  ///< in plan order
+  bool incomplete = false;      ///< stopped before every planned check of this shard ran
+  std::string incomplete_reason;  ///< "interrupted", "time limit" (or the first incomplete shard's)
+  int interrupt_signal = 0;       ///< the signal that stopped the run; 0 none (not in the JSON)
+  std::string counterexamples_file;                ///< the counterexample fixture file; "" none
+  std::vector<std::string> counterexamples_files;  ///< merged: each shard's file, when they differ
+  std::optional<long long> merged_from;            ///< merged: the number of shards
+  audit_timings timings;
+  /// The failures' counterexamples with the reference's results, for a fixture file (not in the JSON).
+  std::vector<counterexample_case> counterexamples;
+  std::string target_summary;  ///< what the target did besides answering (an exec target's incidents); terminal only
+  nlohmann::json extra = nlohmann::json::object();  ///< top-level fields of a JSON report this version does not know
+
+  struct counts {
+    long long checks = 0, passed = 0, failed = 0, skipped = 0, gave_up = 0, cases = 0;
+  };
+  /// The rows counted by verdict, and their cases.
+  counts count() const;
+  /// verdict_of() the rows and `incomplete`.
+  losscheck::verdict verdict() const;
+  bool passed() const { return verdict() == losscheck::verdict::pass; }
+  /// exit_code() of the verdict and the interrupting signal.
+  int exit_code() const;
+  /// The rows this run was to run: the planned checks of its shard.
+  long long planned_in_shard() const;
+
+  /// The JSON document (docs/audit.md).
+  nlohmann::json to_json() const;
+  /// The JSON document as written to a file (indented, invalid UTF-8 replaced, a final newline).
+  std::string json_text() const;
+  /// JUnit XML: one testsuite, one testcase per row; an incomplete or nothing-checked audit adds an error testcase.
+  std::string junit() const;
+  /// One self-contained HTML file (no script, nothing fetched).
+  std::string html() const;
+  /// The header printed before the audit runs: target, seed, cases, dtypes, losses, fixtures, shard.
+  void print_header(std::ostream& out) const;
+  /// The summary for a terminal: the table of rows, the per-loss lines, the totals, each failure with its diagnosis
+  /// and report, the give-ups, INCOMPLETE when it is, and the verdict.
+  void print(std::ostream& out) const;
+
+  /// Reads a JSON report. Throws std::invalid_argument naming `name` (a file) and the field when `j` is not a
+  /// losscheck audit report this version reads (format "losscheck-audit", version 1, target, seed, results with loss,
+  /// check, dtype, verdict and cases). Optional fields may be missing or odd: the renderers show what is there.
+  static audit_report from_json(const nlohmann::json& j, const std::string& name);
+};
+
+/// Merges the reports of the shards of one sharded audit (`--shard I/N`, any order) into the report of one run: the
+/// rows sorted by their order in the plan, the summary and verdict recomputed, `shard` replaced by merged_from = N,
+/// the timings summed. Throws std::invalid_argument naming the file, its shard and the field when the shards are
+/// not the N distinct shards of one audit: a different losscheck, target, seed, cases per property, losses, dtypes,
+/// properties, precision, timeout, fixtures, plan or N; a shard missing or given twice; a row outside its shard,
+/// missing or reported twice. `names` (the files) name the shards in messages; empty: "report 1", "report 2", …
+audit_report merge_reports(const std::vector<audit_report>& shards, const std::vector<std::string>& names = {});
+
+}  // namespace losscheck
