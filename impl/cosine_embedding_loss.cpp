@@ -116,25 +116,23 @@ bool is_finite(double_double v) { return std::isfinite(v.hi) && std::isfinite(v.
 namespace row_lanes {
 using namespace simd;
 
+// clang rejects an AVX function's vector return in a body not compiled for AVX (the fuzz build): GCC only.
+#if !defined(__clang__)
 // Not always_inline (GCC refuses to force an AVX2 function into the generic-target kernel bodies); the inliner
 // places it inside the AVX2 kernels once the bodies are inlined there.
 LOSSCHECK_AVX2 inline vd load_floats_avx2(const float* p) {
   return static_cast<vd>(_mm256_cvtps_pd(_mm_loadu_ps(p)));
 }
+#endif
 
 /// vector_math.h's load, except that the AVX2 build converts 4 floats with one vcvtps2pd (GCC makes two 128-bit
 /// conversions of the vector extension's convert): the conversion is exact, so both builds load the same values.
 template <class Build, class T>
 LOSSCHECK_INLINE vd load_row(const T* p) {
-#if defined(__clang__)  // clang rejects an AVX function's vector return in a body not compiled for AVX (fuzz build)
-  if constexpr (false) {
-#else
-  if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx2_build>) {
+#if !defined(__clang__)
+  if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx2_build>) return load_floats_avx2(p);
 #endif
-    return load_floats_avx2(reinterpret_cast<const float*>(p));
-  } else {
-    return load(p);
-  }
+  return load(p);
 }
 
 /// hi + lo lanes (double_double.h's operations, lane by lane).
