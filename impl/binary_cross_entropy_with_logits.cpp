@@ -10,7 +10,6 @@
 #include "losses.h"
 #include "fast_elementwise.h"
 #include "vector_math_float.h"
-#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -176,16 +175,6 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::
   }
 }
 
-template <class T, class Acc, class Slow>
-LOSSCHECK_AVX2 void fast_avx2(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
-                              const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-template <class T, class Acc, class Slow>
-void fast_generic(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-
 }  // namespace
 
 // L = w [(1 - y) x + (1 + (p - 1) y) softplus(-x)]
@@ -237,13 +226,10 @@ void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entrop
                          grad_target};
     simd::lane_accumulator<T> sums[2];
     const bool reduce = output && !none;
-    auto chunk = [&](int c) {
-      auto* sum = reduce ? &sums[c] : nullptr;
-      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
-      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
-      else fast_generic(a, begin, end, sum, element);
-    };
-    for_each_chunk(args.numel, chunk);
+    simd::run_fast_path(args.numel, reduce ? sums : nullptr,
+                        [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
+                          fast_body(a, begin, end, sum, element);
+                        });
     sums[0].merge(sums[1]);
     finish(sums[0].value());
     return;

@@ -81,8 +81,9 @@ struct row_sums {
 bool is_finite(double_double v) { return std::isfinite(v.hi) && std::isfinite(v.lo); }
 
 // The row kernels over contiguous rows of equal length (no broadcast column), 4 double lanes (vector_math.h), each
-// compiled for AVX2 and generic x86-64 with the same operations in the same order (no FMA, -ffp-contract=off), so the
-// two builds give bit-identical results; lanes are combined in a fixed order, so results depend on the data only.
+// compiled for AVX2 and generic x86-64 (simd::dispatch, isa.h) with the same operations in the same order (no FMA,
+// -ffp-contract=off), so the two builds give bit-identical results; lanes are combined in a fixed order, so results
+// depend on the data only.
 //
 // Error analysis (u = 2^-53; n = the row length, 512 in the benchmark):
 // - float32 rows, plain lanes: a product of two floats is exact in double, so each of the 3 sums is a double sum of
@@ -108,61 +109,48 @@ bool is_finite(double_double v) { return std::isfinite(v.hi) && std::isfinite(v.
 //   values (float32: from the double ones), then 3 roundings per element in double; where the two terms cancel
 //   (the element is small against its terms) the element is ill-conditioned in its own inputs and keeps an absolute
 //   error of a few ULPs of its larger term (the same as LibTorch's; normwise within about 2 ULPs).
-//   Nearly parallel rows (within 60 degrees) form it in double-double lanes (dd_gradient_body: exact products, the
+//   Nearly parallel rows (within 60 degrees) form it in double-double lanes (dd_gradient_kernel: exact products, the
 //   cancelling bracket in double-double, rounded once before the product by dcos: 1 ULP plus about 2^-104 of the
 //   terms); float32 rows among them whose angle still has sin^2 >= 2^-40 take the plain lanes with factors from the
 //   double-double values (normwise error below 2^-31, far below float's 2^-24; see double_double_geometry).
 namespace row_lanes {
 using namespace simd;
 
-// Not always_inline (GCC refuses to force an AVX2 function into the generic-target body templates); the inliner
+// clang rejects an AVX function's vector return in a body not compiled for AVX (the fuzz build): GCC only.
+#if !defined(__clang__)
+// Not always_inline (GCC refuses to force an AVX2 function into the generic-target kernel bodies); the inliner
 // places it inside the AVX2 kernels once the bodies are inlined there.
 LOSSCHECK_AVX2 inline vd load_floats_avx2(const float* p) {
   return static_cast<vd>(_mm256_cvtps_pd(_mm_loadu_ps(p)));
 }
-
-/// The build a kernel body is instantiated for.
-struct avx2_build {};
-struct generic_build {};
+#endif
 
 /// vector_math.h's load, except that the AVX2 build converts 4 floats with one vcvtps2pd (GCC makes two 128-bit
 /// conversions of the vector extension's convert): the conversion is exact, so both builds load the same values.
 template <class Build, class T>
 LOSSCHECK_INLINE vd load_row(const T* p) {
-#if defined(__clang__)  // clang rejects an AVX function's vector return in a body not compiled for AVX (fuzz build)
-  if constexpr (false) {
-#else
-  if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx2_build>) {
+#if !defined(__clang__)
+  if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx2_build>) return load_floats_avx2(p);
 #endif
-    return load_floats_avx2(reinterpret_cast<const float*>(p));
-  } else {
-    return load(p);
-  }
+  return load(p);
 }
 
-/// Veltkamp's split of each lane: v = hi + lo exactly, hi with 26 significant bits and lo with 27 (|v| < 2^996).
-LOSSCHECK_INLINE void split(vd v, vd& hi, vd& lo) {
-  const vd c = v * splat(134217729.0);  // 2^27 + 1
-  hi = c - (c - v);
-  lo = v - hi;
-}
+/// hi + lo lanes (double_double.h's operations, lane by lane).
+using vdd = double_double_of<vd>;
 
 /// Per-lane double-double sums of exact terms p + e: hi + p by TwoSum (exact), its error and e added to lo.
 struct dd_lanes {
   vd hi = splat(0.0);
   vd lo = splat(0.0);
   LOSSCHECK_INLINE void add(vd p, vd e) {
-    const vd s = hi + p;
-    const vd shifted = s - hi;
-    const vd t = (hi - (s - shifted)) + (p - shifted);
-    hi = s;
-    lo += t + e;
+    const vdd s = two_sum(hi, p);
+    hi = s.hi;
+    lo += s.lo + e;
   }
   LOSSCHECK_INLINE void add(vd p) {
-    const vd s = hi + p;
-    const vd shifted = s - hi;
-    lo += (hi - (s - shifted)) + (p - shifted);
-    hi = s;
+    const vdd s = two_sum(hi, p);
+    hi = s.hi;
+    lo += s.lo;
   }
   /// The lanes combined in a fixed order by double-double additions.
   LOSSCHECK_INLINE double_double value() const {
@@ -172,130 +160,99 @@ struct dd_lanes {
   }
 };
 
+// The kernels, bodies for simd::dispatch (isa.h): the first argument is the build they are compiled into.
+
 // out = {sum a^2, sum b^2, sum a b} over n floats, in two sets of plain double lanes (the adder's latency), combined
 // lane by lane and then (l0 + l1) + (l2 + l3).
-template <class Build>
-LOSSCHECK_INLINE void plain_sums_body(const float* a, const float* b, std::int64_t n, double* out) {
-  vd aa0 = splat(0.0), bb0 = aa0, ab0 = aa0, aa1 = aa0, bb1 = aa0, ab1 = aa0;
-  std::int64_t i = 0;
-  for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    const vd a0 = load_row<Build>(a + i), b0 = load_row<Build>(b + i);
-    const vd a1 = load_row<Build>(a + i + lanes), b1 = load_row<Build>(b + i + lanes);
-    aa0 += a0 * a0;
-    bb0 += b0 * b0;
-    ab0 += a0 * b0;
-    aa1 += a1 * a1;
-    bb1 += b1 * b1;
-    ab1 += a1 * b1;
+struct plain_sums_kernel {
+  template <class Build>
+  LOSSCHECK_INLINE void operator()(Build, const float* a, const float* b, std::int64_t n, double* out) const {
+    vd aa0 = splat(0.0), bb0 = aa0, ab0 = aa0, aa1 = aa0, bb1 = aa0, ab1 = aa0;
+    std::int64_t i = 0;
+    for (; i + 2 * lanes <= n; i += 2 * lanes) {
+      const vd a0 = load_row<Build>(a + i), b0 = load_row<Build>(b + i);
+      const vd a1 = load_row<Build>(a + i + lanes), b1 = load_row<Build>(b + i + lanes);
+      aa0 += a0 * a0;
+      bb0 += b0 * b0;
+      ab0 += a0 * b0;
+      aa1 += a1 * a1;
+      bb1 += b1 * b1;
+      ab1 += a1 * b1;
+    }
+    for (; i < n; i += lanes) {
+      const bool whole = i + lanes <= n;
+      const vd a0 = whole ? load_row<Build>(a + i) : load_partial(a, i, n, 0.0);
+      const vd b0 = whole ? load_row<Build>(b + i) : load_partial(b, i, n, 0.0);
+      aa0 += a0 * a0;
+      bb0 += b0 * b0;
+      ab0 += a0 * b0;
+    }
+    out[0] = horizontal_sum(aa0 + aa1);
+    out[1] = horizontal_sum(bb0 + bb1);
+    out[2] = horizontal_sum(ab0 + ab1);
   }
-  for (; i < n; i += lanes) {
-    const bool whole = i + lanes <= n;
-    const vd a0 = whole ? load_row<Build>(a + i) : load_partial(a, i, n, 0.0);
-    const vd b0 = whole ? load_row<Build>(b + i) : load_partial(b, i, n, 0.0);
-    aa0 += a0 * a0;
-    bb0 += b0 * b0;
-    ab0 += a0 * b0;
-  }
-  out[0] = horizontal_sum(aa0 + aa1);
-  out[1] = horizontal_sum(bb0 + bb1);
-  out[2] = horizontal_sum(ab0 + ab1);
-}
+};
 
 // sum a'^2, sum b'^2, sum a' b' with a' = scale_a a, b' = scale_b b (powers of two), in double-double lanes: for
 // float rows the products are exact in double (and the scales 1); for double rows TwoProduct makes them exact.
-template <class Build, class T>
-LOSSCHECK_INLINE void dd_sums_body(const T* a, const T* b, std::int64_t n, double scale_a, double scale_b,
-                                   row_sums& out) {
-  dd_lanes aa, bb, ab;
-  const vd sa = splat(scale_a), sb = splat(scale_b);
-  auto step = [&](vd va, vd vb) __attribute__((always_inline)) {
-    if constexpr (sizeof(T) == 4) {
-      aa.add(va * va);
-      bb.add(vb * vb);
-      ab.add(va * vb);
-    } else {
-      va = va * sa;
-      vb = vb * sb;
-      vd ah, al, bh, bl;
-      split(va, ah, al);
-      split(vb, bh, bl);
-      const vd paa = va * va, pbb = vb * vb, pab = va * vb;
-      const vd ma = ah * al, mb = bh * bl;
-      aa.add(paa, (((ah * ah - paa) + ma) + ma) + al * al);
-      bb.add(pbb, (((bh * bh - pbb) + mb) + mb) + bl * bl);
-      ab.add(pab, (((ah * bh - pab) + ah * bl) + al * bh) + al * bl);
-    }
-  };
-  std::int64_t i = 0;
-  for (; i + lanes <= n; i += lanes) step(load_row<Build>(a + i), load_row<Build>(b + i));
-  if (i < n) step(load_partial(a, i, n, 0.0), load_partial(b, i, n, 0.0));
-  out = {aa.value(), bb.value(), ab.value()};
-}
+struct dd_sums_kernel {
+  template <class Build, class T>
+  LOSSCHECK_INLINE void operator()(Build, const T* a, const T* b, std::int64_t n, double scale_a, double scale_b,
+                                   row_sums* out) const {
+    dd_lanes aa, bb, ab;
+    const vd sa = splat(scale_a), sb = splat(scale_b);
+    auto step = [&](vd va, vd vb) __attribute__((always_inline)) {
+      if constexpr (sizeof(T) == 4) {
+        aa.add(va * va);
+        bb.add(vb * vb);
+        ab.add(va * vb);
+      } else {
+        va = va * sa;
+        vb = vb * sb;
+        const vdd as = split(va), bs = split(vb);
+        const vdd paa = two_product(va, as, va, as), pbb = two_product(vb, bs, vb, bs);
+        const vdd pab = two_product(va, as, vb, bs);
+        aa.add(paa.hi, paa.lo);
+        bb.add(pbb.hi, pbb.lo);
+        ab.add(pab.hi, pab.lo);
+      }
+    };
+    std::int64_t i = 0;
+    for (; i + lanes <= n; i += lanes) step(load_row<Build>(a + i), load_row<Build>(b + i));
+    if (i < n) step(load_partial(a, i, n, 0.0), load_partial(b, i, n, 0.0));
+    *out = {aa.value(), bb.value(), ab.value()};
+  }
+};
 
 // dL/da_e = c (b_e r - a_e f_a),  dL/db_e = c (a_e r - b_e f_b)   with f = {c, r, f_a, f_b}, either output may be null
 // (Non-temporal stores for the gradients were tried: 34 ms instead of 1.8 ms of CPU time for float32 4096 x 512 on
 // the machine of docs/performance.md, so the gradients are stored normally.)
-template <class Build, class T, class G>
-LOSSCHECK_INLINE void gradient_body(const T* a, const T* b, std::int64_t n, G* ga, G* gb, const double* f) {
-  const vd c = splat(f[0]), r = splat(f[1]), fa = splat(f[2]), fb = splat(f[3]);
-  auto run = [&](auto want_a, auto want_b) __attribute__((always_inline)) {
-    std::int64_t i = 0;
-    for (; i + lanes <= n; i += lanes) {
-      const vd va = load_row<Build>(a + i), vb = load_row<Build>(b + i);
-      if constexpr (decltype(want_a)::value) store(ga + i, c * (vb * r - va * fa));
-      if constexpr (decltype(want_b)::value) store(gb + i, c * (va * r - vb * fb));
-    }
-    if (i < n) {
-      const vd va = load_partial(a, i, n, 0.0), vb = load_partial(b, i, n, 0.0);
-      if constexpr (decltype(want_a)::value) store_partial(ga, i, n, c * (vb * r - va * fa));
-      if constexpr (decltype(want_b)::value) store_partial(gb, i, n, c * (va * r - vb * fb));
-    }
-  };
-  if (ga && gb)
-    run(std::true_type{}, std::true_type{});
-  else if (ga)
-    run(std::true_type{}, std::false_type{});
-  else if (gb)
-    run(std::false_type{}, std::true_type{});
-}
-
-// Double-double lanes for the gradient of nearly parallel rows: the scalar operations of double_double.h, lane by lane.
-struct vdd {
-  vd hi, lo;
+struct gradient_kernel {
+  template <class Build, class T, class G>
+  LOSSCHECK_INLINE void operator()(Build, const T* a, const T* b, std::int64_t n, G* ga, G* gb,
+                                   const double* f) const {
+    const vd c = splat(f[0]), r = splat(f[1]), fa = splat(f[2]), fb = splat(f[3]);
+    auto run = [&](auto want_a, auto want_b) __attribute__((always_inline)) {
+      std::int64_t i = 0;
+      for (; i + lanes <= n; i += lanes) {
+        const vd va = load_row<Build>(a + i), vb = load_row<Build>(b + i);
+        if constexpr (decltype(want_a)::value) store(ga + i, c * (vb * r - va * fa));
+        if constexpr (decltype(want_b)::value) store(gb + i, c * (va * r - vb * fb));
+      }
+      if (i < n) {
+        const vd va = load_partial(a, i, n, 0.0), vb = load_partial(b, i, n, 0.0);
+        if constexpr (decltype(want_a)::value) store_partial(ga, i, n, c * (vb * r - va * fa));
+        if constexpr (decltype(want_b)::value) store_partial(gb, i, n, c * (va * r - vb * fb));
+      }
+    };
+    if (ga && gb)
+      run(std::true_type{}, std::true_type{});
+    else if (ga)
+      run(std::true_type{}, std::false_type{});
+    else if (gb)
+      run(std::false_type{}, std::true_type{});
+  }
 };
-struct split_lanes {  // v = hi + lo (Veltkamp)
-  vd v, hi, lo;
-};
-LOSSCHECK_INLINE split_lanes split_of(vd v) {
-  split_lanes s{v, v, v};
-  split(v, s.hi, s.lo);
-  return s;
-}
-LOSSCHECK_INLINE vdd two_product_lanes(const split_lanes& a, const split_lanes& b) {
-  const vd p = a.v * b.v;
-  return {p, (((a.hi * b.hi - p) + a.hi * b.lo) + a.lo * b.hi) + a.lo * b.lo};
-}
-LOSSCHECK_INLINE vdd quick_two_sum_lanes(vd a, vd b) {
-  const vd s = a + b;
-  return {s, b - (s - a)};
-}
-LOSSCHECK_INLINE vdd two_sum_lanes(vd a, vd b) {
-  const vd s = a + b;
-  const vd shifted = s - a;
-  return {s, (a - (s - shifted)) + (b - shifted)};
-}
-/// (a_hi + a_lo) b, a_hi split beforehand.
-LOSSCHECK_INLINE vdd times_lanes(const split_lanes& a_hi, vd a_lo, const split_lanes& b) {
-  vdd p = two_product_lanes(a_hi, b);
-  p.lo = p.lo + a_lo * b.v;
-  return quick_two_sum_lanes(p.hi, p.lo);
-}
-/// a + b with the low parts added in double ("sloppy" addition): an error of at most about 2^-105 (|a| + |b|), the
-/// order of the products' own, where the accurate addition's 2^-105 |a + b| would cost 9 more operations.
-LOSSCHECK_INLINE vdd plus_lanes(vdd a, vdd b) {
-  const vdd s = two_sum_lanes(a.hi, b.hi);
-  return quick_two_sum_lanes(s.hi, s.lo + (a.lo + b.lo));
-}
 
 /// The per-row constants of write_row_gradient's double-double evaluation (see there), for one input.
 struct dd_gradient_row {
@@ -309,86 +266,37 @@ struct dd_gradient_row {
 };
 
 // grad_e = ((x a_sq - y Q) + x eps) / (A_m root_m) 2^shift dcos   (x = other'_e, y = self'_e, Q = S_m 2^cross_shift),
-// every product exact (TwoProduct) and the sums double-double, as write_row_gradient's scalar loop.
-template <class Build, class T, class G>
-LOSSCHECK_INLINE void dd_gradient_body(const T* self, const T* other, std::int64_t n, G* grad,
-                                       const dd_gradient_row& c) {
-  const split_lanes sq = split_of(splat(c.sq_hi)), q = split_of(splat(c.q_hi)), eps = split_of(splat(c.eps));
-  const split_lanes inv = split_of(splat(c.inv_hi));
-  const vd sq_lo = splat(c.sq_lo), q_lo = splat(c.q_lo), inv_lo = splat(c.inv_lo);
-  const vd scale_self = splat(c.scale_self), scale_other = splat(c.scale_other);
-  const vd result_scale = splat(c.result_scale), dcos = splat(c.dcos);
-  auto element = [&](vd self_v, vd other_v) __attribute__((always_inline)) {
-    const split_lanes x = split_of(other_v * scale_other), y = split_of(self_v * scale_self);
-    // (x a_sq - y Q) cancels for parallel rows; eps's share x eps is added after
-    const vdd x_sq = times_lanes(sq, sq_lo, x), y_q = times_lanes(q, q_lo, y), x_eps = two_product_lanes(x, eps);
-    const vdd bracket = plus_lanes(x_sq, vdd{-y_q.hi, -y_q.lo});
-    const vdd numerator = plus_lanes(bracket, quick_two_sum_lanes(x_eps.hi, x_eps.lo));
-    vdd r = two_product_lanes(split_of(numerator.hi), inv);
-    r.lo = r.lo + (numerator.hi * inv_lo + numerator.lo * inv.v);
-    r = quick_two_sum_lanes(r.hi, r.lo);
-    return ((r.hi + r.lo) * result_scale) * dcos;
-  };
-  std::int64_t i = 0;
-  for (; i + lanes <= n; i += lanes) store(grad + i, element(load_row<Build>(self + i), load_row<Build>(other + i)));
-  if (i < n) store_partial(grad, i, n, element(load_partial(self, i, n, 0.0), load_partial(other, i, n, 0.0)));
-}
-
-LOSSCHECK_AVX2 void plain_sums_avx2(const float* a, const float* b, std::int64_t n, double* out) {
-  plain_sums_body<avx2_build>(a, b, n, out);
-}
-void plain_sums_generic(const float* a, const float* b, std::int64_t n, double* out) {
-  plain_sums_body<generic_build>(a, b, n, out);
-}
-template <class T>
-LOSSCHECK_AVX2 void dd_sums_avx2(const T* a, const T* b, std::int64_t n, double sa, double sb, row_sums& out) {
-  dd_sums_body<avx2_build>(a, b, n, sa, sb, out);
-}
-template <class T>
-void dd_sums_generic(const T* a, const T* b, std::int64_t n, double sa, double sb, row_sums& out) {
-  dd_sums_body<generic_build>(a, b, n, sa, sb, out);
-}
-template <class T, class G>
-LOSSCHECK_AVX2 void gradient_avx2(const T* a, const T* b, std::int64_t n, G* ga, G* gb, const double* f) {
-  gradient_body<avx2_build>(a, b, n, ga, gb, f);
-}
-template <class T, class G>
-void gradient_generic(const T* a, const T* b, std::int64_t n, G* ga, G* gb, const double* f) {
-  gradient_body<generic_build>(a, b, n, ga, gb, f);
-}
-
-template <class T, class G>
-LOSSCHECK_AVX2 void dd_gradient_avx2(const T* self, const T* other, std::int64_t n, G* grad, const dd_gradient_row& c) {
-  dd_gradient_body<avx2_build>(self, other, n, grad, c);
-}
-template <class T, class G>
-void dd_gradient_generic(const T* self, const T* other, std::int64_t n, G* grad, const dd_gradient_row& c) {
-  dd_gradient_body<generic_build>(self, other, n, grad, c);
-}
-
-}  // namespace row_lanes
-
-/// The AVX2 or the generic build of the row kernels (simd::use_avx2()).
-template <class T>
-struct row_kernels {
-  void (*plain_sums)(const float*, const float*, std::int64_t, double*);
-  void (*dd_sums)(const T*, const T*, std::int64_t, double, double, row_sums&);
-  static const row_kernels& get() {
-    static const row_kernels avx2{row_lanes::plain_sums_avx2, row_lanes::dd_sums_avx2<T>};
-    static const row_kernels generic{row_lanes::plain_sums_generic, row_lanes::dd_sums_generic<T>};
-    return simd::use_avx2() ? avx2 : generic;
+// every product exact (TwoProduct) and the sums double-double, as write_row_gradient's scalar loop; the constant
+// operands split once per row.
+struct dd_gradient_kernel {
+  template <class Build, class T, class G>
+  LOSSCHECK_INLINE void operator()(Build, const T* self, const T* other, std::int64_t n, G* grad,
+                                   const dd_gradient_row* row) const {
+    const dd_gradient_row& c = *row;
+    const vdd sq{splat(c.sq_hi), splat(c.sq_lo)}, q{splat(c.q_hi), splat(c.q_lo)};
+    const vdd inv{splat(c.inv_hi), splat(c.inv_lo)};
+    const vd eps = splat(c.eps);
+    const vdd sq_split = split(sq.hi), q_split = split(q.hi), eps_split = split(eps), inv_split = split(inv.hi);
+    const vd scale_self = splat(c.scale_self), scale_other = splat(c.scale_other);
+    const vd result_scale = splat(c.result_scale), dcos = splat(c.dcos);
+    auto element = [&](vd self_v, vd other_v) __attribute__((always_inline)) {
+      const vd x = other_v * scale_other, y = self_v * scale_self;
+      const vdd x_split = split(x), y_split = split(y);
+      // (x a_sq - y Q) cancels for parallel rows; eps's share x eps is added after
+      const vdd x_sq = multiply(sq, sq_split, x, x_split), y_q = multiply(q, q_split, y, y_split);
+      const vdd x_eps = two_product(x, x_split, eps, eps_split);
+      const vdd bracket = sloppy_sum(x_sq, vdd{-y_q.hi, -y_q.lo});
+      const vdd numerator = sloppy_sum(bracket, quick_two_sum(x_eps.hi, x_eps.lo));
+      const vdd r = multiply(numerator, split(numerator.hi), inv, inv_split);
+      return ((r.hi + r.lo) * result_scale) * dcos;
+    };
+    std::int64_t i = 0;
+    for (; i + lanes <= n; i += lanes) store(grad + i, element(load_row<Build>(self + i), load_row<Build>(other + i)));
+    if (i < n) store_partial(grad, i, n, element(load_partial(self, i, n, 0.0), load_partial(other, i, n, 0.0)));
   }
 };
-template <class T, class G>
-auto gradient_kernel() {
-  return simd::use_avx2() ? row_lanes::gradient_avx2<T, G> : row_lanes::gradient_generic<T, G>;
-}
-template <class T, class G>
-using dd_gradient_fn = void (*)(const T*, const T*, std::int64_t, G*, const row_lanes::dd_gradient_row&);
-template <class T, class G>
-dd_gradient_fn<T, G> dd_gradient_kernel() {
-  return simd::use_avx2() ? row_lanes::dd_gradient_avx2<T, G> : row_lanes::dd_gradient_generic<T, G>;
-}
+
+}  // namespace row_lanes
 
 /// Everything the loss and the gradient need about one pair of rows, in one of three evaluations:
 /// - fast (most rows): with A = sum a^2 + eps, B likewise, S = sum a b: root = sqrt(A B), cos = S / root, and the
@@ -461,10 +369,10 @@ bool is_contiguous(const pair_row<T>& row) {
 /// sum a'^2, sum b'^2, sum a' b' (a' = scale_a a, b' = scale_b b) in double-double: the vector kernel for contiguous
 /// rows, element by element for a broadcast column.
 template <class T>
-row_sums double_double_sums(const pair_row<T>& row, double scale_a, double scale_b, const row_kernels<T>& kernels) {
+row_sums double_double_sums(const pair_row<T>& row, double scale_a, double scale_b) {
   row_sums s;
   if (is_contiguous(row)) {
-    kernels.dd_sums(row.a, row.b, row.dim, scale_a, scale_b, s);
+    simd::dispatch(row_lanes::dd_sums_kernel{}, row.a, row.b, row.dim, scale_a, scale_b, &s);
     return s;
   }
   for (std::int64_t e = 0; e < row.columns_a; ++e) {
@@ -480,7 +388,7 @@ row_sums double_double_sums(const pair_row<T>& row, double scale_a, double scale
 }
 
 template <class T>
-row_geometry double_double_geometry(const pair_row<T>& row, const row_kernels<T>& kernels, const row_sums* unscaled);
+row_geometry double_double_geometry(const pair_row<T>& row, const row_sums* unscaled);
 
 /// torch's expression in plain double, for rows holding inf or NaN (their NaN/inf pattern).
 template <class T>
@@ -498,13 +406,13 @@ row_geometry plain_geometry(const pair_row<T>& row) {
 }
 
 template <class T>
-row_geometry geometry_of(const pair_row<T>& row, const row_kernels<T>& kernels) {
+row_geometry geometry_of(const pair_row<T>& row) {
   row_geometry g;
   if constexpr (std::is_same_v<T, float>) {
     plain_sums<T> sums;
     if (is_contiguous(row)) {
       double out[3];
-      kernels.plain_sums(row.a, row.b, row.dim, out);
+      simd::dispatch(row_lanes::plain_sums_kernel{}, row.a, row.b, row.dim, out);
       sums = {out[0], out[1], out[2]};
     } else {
       sums = plain_sums_of(row);
@@ -517,7 +425,7 @@ row_geometry geometry_of(const pair_row<T>& row, const row_kernels<T>& kernels) 
     if (!std::isfinite(g.a_norm) || !std::isfinite(g.b_norm) || !std::isfinite(sums.ab)) return plain_geometry(row);
     // Nearly parallel rows (the angle without eps, S^2 > (sum a^2)(sum b^2) / 4) cancel in b_e / root - cos a_e / A
     // even when eps makes cos small (a 1-column row is always parallel): double-double then.
-    if (!(sums.ab * sums.ab <= 0.25 * sums.aa * sums.bb)) return double_double_geometry(row, kernels, nullptr);
+    if (!(sums.ab * sums.ab <= 0.25 * sums.aa * sums.bb)) return double_double_geometry(row, nullptr);
     g.one_minus_cos = 1.0 - g.cos;
     g.s_sign = (sums.ab > 0) - (sums.ab < 0);
     g.inv_root = 1.0 / g.root;
@@ -525,16 +433,16 @@ row_geometry geometry_of(const pair_row<T>& row, const row_kernels<T>& kernels) 
     g.b_factor = g.cos / g.b_norm;
     return g;
   } else {
-    const row_sums s = double_double_sums(row, 1.0, 1.0, kernels);
+    const row_sums s = double_double_sums(row, 1.0, 1.0);
     if (!is_finite(s.aa) || !is_finite(s.bb) || !is_finite(s.ab)) {
       // squares that overflow (or elements beyond TwoProduct's 2^996): rescale; inf or NaN in the rows: plain
-      return row_is_finite(row) ? double_double_geometry(row, kernels, nullptr) : plain_geometry(row);
+      return row_is_finite(row) ? double_double_geometry(row, nullptr) : plain_geometry(row);
     }
     const double_double a_norm = s.aa + norm_epsilon, b_norm = s.bb + norm_epsilon;
     // A B and the TwoProducts below stay below 2^996, S far above the subnormals (its TwoProducts were exact)
     const bool in_range = a_norm.hi < 0x1p450 && b_norm.hi < 0x1p450 && std::fabs(s.ab.hi) >= 0x1p-969;
     if (!in_range || !(s.ab.hi * s.ab.hi <= 0.25 * s.aa.hi * s.bb.hi))
-      return double_double_geometry(row, kernels, &s);
+      return double_double_geometry(row, &s);
     const double_double root = square_root(a_norm * b_norm);
     const double_double cos = s.ab / root;
     g.a_norm = a_norm.value();
@@ -581,14 +489,14 @@ double sign_of_tiny_dot(const pair_row<T>& row) {
 
 /// unscaled: the sums already formed with scales 1 (reused when the row needs no rescaling), or nullptr.
 template <class T>
-row_geometry double_double_geometry(const pair_row<T>& row, const row_kernels<T>& kernels, const row_sums* unscaled) {
+row_geometry double_double_geometry(const pair_row<T>& row, const row_sums* unscaled) {
   row_geometry g;
   g.how = evaluation::double_double;
   g.k_a = rescale_exponent(row.a, row.columns_a);
   g.k_b = rescale_exponent(row.b, row.columns_b);
   const row_sums s = unscaled && g.k_a == 0 && g.k_b == 0
                          ? *unscaled
-                         : double_double_sums(row, std::ldexp(1.0, -g.k_a), std::ldexp(1.0, -g.k_b), kernels);
+                         : double_double_sums(row, std::ldexp(1.0, -g.k_a), std::ldexp(1.0, -g.k_b));
   // A = 4^k_a (sum a'^2 + eps 4^-k_a); eps 4^-k_a underflows harmlessly for huge rows.
   const double eps_a = std::ldexp(norm_epsilon, -2 * g.k_a);
   const double eps_b = std::ldexp(norm_epsilon, -2 * g.k_b);
@@ -642,11 +550,10 @@ row_geometry double_double_geometry(const pair_row<T>& row, const row_kernels<T>
 //   dcos/dself_e = that / (A_m,self root) * 2^(k_other - e_self - e_other)
 // evaluated in double-double (numerator times the double-double 1 / (A_m,self root)), rounded once before the
 // multiplication by dcos, so the cancellation of nearly parallel rows costs no digits.
-// (Contiguous rows of the fast evaluation with a finite dcos take the vector kernel instead, row_lanes::gradient_body.)
+// (Contiguous rows of the fast evaluation with a finite dcos take row_lanes::gradient_kernel instead.)
 template <class T, class G>
 void write_row_gradient(G* grad, const T* self, std::int64_t self_columns, const T* other, std::int64_t other_columns,
-                        std::int64_t dim, double dcos, const row_geometry& g, bool self_is_a,
-                        dd_gradient_fn<T, G> dd_lanes) {
+                        std::int64_t dim, double dcos, const row_geometry& g, bool self_is_a) {
   const int k_self = self_is_a ? g.k_a : g.k_b, k_other = self_is_a ? g.k_b : g.k_a;
   const int e_self = self_is_a ? g.e_a : g.e_b, e_other = self_is_a ? g.e_b : g.e_a;
   const double scale_self = std::ldexp(1.0, -k_self), scale_other = std::ldexp(1.0, -k_other);
@@ -705,7 +612,7 @@ void write_row_gradient(G* grad, const T* self, std::int64_t self_columns, const
     const row_lanes::dd_gradient_row c{scale_self, scale_other,  self_sq.hi, self_sq.lo, q.hi,
                                        q.lo,       self_eps,     inverse.hi, inverse.lo, std::ldexp(1.0, result_shift),
                                        dcos};
-    dd_lanes(self, other, dim, grad, c);
+    simd::dispatch(row_lanes::dd_gradient_kernel{}, self, other, dim, grad, &c);
     return;
   }
   for (std::int64_t e = 0; e < self_columns; ++e) {
@@ -744,15 +651,12 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
   const bool parallel = args.rows == count && args.rows >= 2 && args.rows * dim >= parallel_threshold;
   const std::int64_t split = parallel ? args.rows / 2 : args.rows;
   sum_accumulator<T> totals[2];
-  const row_kernels<T>& kernels = row_kernels<T>::get();
-  const auto gradient = gradient_kernel<T, G>();
-  const auto dd_gradient = dd_gradient_kernel<T, G>();
   auto rows = [&](int chunk) {
     sum_accumulator<T>& total = totals[chunk];
     for (std::int64_t r = chunk == 0 ? 0 : split; r < (chunk == 0 ? split : args.rows); ++r) {
       const pair_row<T> row{args.input1 + r * args.columns1, args.columns1, args.input2 + r * args.columns2,
                             args.columns2, dim};
-      const row_geometry f = geometry_of(row, kernels);
+      const row_geometry f = geometry_of(row);
       // The loss elements fed by this row: just row r, or all of them when one cos is broadcast over the targets.
       const std::int64_t first = args.rows == count ? r : 0;
       const std::int64_t last = args.rows == count ? r + 1 : count;
@@ -790,25 +694,21 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
       const double dcos = c.value();
       if (f.how == evaluation::fast && is_contiguous(row) && std::isfinite(dcos)) {
         const double factors[4] = {dcos, f.inv_root, f.a_factor, f.b_factor};
-        gradient(row.a, row.b, dim, grad_input1 ? grad_input1 + r * dim : nullptr,
-                 grad_input2 ? grad_input2 + r * dim : nullptr, factors);
+        simd::dispatch(row_lanes::gradient_kernel{}, row.a, row.b, dim, grad_input1 ? grad_input1 + r * dim : nullptr,
+                       grad_input2 ? grad_input2 + r * dim : nullptr, factors);
         continue;
       }
       if (grad_input1)
         write_row_gradient(grad_input1 + r * args.columns1, row.a, args.columns1, row.b, args.columns2, dim, dcos, f,
-                           true, dd_gradient);
+                           true);
       if (grad_input2)
         write_row_gradient(grad_input2 + r * args.columns2, row.b, args.columns2, row.a, args.columns1, dim, dcos, f,
-                           false, dd_gradient);
+                           false);
     }
   };
   auto& total = totals[0];
-  if (parallel) {
-    run_two_chunks([](void* f, int chunk) { (*static_cast<decltype(rows)*>(f))(chunk); }, &rows);
-    total.add(totals[1].value());
-  } else {
-    rows(0);
-  }
+  run_chunks(parallel ? 2 : 1, rows);
+  if (parallel) total.add(totals[1].value());
   if (output && !none)
     output[0] = static_cast<T>(args.red == reduction::sum ? total.value() : total.value() / static_cast<double>(count));
 }

@@ -236,18 +236,17 @@ LOSSCHECK_INLINE bool fast_row_float(const float* x, std::int64_t classes, std::
   return fast_row_body(x, classes, y, u, grad, scratch, out);
 }
 
+/// The fast path of one contiguous row, a kernel body for dispatch (isa.h): float32, the float lanes (or the double
+/// lanes for a wide row); float64, the double lanes. False when the row holds an inf or NaN.
 template <class T>
-LOSSCHECK_AVX2 bool fast_row_avx2(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
-                                  double* scratch, fast_row_stats& out) {
-  if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, out);
-  else return fast_row_body(x, classes, y, u, grad, scratch, out);
-}
-template <class T>
-bool fast_row_generic(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, double* scratch,
-                      fast_row_stats& out) {
-  if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, out);
-  else return fast_row_body(x, classes, y, u, grad, scratch, out);
-}
+struct fast_row {
+  template <class Build>
+  LOSSCHECK_INLINE bool operator()(Build, const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
+                                   double* scratch, fast_row_stats* out) const {
+    if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, *out);
+    else return fast_row_body(x, classes, y, u, grad, scratch, *out);
+  }
+};
 
 }  // namespace
 
@@ -286,7 +285,7 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
     sum_accumulator<T> nll, smooth;
   } sums[2];
   // The fast path (contiguous rows, no smoothing; finite rows and coefficients, checked per row).
-  auto* fast = d.inner == 1 && !smooth.active ? (simd::use_avx2() ? &fast_row_avx2<T> : &fast_row_generic<T>) : nullptr;
+  const bool fast = d.inner == 1 && !smooth.active;
   // With the fast path, large inputs are cut into two chunks of rows (parallel.h), whose sums are added in order.
   const bool parallel = fast && d.batch >= 2 && d.batch * classes >= parallel_threshold;
   const std::int64_t split = parallel ? d.batch / 2 : d.batch;
@@ -317,7 +316,8 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
           const double w_y = weight_of(y);
           const double u = grad_row ? upstream.at(i) * w_y * smooth.keep : 0.0;
           fast_row_stats f;
-          if (std::isfinite(u) && fast(args.input + offset, classes, y, u, grad_row, scratch, f)) {
+          if (std::isfinite(u) &&
+              simd::dispatch(fast_row<T>{}, args.input + offset, classes, y, u, grad_row, scratch, &f)) {
             const log_sum_exp_row stats{f.max, f.rest};
             // p_y - 1 = -(1 - p_y), the complement without cancellation (numerics.h)
             if (grad_row) grad_row[y] = static_cast<T>(-u * stats.complement(static_cast<double>(x[y]), f.e_y));
@@ -379,12 +379,8 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
   };
   auto& nll_sum = sums[0].nll;
   auto& smooth_sum = sums[0].smooth;
-  if (parallel) {
-    run_two_chunks([](void* f, int chunk) { (*static_cast<decltype(rows)*>(f))(chunk); }, &rows);
-    nll_sum.add(sums[1].nll.value());
-  } else {
-    rows(0);
-  }
+  run_chunks(parallel ? 2 : 1, rows);
+  if (parallel) nll_sum.add(sums[1].nll.value());
   if (output && !none) {
     // mean: both terms divided by W (torch divides the smoothing term by the same gathered weight sum or count).
     const double nll_total = nll_sum.value() / total_weight;

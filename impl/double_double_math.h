@@ -34,40 +34,14 @@
 
 #include <cstdint>
 
+#include "double_double.h"
 #include "vector_math.h"
 
 namespace losscheck::impl::simd {
 
-/// hi + lo lanes: an unevaluated sum.
-struct vdd {
-  vd hi;
-  vd lo;
-};
+/// hi + lo lanes: an unevaluated sum (double_double.h's error-free transformations work lane by lane on it).
+using vdd = double_double_of<vd>;
 
-/// a + b exactly (Knuth's TwoSum).
-LOSSCHECK_INLINE vdd two_sum(vd a, vd b) {
-  const vd s = a + b;
-  const vd shifted = s - a;
-  return {s, (a - (s - shifted)) + (b - shifted)};
-}
-/// a + b exactly where |a| >= |b| or a = 0 (Fast2Sum).
-LOSSCHECK_INLINE vdd quick_two_sum(vd a, vd b) {
-  const vd s = a + b;
-  return {s, b - (s - a)};
-}
-/// v = hi + lo with hi of 26 significant bits at most (Veltkamp's split; |v| below 2^996).
-LOSSCHECK_INLINE vdd split(vd v) {
-  const vd c = splat(134217729.0) * v;  // 2^27 + 1
-  const vd hi = c - (c - v);
-  return {hi, v - hi};
-}
-/// a * b exactly for a, b split already (Dekker's TwoProduct; |a b| below 2^996, no underflow).
-LOSSCHECK_INLINE vdd two_product(vd a, const vdd& as, vd b, const vdd& bs) {
-  const vd p = a * b;
-  return {p, ((as.hi * bs.hi - p) + as.hi * bs.lo + as.lo * bs.hi) + as.lo * bs.lo};
-}
-/// a * b exactly (Dekker's TwoProduct with Veltkamp's split; |a|, |b| and |a b| below 2^996, no underflow).
-LOSSCHECK_INLINE vdd two_product(vd a, vd b) { return two_product(a, split(a), b, split(b)); }
 /// c + r a for a double-double a and c (r split as rs), |c| >= 2 |r a|: relative error about 2^-104.
 LOSSCHECK_INLINE vdd horner_step(vdd c, vd r, const vdd& rs, vdd a) {
   const vdd p = two_product(a.hi, split(a.hi), r, rs);

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "isa.h"
+#include "parallel.h"
 #include "vector_math.h"
 
 namespace losscheck::impl::simd {
@@ -80,6 +82,21 @@ LOSSCHECK_INLINE void run_blocks(std::int64_t begin, std::int64_t end, Acc* sum,
     }
   }
   if (sum) *sum = local;
+}
+
+/// Runs a loss's fast path over [0, numel): in the chunks of parallel.h (cut at a multiple of `block`; on two threads
+/// where allowed), each through dispatch (isa.h) as body(build, chunk, begin, end, sum) with sum = &sums[chunk], or
+/// nullptr when `sums` is (no loss sum wanted). `body` is an always_inline lambda that calls run_blocks over
+/// [begin, end), e.g.
+///   run_fast_path(numel, sums, [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum)
+///                                  __attribute__((always_inline)) { fast_body(a, begin, end, sum, element); });
+/// The caller merges sums[0] and sums[1] in that order.
+template <class Acc, class Body>
+void run_fast_path(std::int64_t numel, Acc* sums, const Body& body) {
+  auto chunk = [&](int c) {
+    dispatch(body, c, chunk_start(numel, c, block), chunk_start(numel, c + 1, block), sums ? sums + c : nullptr);
+  };
+  for_each_chunk(numel, chunk);
 }
 
 }  // namespace losscheck::impl::simd

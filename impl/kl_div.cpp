@@ -11,7 +11,6 @@
 #include "losses.h"
 #include "double_double_math.h"
 #include "fast_elementwise.h"
-#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -47,13 +46,13 @@ double target_gradient(double x, double t, double g) {
 
 /// L = t (log t - x) as hi + lo (TwoProduct: |error| < 2^-104 |L| + t |error of log t - x|), d = log t - x.
 LOSSCHECK_INLINE simd::vdd loss_lanes(simd::vd t, const simd::vdd& d) {
-  const simd::vdd p = simd::two_product(t, d.hi);
-  return simd::quick_two_sum(p.hi, p.lo + t * d.lo);
+  const simd::vdd p = two_product(t, d.hi);
+  return quick_two_sum(p.hi, p.lo + t * d.lo);
 }
 
 /// (log t + 1 - x) rounded once (hi + lo + 1 by TwoSum, the remainder added before the one rounding), d = log t - x.
 LOSSCHECK_INLINE simd::vd log_plus_one_lanes(const simd::vdd& d) {
-  const simd::vdd s = simd::two_sum(d.hi, simd::splat(1.0));
+  const simd::vdd s = two_sum(d.hi, simd::splat(1.0));
   return s.hi + (s.lo + d.lo);
 }
 
@@ -182,16 +181,6 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
   run_blocks(begin, end, sum, step, slow);
 }
 
-template <class T, class G, class Acc, class Slow>
-LOSSCHECK_AVX2 void fast_avx2(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
-                              const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-template <class T, class G, class Acc, class Slow>
-void fast_generic(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-
 }  // namespace
 
 // L = t (log t - x)   or, with log_target, L = e^t (t - x)
@@ -249,18 +238,16 @@ void kl_div_forward_backward(const kl_div_args<T>& args, const T* grad_output, T
       double lo = 0.0;
     } tail_lo[2];
     const bool reduce = output && !none;
-    auto chunk = [&](int c) {
-      auto* sum = reduce ? &sums[c] : nullptr;
-      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
-      auto element = [&, c](std::int64_t i) {
-        const term loss = element_term(i);
-        tail_lo[c].lo += loss.lo;
-        return loss.hi;
-      };
-      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
-      else fast_generic(a, begin, end, sum, element);
-    };
-    for_each_chunk(args.numel, chunk);
+    simd::run_fast_path(
+        args.numel, reduce ? sums : nullptr,
+        [&](auto, int c, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
+          auto element = [&, c](std::int64_t i) {
+            const term loss = element_term(i);
+            tail_lo[c].lo += loss.lo;
+            return loss.hi;
+          };
+          fast_body(a, begin, end, sum, element);
+        });
     if constexpr (std::is_same_v<T, double>) sums[0].add_scalar(tail_lo[0].lo + tail_lo[1].lo);
     sums[0].merge(sums[1]);
     finish(sums[0].value());

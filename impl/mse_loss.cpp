@@ -7,7 +7,6 @@
 #include "case_io.h"
 #include "losses.h"
 #include "fast_elementwise.h"
-#include "parallel.h"
 #include "reduction.h"
 
 namespace losscheck::impl {
@@ -114,16 +113,6 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
   run_blocks(begin, end, sum, step, slow);
 }
 
-template <class T, class G, class Acc, class Slow>
-LOSSCHECK_AVX2 void fast_avx2(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
-                              const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-template <class T, class G, class Acc, class Slow>
-void fast_generic(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum, const Slow& slow) {
-  fast_body(a, begin, end, sum, slow);
-}
-
 }  // namespace
 
 // L = (x - t)^2
@@ -163,13 +152,10 @@ void mse_loss_forward_backward(const mse_loss_args<T>& args, const T* grad_outpu
                             grad_input, grad_target, stream};
     simd::lane_accumulator<T> sums[2];
     const bool reduce = output && !none;
-    auto chunk = [&](int c) {
-      auto* sum = reduce ? &sums[c] : nullptr;
-      const auto begin = chunk_start(args.numel, c, simd::block), end = chunk_start(args.numel, c + 1, simd::block);
-      if (simd::use_avx2()) fast_avx2(a, begin, end, sum, element);
-      else fast_generic(a, begin, end, sum, element);
-    };
-    for_each_chunk(args.numel, chunk);
+    simd::run_fast_path(args.numel, reduce ? sums : nullptr,
+                        [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
+                          fast_body(a, begin, end, sum, element);
+                        });
     if (stream) simd::stream_fence();
     sums[0].merge(sums[1]);
     if (reduce) output[0] = reduce_sum(args, sums[0].value());

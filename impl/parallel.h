@@ -25,14 +25,20 @@ inline int chunk_count(std::int64_t count) { return count < parallel_threshold ?
 /// Calls work(context, 0) and work(context, 1), on two threads when num_threads() > 1. Returns when both are done.
 void run_two_chunks(void (*work)(void*, int), void* context);
 
-/// Runs f(chunk) for every chunk of [0, count): f(0) then f(1) on one thread, or both at once.
+/// Runs f(0) alone (chunks = 1), or f(0) and f(1) as run_two_chunks does (chunks = 2).
 template <class F>
-void for_each_chunk(std::int64_t count, F& f) {
-  if (chunk_count(count) == 1) {
+void run_chunks(int chunks, F& f) {
+  if (chunks == 1) {
     f(0);
     return;
   }
   run_two_chunks([](void* c, int chunk) { (*static_cast<F*>(c))(chunk); }, &f);
+}
+
+/// Runs f(chunk) for every chunk of [0, count): f(0) then f(1) on one thread, or both at once.
+template <class F>
+void for_each_chunk(std::int64_t count, F& f) {
+  run_chunks(chunk_count(count), f);
 }
 
 }  // namespace losscheck::impl

@@ -1,9 +1,9 @@
 #pragma once
 // Private to impl: 4-lane double vectors (GCC vector extensions) with exp, log and log1p for the fast paths of the
-// kernels, and the choice between the AVX2 and the generic (SSE2) build of a kernel.
+// kernels.
 //
 // Every function here is always_inline, so it is compiled with the instruction set of the kernel it is inlined into:
-// a kernel wrapper marked LOSSCHECK_AVX2 gets 256-bit AVX2 code, the generic wrapper 2 x 128-bit SSE2 code. No
+// the AVX2 build of simd::dispatch (isa.h) gets 256-bit AVX2 code, the generic build 2 x 128-bit SSE2 code. No
 // function uses FMA and impl is compiled with -ffp-contract=off, so both builds perform the same IEEE operations in
 // the same order and give bit-identical results; the AVX2 one is only faster.
 //
@@ -19,11 +19,10 @@
 #include <emmintrin.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
-#define LOSSCHECK_AVX2 __attribute__((target("avx2")))
-#define LOSSCHECK_INLINE [[gnu::always_inline]] inline
+#include "double_double.h"
+#include "isa.h"
 
 namespace losscheck::impl::simd {
 
@@ -34,32 +33,23 @@ typedef std::uint64_t vu __attribute__((vector_size(32)));
 typedef float vf __attribute__((vector_size(16)));
 constexpr int lanes = 4;
 
-/// True when the AVX2 build of the kernels should run: the CPU has AVX2 and the environment variable
-/// LOSSCHECK_IMPL_ISA is not "generic" (which tests use to run the generic build). Evaluated once.
-inline bool use_avx2() {
-  static const bool avx2 = [] {
-    const char* isa = std::getenv("LOSSCHECK_IMPL_ISA");
-    if (isa && std::strcmp(isa, "generic") == 0) return false;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return avx2;
-}
-
 LOSSCHECK_INLINE vd splat(double v) { return vd{v, v, v, v}; }
 LOSSCHECK_INLINE vi splat_int(std::int64_t v) { return vi{v, v, v, v}; }
-LOSSCHECK_INLINE vd as_double(vi v) {
-  vd r;
+/// The bits of v as a vector of another type of the same size (doubles as 64-bit integers, floats as 32-bit ones).
+template <class To, class From>
+LOSSCHECK_INLINE To reinterpret(From v) {
+  static_assert(sizeof(To) == sizeof(From));
+  To r;
   std::memcpy(&r, &v, sizeof r);
   return r;
 }
-LOSSCHECK_INLINE vi as_int(vd v) {
-  vi r;
-  std::memcpy(&r, &v, sizeof r);
-  return r;
+LOSSCHECK_INLINE vd as_double(vi v) { return reinterpret<vd>(v); }
+LOSSCHECK_INLINE vi as_int(vd v) { return reinterpret<vi>(v); }
+/// Lane-wise m ? a : b for a comparison mask m (vi for double lanes, vector_math_float.h's vi8 for float lanes).
+template <class V, class Mask>
+LOSSCHECK_INLINE V select(Mask m, V a, V b) {
+  return reinterpret<V>((reinterpret<Mask>(a) & m) | (reinterpret<Mask>(b) & ~m));
 }
-/// Lane-wise m ? a : b for a comparison mask m.
-LOSSCHECK_INLINE vd select(vi m, vd a, vd b) { return as_double((as_int(a) & m) | (as_int(b) & ~m)); }
 
 template <class T>
 LOSSCHECK_INLINE vd load(const T* p) {
@@ -241,18 +231,16 @@ struct compensated_lanes {
   vd sum = splat(0.0);
   vd compensation = splat(0.0);
   LOSSCHECK_INLINE void add(vd x) {
-    const vd s = sum + x;
-    const vd shifted = s - sum;
-    compensation += (sum - (s - shifted)) + (x - shifted);
-    sum = s;
+    const auto s = two_sum(sum, x);
+    compensation += s.lo;
+    sum = s.hi;
   }
   LOSSCHECK_INLINE double value() const {
     double total = 0.0, error = 0.0;
     for (int j = 0; j < lanes; ++j) {
-      const double s = total + sum[j];
-      const double shifted = s - total;
-      error += ((total - (s - shifted)) + (sum[j] - shifted)) + compensation[j];
-      total = s;
+      const auto s = two_sum(total, sum[j]);
+      error += s.lo + compensation[j];
+      total = s.hi;
     }
     return total + error == total + error ? total + error : total;  // inf/NaN: the plain sum
   }

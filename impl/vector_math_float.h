@@ -32,18 +32,8 @@ constexpr int float_lanes = 8;
 
 LOSSCHECK_INLINE vf8 splat_f(float v) { return vf8{v, v, v, v, v, v, v, v}; }
 LOSSCHECK_INLINE vi8 splat_i8(std::int32_t v) { return vi8{v, v, v, v, v, v, v, v}; }
-LOSSCHECK_INLINE vf8 as_float8(vi8 v) {
-  vf8 r;
-  std::memcpy(&r, &v, sizeof r);
-  return r;
-}
-LOSSCHECK_INLINE vi8 as_int8(vf8 v) {
-  vi8 r;
-  std::memcpy(&r, &v, sizeof r);
-  return r;
-}
-/// Lane-wise m ? a : b for a comparison mask m.
-LOSSCHECK_INLINE vf8 select_f(vi8 m, vf8 a, vf8 b) { return as_float8((as_int8(a) & m) | (as_int8(b) & ~m)); }
+LOSSCHECK_INLINE vf8 as_float8(vi8 v) { return reinterpret<vf8>(v); }
+LOSSCHECK_INLINE vi8 as_int8(vf8 v) { return reinterpret<vi8>(v); }
 /// a > b ? a : b (and a < b ? a : b) lane-wise: b when either is NaN, exactly the maxps/minps instructions.
 LOSSCHECK_INLINE vf8 max_f(vf8 a, vf8 b) { return a > b ? a : b; }
 LOSSCHECK_INLINE vf8 min_f(vf8 a, vf8 b) { return a < b ? a : b; }

@@ -45,9 +45,9 @@ void forms_generic(const double* t, const double* x, double* loss, double* grad,
   for (std::size_t i = 0; i + 4 <= n; i += 4) {
     const simd::vd tv = simd::load(t + i);
     const simd::vdd d = simd::log_minus_lanes(tv, simd::load(x + i));
-    const simd::vdd p = simd::two_product(tv, d.hi);
-    simd::store(loss + i, simd::quick_two_sum(p.hi, p.lo + tv * d.lo).hi);
-    const simd::vdd s = simd::two_sum(d.hi, simd::splat(1.0));
+    const simd::vdd p = losscheck::impl::two_product(tv, d.hi);
+    simd::store(loss + i, losscheck::impl::quick_two_sum(p.hi, p.lo + tv * d.lo).hi);
+    const simd::vdd s = losscheck::impl::two_sum(d.hi, simd::splat(1.0));
     simd::store(grad + i, s.hi + (s.lo + d.lo));
   }
 }
