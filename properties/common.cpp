@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "losscheck/dtype_traits.h"
 #include "losscheck/problem.h"
 #include "loss_properties.h"
 #include "support.h"
@@ -386,7 +387,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                 // extrapolation combines four forward values with weights summing to 3/h in magnitude, so a rounding
                 // of k ULPs of the scale in each moves fd by at most 3k·ε·Σ|g|s/h. float64: h^4 = 2^-48·|x|^4 makes
                 // the truncation negligible against 1e-6 relative.
-                const long double eps = f32 ? 0x1p-23L : 0x1p-52L;
+                const long double eps = dtype_traits(type).epsilon;
                 long double bound =
                     (f32 ? 1e-5L : 1e-6L) * (std::fabs(an) + std::fabs(fd)) + 64 * eps * noise_scale / h + 1e-300L;
                 if (f32) {
@@ -513,7 +514,7 @@ property loss_is_nonnegative(const std::string& loss, case_profile profile) {
 }
 
 property float32_result_lies_within_the_float32_bound_of_float64(const std::string& loss) {
-  return {loss, "float32_result_lies_within_the_float32_bound_of_float64",
+  property p{loss, "float32_result_lies_within_the_float32_bound_of_float64",
           "the float32 result lies within the float32 bound of the float64 result of the same (float32-exact) case",
           {loss}, [loss](const context& ctx) {
             RC_PRE(std::find(ctx.dtypes.begin(), ctx.dtypes.end(), dtype::float32) != ctx.dtypes.end() &&
@@ -543,6 +544,8 @@ property float32_result_lies_within_the_float32_bound_of_float64(const std::stri
             for (auto& [n, g] : expected.grads) to32(g);
             expect_agreement(c32, expected, r32, ctx.subject, "the subject's float64 result", {&c64});
           }};
+  p.spans_dtypes = true;
+  return p;
 }
 
 property rejects_exactly_what_the_reference_rejects(const std::string& loss) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "losscheck/dtype_traits.h"
 #include "generator_support.h"
 #include "loss_properties.h"
 #include "support.h"
@@ -80,7 +81,7 @@ void add_cosine_embedding_loss(std::vector<property>& out) {
                    loss_case c = pick(gen_case(loss, pick_dtype(ctx), p));
                    const int k = pick(rc::gen::inRange(-8, 9));
                    // the 1e-12 added to Σx² must be below half an ULP of it, before and after scaling
-                   const double floor = (c.type == dtype::float32 ? 0x1p24 : 0x1p53) * 1e-12 * std::ldexp(1.0, 2 * std::max(0, -k) + 2);
+                   const double floor = (1 / dtype_traits(c.type).unit_roundoff) * 1e-12 * std::ldexp(1.0, 2 * std::max(0, -k) + 2);
                    const auto d = static_cast<std::size_t>(c.inputs["input1"].shape.back());
                    for (const char* name : {"input1", "input2"}) {
                      const auto& v = c.inputs[name].values;

@@ -1,6 +1,7 @@
 // Generators of cases. Every pick goes through RapidCheck (`*gen`) so that counterexamples shrink: a float shrinks
 // towards its class's simplest value, a shape towards fewer elements, an option towards its default.
 
+#include "losscheck/dtype_traits.h"
 #include "generator_support.h"
 
 #include <algorithm>
@@ -28,8 +29,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool chance(int percent) { return pick(inRange(0, 100)) < percent; }
 
-int min_normal_exponent(dtype t) { return t == dtype::float32 ? -126 : -1022; }
-int mantissa_bits(dtype t) { return t == dtype::float32 ? 23 : 52; }
+int min_normal_exponent(dtype t) { return dtype_traits(t).min_normal_exponent; }
+int mantissa_bits(dtype t) { return dtype_traits(t).significand_digits - 1; }
 
 /// sign · (1 + k/2^bits) · 2^e, exactly representable in `t` for e in the normal range.
 double mantissa_times_power(dtype t, int e_lo, int e_hi, bool float32_exact) {
@@ -79,7 +80,7 @@ double pick_real_raw(dtype t, const case_profile& p) {
     case real_class::pos_zero: return 0.0;
     case real_class::neg_zero: return -0.0;
     case real_class::subnormal: {
-      const int lo = min_normal_exponent(vt) - (f32 ? 23 : 52), hi = min_normal_exponent(vt) - 1;
+      const int lo = min_normal_exponent(vt) - mantissa_bits(vt), hi = min_normal_exponent(vt) - 1;
       const double v = std::ldexp(1.0, pick(inRange(lo, hi + 1))) * static_cast<double>(pick(inRange(1, 8)));
       return round_to(pick(rc::gen::arbitrary<bool>()) ? -v : v, vt);
     }
@@ -102,7 +103,7 @@ double pick_probability(dtype t, const case_profile& p) {
 
 double pick_probability_raw(dtype t, const case_profile& p) {
   const dtype vt = (p.float32_exact || t == dtype::float32) ? dtype::float32 : t;
-  const int bits = vt == dtype::float32 ? 24 : 53;
+  const int bits = dtype_traits(vt).significand_digits;
   if (p.smooth) return round_to(0.05 + 0.9 * static_cast<double>(pick(inRange(0, 1 << 20))) / (1 << 20), vt);
   std::vector<std::pair<int, prob_class>> classes = {
       {2, prob_class::zero}, {2, prob_class::one}, {1, prob_class::half}, {10, prob_class::uniform},
@@ -114,7 +115,7 @@ double pick_probability_raw(dtype t, const case_profile& p) {
     case prob_class::half: return 0.5;
     case prob_class::uniform: return std::ldexp(static_cast<double>(pick(inRange<std::int64_t>(0, std::int64_t{1} << 24))), -24);
     case prob_class::near_zero: {  // down to the subnormals of the dtype
-      const int e = pick(inRange(1, (vt == dtype::float32 ? 149 : 1074) + 1));
+      const int e = pick(inRange(1, -std::ilogb(dtype_traits(vt).min_subnormal) + 1));
       return round_to(std::ldexp(1.0, -e) * static_cast<double>(pick(inRange(1, 4))), vt);
     }
     case prob_class::near_one: return 1.0 - std::ldexp(static_cast<double>(pick(inRange(1, 5))), -bits);
@@ -315,7 +316,7 @@ rc::Gen<loss_case> gen_case(std::string_view loss_name, dtype type, const case_p
 std::vector<std::string> edge_classes(const loss_case& c) {
   std::vector<std::string> out;
   bool nan = false, inf = false, negzero = false, sub = false, huge = false, zero = false, one = false;
-  const double min_normal = c.type == dtype::float32 ? 0x1p-126 : 0x1p-1022;
+  const double min_normal = dtype_traits(c.type).min_normal;
   const double big = c.type == dtype::float32 ? 0x1p100 : 0x1p900;
   for (const auto& [name, t] : c.inputs) {
     for (double v : t.values) {

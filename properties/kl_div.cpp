@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "losscheck/dtype_traits.h"
 #include "generator_support.h"
 #include "loss_properties.h"
 #include "support.h"
@@ -41,7 +42,7 @@ bool own_terms_finite(const loss_case& c, const std::string& name, double v) {
   if (name != "target") return true;
   const auto lt = c.options.find("log_target");
   const bool log_target = lt != c.options.end() && std::holds_alternative<bool>(lt->second) && std::get<bool>(lt->second);
-  const double exp_limit = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  const double exp_limit = dtype_traits(c.type).log_max_finite;
   return log_target ? !(v > exp_limit) : v != 0;
 }
 

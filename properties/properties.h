@@ -36,6 +36,8 @@ struct property {
   std::string doc;
   std::vector<std::string> uses;
   std::function<void(const context&)> fn;
+  /// Compares the dtypes with each other (float32 against float64): one audit row for all dtypes, not one per dtype.
+  bool spans_dtypes = false;
 };
 
 /// Every property of every loss, in a fixed order (loss catalog order, then as each file registers them).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "losscheck/dtype_traits.h"
 #include "../loss_properties.h"
 #include "../support.h"
 
@@ -19,7 +20,7 @@ std::pair<double, double> finite_range(const tensor& in) {
   return {lo, hi};
 }
 
-double max_log(dtype type) { return type == dtype::float32 ? 88.72283935546875 : 709.782712893384; }
+double max_log(dtype type) { return dtype_traits(type).log_max_finite; }
 
 std::string overflow_explanation(const loss_case& c) {
   const tensor* in = c.input("input");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "losscheck/dtype_traits.h"
 #include "../loss_properties.h"
 #include "../support.h"
 
@@ -53,7 +54,7 @@ std::string overflow_explanation(const loss_case& c) {
   double hi = -INFINITY;
   for (double v : in->values)
     if (std::isfinite(v)) hi = std::max(hi, v);
-  const double max_log = c.type == dtype::float32 ? 88.72283935546875 : 709.782712893384;
+  const double max_log = dtype_traits(c.type).log_max_finite;
   if (hi > max_log)
     return fmt::format("exp({}) overflows {}: consistent with a log-sum-exp computed without the max shift", hi,
                        to_string(c.type));
