@@ -1,5 +1,5 @@
 // Accuracy of the production implementation (impl) and of LibTorch against the 256-bit reference, on the same random
-// and adversarial cases per loss and dtype (issue 6). Built with -DLOSSCHECK_BENCH=ON when LibTorch is found; run
+// and adversarial cases per loss and dtype. Built with -DLOSSCHECK_BENCH=ON when LibTorch is found; run
 // `build-bench/losses_accuracy [--cases N] [--seed S]`. Prints two markdown tables (outputs, gradients); see
 // docs/performance.md.
 //

@@ -1,6 +1,6 @@
-// Speed of the production implementation (impl) against LibTorch, in the same process and run (issue 6).
+// Speed of the production implementation (impl) against LibTorch, in the same process and run.
 //
-// Cases (issue 6): cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
+// Cases: cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
 // cosine_embedding_loss (4096 x 512); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.

@@ -1,6 +1,6 @@
 #pragma once
 /// @file mutants.h
-/// Deliberately wrong targets: each one a mistake real loss libraries make (../shared/SEMANTICS.md, last section).
+/// Deliberately wrong targets: each one a mistake real loss libraries make (docs/torch-quirks.md).
 /// The property suite must kill every one of them (tests/properties/mutants_test.cpp).
 
 #include <memory>

@@ -1,4 +1,4 @@
-"""Ctrl-C during `losscheck audit` (issue 7, "Nothing lost"): SIGINT while an exec target hangs on a case must stop the
+"""Ctrl-C during `losscheck audit`: SIGINT while an exec target hangs on a case must stop the
 audit promptly (well before the 600 s case timeout), write the JSON, JUnit and HTML reports marked incomplete with the
 rows that finished -- all three with the verdict INCOMPLETE, none with a pass -- leave no temporary file and no
 process of the target behind, and exit 128 + SIGINT = 130.

@@ -2,7 +2,7 @@
 //
 // Where the expected values come from: every case below was evaluated exactly, in Python's mpmath at 50 significant
 // digits, by the model reproduced at the end of this comment. The model was written from PyTorch 1.13.1's semantics
-// (torch.nn.functional, ATen's Loss.cpp / LossNLL.cpp, shared/SEMANTICS.md), not from losscheck's code. The inputs of
+// (torch.nn.functional, ATen's Loss.cpp / LossNLL.cpp, docs/torch-quirks.md), not from losscheck's code. The inputs of
 // a float32 case are the float32 values of its decimals, as the case reader rounds them. The exact results are
 // written to 17 significant digits (more only where 17 would not round to the correctly rounded value of the dtype);
 // expect_values_near rounds them to float32 for a float32 case. Each case's semantics were also checked against

@@ -1,4 +1,4 @@
-# Malformed fixture files beyond tests/fixtures/bad/ (issue 7, docs/robustness.md): `losscheck fixtures verify`
+# Malformed fixture files beyond tests/fixtures/bad/ (docs/robustness.md): `losscheck fixtures verify`
 # exits 2 with a message naming the file and the line, or the case index and id. A good file given with a bad one
 # is still verified (the run goes on; the exit code says a file was malformed).
 set(dir ${SOURCE_DIR}/robustness/fixtures_bad)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Interrupting `losscheck fixtures generate` never leaves a half-written fixture file (issue 7, docs/robustness.md).
+# Interrupting `losscheck fixtures generate` never leaves a half-written fixture file (docs/robustness.md).
 # A complete run into a fresh directory gives the new files and the run time T. Then a directory holding the old
 # files (the new ones with a different generator "tool") is regenerated and the run killed at T/8, 2T/8, ... 7T/8
 # with SIGKILL, SIGINT and SIGTERM in turn: each <loss>.json must then be byte-identical to its old or its new

@@ -1,4 +1,4 @@
-# The bad-input catalog (issue 7, docs/robustness.md) through `losscheck run --target TARGET`: every line of
+# The bad-input catalog (docs/robustness.md) through `losscheck run --target TARGET`: every line of
 # bad_cases.jsonl gets one result, with its id echoed, an error whose message matches the regular expression below
 # (naming what was wrong and where), or -- for the few inputs that are not errors -- the documented result; the
 # stream goes on to the last line. Then: absurd broadcasts, deep nesting, and lines that are not JSON (exit 2
