@@ -3,11 +3,11 @@
 // argument handling (torch.nn._reduction, option readers) and the inputs as ATen tensors -- and the one entry point
 // per loss, called by libtorch_target.cpp through a table indexed by loss_record::index.
 //
-// Only the ATen core (the Tensor class and what every per-operator header includes) is here: each loss includes the
-// ATen/ops/<op>.h headers of the operators it calls. These ATen headers are the library's precompiled header
-// (CMakeLists.txt), so a file that includes this one pays for them once per build, not once per file.
+// Only the ATen Tensor is here: each loss includes the ATen/ops/<op>.h headers of the operators it calls (the
+// library is built with per-operator headers; ATen/ATen.h and ATen/Functions.h are refused). The library compiles as
+// one unit (CMakeLists.txt), so a helper private to one loss's file goes in an anonymous namespace with a name no
+// other file uses.
 
-#include <ATen/Context.h>
 #include <ATen/core/Reduction.h>
 #include <ATen/core/Tensor.h>
 #include <c10/util/Optional.h>
