@@ -1,4 +1,4 @@
-# SUBJECT (impl or reference) against PyTorch 1.13 itself on random cases nobody wrote by hand:
+# SUBJECT (impl, reference or libtorch) against PyTorch 1.13 itself on random cases nobody wrote by hand:
 # tools/random_cases.py draws them, tools/torch_fixtures.py has Python torch (examples/torch_exec.py) answer them,
 # and `losscheck fixtures verify` compares under the tolerance model of docs/tolerances.md. Seeds are fixed for
 # reproducible CI; set LOSSCHECK_TORCH_SEED to try others.
