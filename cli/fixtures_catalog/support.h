@@ -6,6 +6,9 @@
 // Deterministic: a fixed seed, splitmix64 (no std distributions), values on grids exactly representable in float32
 // (so a float32 and a float64 case hold the same numbers), and fixed iteration orders. Every value is drawn in the
 // order the code reads, so moving a draw changes the committed fixtures (the regeneration test says so).
+//
+// The catalog compiles as one unit (CMakeLists.txt): a helper private to one loss's file goes in an anonymous
+// namespace with a name no other file uses.
 
 #include <cmath>
 #include <cstdint>
