@@ -6,6 +6,7 @@
 
 #include "losscheck/error.h"
 #include "losscheck/loss_list.h"
+#include "resolve_support.h"
 
 namespace losscheck {
 
@@ -90,6 +91,22 @@ std::string loss_names() {
   std::vector<std::string_view> names;
   for (const auto& record : loss_catalog()) names.push_back(record.name);
   return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::vector<generic_property> standard_properties(bool nonnegative, bool class_index) {
+  using g = generic_property;
+  std::vector<generic_property> out;
+  out.reserve(14);
+  for (const g p : {g::agrees_with_the_reference, g::accurate_at_the_extremes, g::nan_inputs_propagate,
+                    g::sum_is_sum_of_none, g::mean_is_mean_of_none, g::legacy_flags,
+                    g::backward_linear_in_grad_output, g::finite_differences, g::batch_permutation,
+                    g::unbatched_is_batch_of_one})
+    out.push_back(p);
+  if (nonnegative) out.push_back(g::nonnegative);
+  out.push_back(g::float32_within_float64);
+  out.push_back(g::rejection_parity);
+  if (class_index) out.push_back(g::ignore_index_and_kdim);
+  return out;
 }
 
 std::vector<option_spec> with_reduction_options(std::vector<option_spec> extra, std::string_view reduction_doc) {

@@ -62,6 +62,11 @@ struct resolve_context {
   std::string_view loss() const { return record.name; }
 };
 
+/// The generic properties, in registration order, that apply to a loss with legacy flags, the unbatched form and
+/// a batch dimension; `nonnegative` where some profile makes every element ≥ 0, `class_index` adds the class-index
+/// family. A record may list its own instead.
+std::vector<generic_property> standard_properties(bool nonnegative, bool class_index = false);
+
 /// torch.broadcast_shapes of a and b, or loss_error naming both; rejects shapes beyond max_broadcast_numel.
 shape_t broadcast_or_throw(std::string_view loss, const shape_t& a, std::string_view a_name, const shape_t& b,
                            std::string_view b_name);

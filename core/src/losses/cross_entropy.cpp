@@ -28,13 +28,7 @@ loss_record cross_entropy_record() {
         {.max = 1.0, .message = "label_smoothing must be between 0.0 and 1.0. Got: {}"}}});
   record.output = output_rule::per_position;
   record.row_name = "the number of classes";
-  record.properties = {generic_property::agrees_with_the_reference, generic_property::accurate_at_the_extremes,
-                       generic_property::nan_inputs_propagate, generic_property::sum_is_sum_of_none,
-                       generic_property::mean_is_mean_of_none, generic_property::legacy_flags,
-                       generic_property::backward_linear_in_grad_output, generic_property::finite_differences,
-                       generic_property::batch_permutation, generic_property::unbatched_is_batch_of_one,
-                       generic_property::nonnegative,
-                       generic_property::float32_within_float64, generic_property::rejection_parity, generic_property::ignore_index_and_kdim};
+  record.properties = standard_properties(/*nonnegative=*/true, /*class_index=*/true);
   return record;
 }
 

@@ -21,13 +21,7 @@ loss_record mse_loss_record() {
        "broadcastable with input"}};
   record.options = with_reduction_options({});
   record.output = output_rule::elementwise;
-  record.properties = {generic_property::agrees_with_the_reference, generic_property::accurate_at_the_extremes,
-                       generic_property::nan_inputs_propagate, generic_property::sum_is_sum_of_none,
-                       generic_property::mean_is_mean_of_none, generic_property::legacy_flags,
-                       generic_property::backward_linear_in_grad_output, generic_property::finite_differences,
-                       generic_property::batch_permutation, generic_property::unbatched_is_batch_of_one,
-                       generic_property::nonnegative,
-                       generic_property::float32_within_float64, generic_property::rejection_parity};
+  record.properties = standard_properties(/*nonnegative=*/true);
   return record;
 }
 
