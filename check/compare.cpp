@@ -78,14 +78,27 @@ void compare_tensor(const std::string& name, const tensor& expected, const tenso
       worst_ratio = ratio;
       r.worst = element_error{fmt::format("{}[{}]", name, i), a, e, scale, ulps, tol.bound_ulps};
     }
-    if (ulps > tol.bound_ulps)
-      fail(fmt::format("{}[{}]: got {}, expected {}: {} ULPs of the scale {} > bound {}", name, i,
-                       format_float(a, type), format_float(e, type), std::isfinite(ulps) ? fmt::format("{:.3g}", ulps) : "inf",
-                       fmt::format("{:.3g}", scale), tol.bound_ulps));
+    if (ulps > tol.bound_ulps) {
+      const std::string rel = relative_error_text(a, e);
+      fail(fmt::format("{}[{}]: got {}, expected {}: {} ULPs of the scale {:.3g} > bound {}{}", name, i,
+                       format_float(a, type), format_float(e, type), format_ulps(ulps), scale, tol.bound_ulps,
+                       rel.empty() ? "" : " (" + rel + ")"));
+    }
   }
 }
 
 }  // namespace
+
+std::string format_ulps(double ulps) {
+  if (std::isnan(ulps)) return "nan";
+  if (!std::isfinite(ulps)) return "inf";
+  return ulps < 1e6 ? fmt::format("{:.2f}", ulps) : fmt::format("{:.2g}", ulps);
+}
+
+std::string relative_error_text(double got, double expected) {
+  if (!std::isfinite(got) || !std::isfinite(expected) || expected == 0) return "";
+  return fmt::format("relative error {:.2g}", std::fabs(got - expected) / std::fabs(expected));
+}
 
 comparison compare(const loss_case& c, const loss_result& expected, const loss_result& got) {
   if (expected.error || got.error || got.unsupported || !got.output) return compare(c, expected, got, tolerance{});

@@ -15,6 +15,25 @@
 
 namespace losscheck::cli {
 
+/// Why `path` cannot be written by write_file_atomically (checked by creating and removing its temporary file:
+/// a missing directory, no permission, a read-only file system), or "" when it can. For checking report paths
+/// before a long run rather than after it.
+inline std::string unwritable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return "is a directory";
+  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+      return fmt::format("cannot write: the directory {} does not exist", parent.string());
+    return fmt::format("cannot write: {}", std::strerror(errno));
+  }
+  ::close(fd);
+  std::remove(tmp.c_str());
+  return "";
+}
+
 /// Writes `text` to `path` through `path.tmp.<pid>`, flushed to disk (fsync) before a rename replaces `path`, so that
 /// a reader never sees half a file and a crash, even just after the rename, never leaves an empty one. The directory
 /// is synced after the rename where it can be opened. Throws std::runtime_error naming the file and the reason (the

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -15,7 +16,10 @@
 #include "exec_target.h"
 #include "fixtures.h"
 #include "interrupt.h"
+#include "losscheck/loss_record.h"
 #include "losscheck/shell.h"
+#include "losscheck/suggest.h"
+#include "properties.h"
 
 namespace losscheck::cli {
 namespace {
@@ -48,6 +52,26 @@ std::string counterexamples_path(const audit_command_options& o) {
 
 }  // namespace
 
+int list_properties(const std::vector<std::string>& only, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> names;
+  for (const auto& spec : loss_catalog()) names.emplace_back(spec.name);
+  for (const auto& l : only)
+    if (!find_loss(l)) {
+      err << fmt::format("losscheck list: unknown loss '{}'{} (losses: {})\n", l, did_you_mean(l, names), loss_names());
+      return exit_codes::usage;
+    }
+  for (const auto& spec : loss_catalog()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
+    out << spec.name << "\n";
+    for (const auto& p : properties::registry()) {
+      if (p.loss != spec.name) continue;
+      out << fmt::format("  {}{}\n    {}\n", p.name, p.spans_dtypes ? " (float32 against float64: one row)" : "", p.doc);
+    }
+    out << "  fixtures\n    every committed golden fixture case of the loss (fixtures/" << spec.name << ".json)\n\n";
+  }
+  return exit_codes::pass;
+}
+
 int audit_command(const audit_command_options& o, std::ostream& out, std::ostream& err) {
   std::unique_ptr<target> subject;
   try {
@@ -57,9 +81,25 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
     err << "losscheck audit: " << e.what() << '\n';
     return exit_codes::usage;
   }
+  // the report files can be written: checked before the audit runs, not discovered after it
+  for (const auto& [path, what] : {std::pair{o.json_path, "--json"}, std::pair{o.junit_path, "--junit"},
+                                   std::pair{o.html_path, "--html"}, std::pair{o.counterexamples_path, "--counterexamples"}}) {
+    if (path.empty()) continue;
+    if (const std::string why = unwritable(path); !why.empty()) {
+      err << fmt::format("losscheck audit: {} {}: {}\n", what, path, why);
+      return exit_codes::usage;
+    }
+  }
   audit_options options = o.audit;
   std::optional<exec_monitor> monitor;
-  if (auto* exec = dynamic_cast<exec_target*>(subject.get())) options.monitor = &monitor.emplace(*exec);
+  if (auto* exec = dynamic_cast<exec_target*>(subject.get())) {
+    // a command that cannot run at all is one usage error, not a row of failures per property
+    if (const std::string why = start_failure(*exec); !why.empty()) {
+      err << "losscheck audit: " << why << '\n';
+      return exit_codes::usage;
+    }
+    options.monitor = &monitor.emplace(*exec);
+  }
   if (o.no_fixtures) options.fixtures_dir.clear(), options.fixture_files.clear();
   if (o.catch_signals) {
     catch_interrupts();

@@ -21,12 +21,18 @@ inline constexpr unsigned min_precision_bits = std::numeric_limits<double>::digi
 std::unique_ptr<target> make_target(const std::string& name, unsigned precision_bits,
                                     std::chrono::milliseconds exec_timeout = std::chrono::seconds(10));
 
+/// Why target `t` cannot run at all (an exec command the shell cannot find or execute), or "" (every other target).
+std::string start_failure(target& t);
+
 /// The line protocol: one case per line in, one result per line out, flushed. Returns the exit code: 0, or 2 when a
 /// line is not JSON at all (reported on `err` with its line number).
 int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& err);
 
-/// Prints every loss with its inputs, options and defaults.
-void list_losses(std::ostream& out);
+/// Prints every loss (or those in `only`) with its inputs, options and defaults; 2 for an unknown loss.
+int list_losses(const std::vector<std::string>& only, std::ostream& out, std::ostream& err);
+/// `losscheck list --properties`: each loss's properties (the audit's checks) with what each shows; `only` selects
+/// losses (empty: all). Returns the exit code (2 for an unknown loss, with a "did you mean").
+int list_properties(const std::vector<std::string>& only, std::ostream& out, std::ostream& err);
 
 /// Evaluates a built-in set of cases over all seven losses with impl and reference and prints a comparison table.
 /// Returns 0 when every case agrees.

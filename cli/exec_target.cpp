@@ -108,6 +108,7 @@ std::string exec_target::stop(bool graceful) {
     info.si_pid = 0;
     if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_) {
       how = describe_status(info);
+      last_exit_status_ = info.si_code == CLD_EXITED ? info.si_status : -1;
       break;
     }
     if (clock::now() >= until) break;
@@ -122,6 +123,28 @@ std::string exec_target::stop(bool graceful) {
   pid_ = -1;
   buffer_.clear();
   return how;
+}
+
+std::string exec_target::start_failure() {
+  loss_case probe;
+  probe.loss = "mse_loss";
+  probe.type = dtype::float64;
+  probe.id = "0";
+  probe.inputs["input"] = tensor::floats(dtype::float64, {1}, {1.0});
+  probe.inputs["target"] = tensor::floats(dtype::float64, {1}, {0.5});
+  probe.options["reduction"] = std::string("none");
+  last_exit_status_ = -1;
+  const loss_result r = evaluate(probe);
+  if (!last_incident_) return "";
+  const std::string what = r.error.value_or("no answer");
+  if (what.starts_with("exec target could not be started")) return what;
+  if (last_exit_status_ == 127)
+    return fmt::format("exec target `{}` cannot run: the shell found no such command (exit status 127 before its "
+                       "first answer)", command_);
+  if (last_exit_status_ == 126)
+    return fmt::format("exec target `{}` cannot run: the command is not executable (exit status 126 before its "
+                       "first answer)", command_);
+  return "";
 }
 
 loss_result exec_target::incident(const loss_case& c, std::string what) {

@@ -44,6 +44,11 @@ class exec_target final : public target {
   std::string name() const override { return "exec:" + command_; }
   loss_result evaluate(const loss_case& c) override;
 
+  /// Starts the program and sends it one simple valid case (mse_loss of [1] and [0.5]). Returns why the program
+  /// cannot run at all — the shell could not find or execute the command (status 127 or 126) or it could not be
+  /// started — or "" when it answered or failed in any other way (those are findings of the audit, not usage errors).
+  std::string start_failure();
+
   /// A total time limit: no case waits past `t`, and from `t` on evaluate() returns the incident "total time limit
   /// reached" without asking the program (which is stopped).
   void set_deadline(std::chrono::steady_clock::time_point t) { deadline_ = t; }
@@ -75,6 +80,7 @@ class exec_target final : public target {
   int to_child_ = -1;    // its stdin
   int from_child_ = -1;  // its stdout
   std::string buffer_;   // bytes read past the last line
+  int last_exit_status_ = -1;  // the status of the last program that exited by itself (-1: none, or a signal)
   long long sequence_ = 0;
   long long last_answered_ = 0;  // the sequence number of the last answer in step (0: none since the start)
   std::optional<std::chrono::steady_clock::time_point> deadline_;

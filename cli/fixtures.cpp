@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -16,10 +17,14 @@
 #include <stdexcept>
 
 #include "atomic_file.h"
+#include "losscheck/audit/verdict.h"
 #include "losscheck/check.h"
 #include "losscheck/error.h"
 #include "losscheck/json.h"
+#include "losscheck/loss_record.h"
 #include "losscheck/problem.h"
+#include "losscheck/shell.h"
+#include "losscheck/suggest.h"
 
 namespace losscheck::cli {
 
@@ -155,16 +160,17 @@ std::vector<fixture_case> read_fixture_text(const std::string& text, const std::
 namespace {
 
 struct group_stats {
-  std::size_t cases = 0, passed = 0, failed = 0, errors = 0, elements = 0;
+  std::size_t cases = 0, passed = 0, failed = 0, errors = 0, elements = 0, unsupported = 0;
   double max_ulps = 0, sum_sq = 0;
   // the worst failing case
   double worst_score = -1;
   std::string worst_file, worst_message, worst_case_json, worst_expected_json;
   std::string worst_id;
   std::size_t worst_index = 0;
+  const loss_case* worst_case = nullptr;
 };
 
-std::string fmt_ulps(double v) { return std::isfinite(v) ? fmt::format("{:.2f}", v) : "inf"; }
+std::string fmt_ulps(double v) { return check::format_ulps(v); }
 
 /// The id as typed on a command line: the bare string of a string id, else its JSON text.
 std::string id_argument(const std::string& id_json) {
@@ -182,11 +188,30 @@ bool id_selected(const std::vector<std::string>& ids, const std::string& id_json
 }  // namespace
 
 int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> loss_list;
+  for (const auto& spec : loss_catalog()) loss_list.emplace_back(spec.name);
+  for (const auto& l : o.losses)
+    if (!find_loss(l)) {
+      err << fmt::format("losscheck fixtures verify: unknown loss '{}'{} (losses: {})\n", l, did_you_mean(l, loss_list),
+                         loss_names());
+      return exit_codes::usage;
+    }
+  for (const auto& d : o.dtypes)
+    if (!parse_dtype(d)) {
+      err << fmt::format("losscheck fixtures verify: unknown dtype '{}'{} (dtypes: float32, float64)\n", d,
+                         did_you_mean(d, {"float32", "float64"}));
+      return exit_codes::usage;
+    }
+  auto selected = [](const std::vector<std::string>& only, std::string_view v) {
+    return only.empty() || std::find(only.begin(), only.end(), v) != only.end();
+  };
   bool malformed = false;
   std::map<std::pair<std::string, std::string>, group_stats> groups;  // (loss, dtype)
-  std::size_t total = 0, failed = 0;
+  std::size_t total = 0, failed = 0, unsupported = 0;
+  std::vector<std::vector<fixture_case>> files;  // kept: the worst cases are diagnosed at the end
+  files.reserve(o.files.size());
   for (const auto& path : o.files) {
-    std::vector<fixture_case> cases;
+    auto& cases = files.emplace_back();
     try {
       cases = read_fixture_file(path);
     } catch (const format_error& e) {
@@ -196,15 +221,21 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
     }
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const auto& fc = cases[i];
-      if (!id_selected(o.ids, fc.c.id)) continue;
+      if (!id_selected(o.ids, fc.c.id) || !selected(o.losses, fc.c.loss) || !selected(o.dtypes, to_string(fc.c.type)))
+        continue;
       loss_result got;
       try {
         got = t.evaluate(fc.c);
       } catch (const std::exception& e) {
         got = loss_result::failure(fc.c.id, e.what());
       }
-      const auto cmp = check::compare(fc.c, fc.expected, got);
       auto& g = groups[{fc.c.loss, std::string(to_string(fc.c.type))}];
+      if (got.unsupported) {  // outside what the target implements: skipped, as the audit skips it
+        ++g.unsupported;
+        ++unsupported;
+        continue;
+      }
+      const auto cmp = check::compare(fc.c, fc.expected, got);
       ++g.cases;
       ++total;
       if (fc.expected.error) ++g.errors;
@@ -226,11 +257,15 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
         g.worst_file = path;
         g.worst_index = i;
         g.worst_id = fc.c.id;
+        g.worst_case = &fc.c;
         g.worst_message = cmp.message;
-        if (cmp.worst && !(cmp.worst->ulps <= cmp.worst->bound))
-          g.worst_message = fmt::format("{}: got {}, expected {}, {} ULPs of the scale {:.3g} > bound {}", cmp.worst->where,
-                                        format_float(cmp.worst->got, fc.c.type), format_float(cmp.worst->expected, fc.c.type),
-                                        fmt_ulps(cmp.worst->ulps), cmp.worst->scale, cmp.worst->bound);
+        if (cmp.worst && !(cmp.worst->ulps <= cmp.worst->bound)) {
+          const std::string rel = check::relative_error_text(cmp.worst->got, cmp.worst->expected);
+          g.worst_message = fmt::format("{}: got {}, expected {}, {} ULPs of the scale {:.3g} > bound {}{}",
+                                        cmp.worst->where, format_float(cmp.worst->got, fc.c.type),
+                                        format_float(cmp.worst->expected, fc.c.type), fmt_ulps(cmp.worst->ulps),
+                                        cmp.worst->scale, cmp.worst->bound, rel.empty() ? "" : ", " + rel);
+        }
         g.worst_case_json = to_json(fc.c);
         g.worst_expected_json = to_json(fc.expected);
       }
@@ -239,14 +274,15 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
   out << fmt::format("losscheck fixtures verify: target {}, {} file{}\n", t.name(), o.files.size(),
                      o.files.size() == 1 ? "" : "s");
   out << "errors in ULPs of the dtype at each element's scale (docs/tolerances.md)\n\n";
-  out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>10} {:>10}\n", "loss", "dtype", "cases", "errors",
-                     "passed", "failed", "max ULPs", "RMS ULPs");
+  out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>10} {:>10}\n", "loss", "dtype", "cases", "errors",
+                     "passed", "failed", "unsupported", "max ULPs", "RMS ULPs");
   for (const auto& [key, g] : groups) {
     const double rms = g.elements ? std::sqrt(g.sum_sq / static_cast<double>(g.elements)) : 0.0;
-    out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>10} {:>10}\n", key.first, key.second, g.cases, g.errors,
-                       g.passed, g.failed, fmt_ulps(g.max_ulps), fmt_ulps(rms));
+    out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>10} {:>10}\n", key.first, key.second, g.cases,
+                       g.errors, g.passed, g.failed, g.unsupported, fmt_ulps(g.max_ulps), fmt_ulps(rms));
   }
-  out << fmt::format("\n{} cases, {} passed, {} failed{}\n", total, total - failed, failed,
+  out << fmt::format("\n{} cases, {} passed, {} failed{}{}\n", total, total - failed, failed,
+                     unsupported ? fmt::format(" ({} more unsupported by the target: skipped)", unsupported) : "",
                      malformed ? " (and malformed files: see above)" : "");
   for (const auto& [key, g] : groups) {
     if (!g.failed) continue;
@@ -254,11 +290,26 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
     out << fmt::format("  worst: {} case {} (id {}): {}\n", g.worst_file, g.worst_index, g.worst_id, g.worst_message);
     out << fmt::format("  case:     {}\n", g.worst_case_json);
     out << fmt::format("  expected: {}\n", g.worst_expected_json);
-    out << fmt::format("  replay:   losscheck fixtures verify --target {} --id '{}' {}\n", t.name(),
-                       id_argument(g.worst_id), g.worst_file);
+    if (o.diagnose && g.worst_case) {
+      std::vector<std::string> found;
+      try {
+        found = o.diagnose(*g.worst_case, t);
+      } catch (const std::exception& e) {
+        found = {fmt::format("diagnosis failed: {}", e.what())};
+      }
+      for (const auto& f : found) out << "  diagnosis: " << f << "\n";
+    }
+    out << fmt::format("  replay:   losscheck fixtures verify --target {} --id {} {}\n", shell_quote(t.name()),
+                       shell_quote(id_argument(g.worst_id)), shell_quote(g.worst_file));
   }
-  if (malformed) return 2;
-  return failed ? 1 : 0;
+  if (malformed) return exit_codes::usage;
+  if (failed) return exit_codes::fail;
+  if (total == 0) {
+    out << "nothing checked: " << (unsupported ? "every selected case was unsupported by the target" : "no case selected")
+        << "\n";
+    return exit_codes::nothing_checked;
+  }
+  return exit_codes::pass;
 }
 
 }  // namespace losscheck::cli

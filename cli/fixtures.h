@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,19 @@ std::vector<fixture_case> read_fixture_text(const std::string& text, const std::
 struct verify_options {
   std::string target_name = "impl";
   std::vector<std::string> files;
-  std::vector<std::string> ids;  ///< when not empty, only the cases with these ids
-  bool verbose = false;          ///< print every failing case, not only the worst of each group
+  std::vector<std::string> ids;     ///< when not empty, only the cases with these ids
+  std::vector<std::string> losses;  ///< when not empty, only the cases of these losses
+  std::vector<std::string> dtypes;  ///< when not empty, only the cases of these dtypes
+  bool verbose = false;             ///< print every failing case, not only the worst of each group
+  /// What the failing answer matches instead (the audit's diagnosis, one line per finding); unset: no diagnosis
+  /// (a losscheck built without the property suite).
+  std::function<std::vector<std::string>(const loss_case&, target&)> diagnose;
 };
 
-/// `losscheck fixtures verify`: returns 0 when every case passes, 1 when any fails, 2 when a file is unreadable or
-/// malformed.
+/// `losscheck fixtures verify`, counted as `losscheck audit` counts its fixture rows: an `unsupported` answer is
+/// skipped (a column of its own), never a failure. Returns 0 when every case that ran passed, 1 when any failed,
+/// 2 when a file is unreadable or malformed or a filter names an unknown loss or dtype, 4 when nothing was checked
+/// (every selected case unsupported, or none selected).
 int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::ostream& err);
 
 }  // namespace losscheck::cli

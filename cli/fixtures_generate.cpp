@@ -11,7 +11,9 @@
 #include "commands.h"
 #include "fixtures.h"
 #include "losscheck/libtorch.h"
+#include "losscheck/audit/verdict.h"
 #include "losscheck/problem.h"
+#include "losscheck/suggest.h"
 
 #ifndef LOSSCHECK_VERSION
 #define LOSSCHECK_VERSION "unknown"
@@ -32,8 +34,11 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
     for (const auto& spec : loss_catalog()) selected.emplace_back(spec.name);
   for (const auto& l : selected)
     if (!find_loss(l)) {
-      err << fmt::format("losscheck fixtures generate: unknown loss '{}' (valid losses: {})\n", l, loss_names());
-      return 2;
+      std::vector<std::string> names;
+      for (const auto& spec : loss_catalog()) names.emplace_back(spec.name);
+      err << fmt::format("losscheck fixtures generate: unknown loss '{}'{} (valid losses: {})\n", l,
+                         did_you_mean(l, names), loss_names());
+      return exit_codes::usage;
     }
   std::filesystem::create_directories(out_dir);
   nlohmann::ordered_json gen;

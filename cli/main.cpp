@@ -2,19 +2,24 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
 #include "audit.h"
+#include "diagnosis.h"
 #include "report.h"
 #endif
 
 #include "commands.h"
 #include "fixtures.h"
-#include "losscheck/audit/verdict.h"  // the exit codes (header only: built with or without the audit library)
+#include "losscheck/audit/verdict.h"
+#include "losscheck/reference.h"
+#include "losscheck/suggest.h"  // the exit codes (header only: built with or without the audit library)
 
 namespace {
 
@@ -55,6 +60,10 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   CLI::App app{"losscheck: cross-checks loss functions against a high-precision reference"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("losscheck ") + LOSSCHECK_VERSION);
+  app.footer("Exit codes: 0 pass, 1 a check failed, 2 usage error (bad arguments, unreadable or malformed input, an "
+             "exec target that cannot run, a report that cannot be written), 3 incomplete (time limit), 4 nothing "
+             "checked (every check skipped), 128+N stopped by signal N (docs/audit.md).\n");
   unsigned precision = 256;
 
   std::string run_target = "impl";
@@ -65,6 +74,10 @@ int main(int argc, char** argv) {
   run->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
 
   auto* list = app.add_subcommand("list", "List the losses with their inputs, options and defaults");
+  bool list_properties = false;
+  std::vector<std::string> list_losses;
+  list->add_flag("--properties", list_properties, "list the properties (the audit's checks) of each loss instead");
+  list->add_option("--loss", list_losses, "only these losses")->delimiter(',');
 
   auto* show = app.add_subcommand("showcase", "Evaluate a built-in set of cases with impl and reference, side by side");
   show->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
@@ -81,6 +94,9 @@ int main(int argc, char** argv) {
   verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
   verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',');
+  verify->add_option("--loss", verify_opts.losses, "only the cases of these losses")->delimiter(',');
+  verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',');
+  verify->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
 
@@ -133,6 +149,15 @@ int main(int argc, char** argv) {
     });
 #endif
 
+  if (argc > 1 && argv[1][0] != '-') {  // an unknown command is named, with the close one (CLI11 says only "required")
+    std::vector<std::string> commands;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) commands.push_back(sub->get_name());
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      std::cerr << fmt::format("losscheck: unknown command '{}'{} (commands: {})\n", argv[1],
+                               losscheck::did_you_mean(argv[1], commands), fmt::join(commands, ", "));
+      return losscheck::exit_codes::usage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -160,8 +185,15 @@ int main(int argc, char** argv) {
     }
 #endif
     if (*list) {
-      losscheck::cli::list_losses(std::cout);
-      return losscheck::exit_codes::pass;
+      if (list_properties) {
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+        return losscheck::cli::list_properties(list_losses, std::cout, std::cerr);
+#else
+        std::cerr << "losscheck list --properties: this losscheck was built without the property suite\n";
+        return losscheck::exit_codes::usage;
+#endif
+      }
+      return losscheck::cli::list_losses(list_losses, std::cout, std::cerr);
     }
     if (*show) return losscheck::cli::showcase(std::cout, precision);
     if (*generate) {
@@ -173,7 +205,21 @@ int main(int argc, char** argv) {
 #endif
     }
     if (*verify) {
-      auto t = losscheck::cli::make_target(verify_opts.target_name, precision);
+      auto t = losscheck::cli::make_target(verify_opts.target_name, precision,
+                                           std::chrono::milliseconds(static_cast<long long>(exec_timeout_s * 1000)));
+      if (const std::string why = losscheck::cli::start_failure(*t); !why.empty()) {
+        std::cerr << "losscheck fixtures verify: " << why << '\n';
+        return losscheck::exit_codes::usage;
+      }
+#ifdef LOSSCHECK_HAVE_PROPERTIES
+      const auto reference = losscheck::reference::make_target(precision);
+      verify_opts.diagnose = [&reference](const losscheck::loss_case& c, losscheck::target& subject) {
+        std::vector<std::string> out;
+        for (const auto& f : losscheck::properties::diagnose(c, subject, *reference))
+          out.push_back(fmt::format("[{}] {}", f.kind, f.text));
+        return out;
+      };
+#endif
       return losscheck::cli::verify_fixtures(*t, verify_opts, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -13,6 +15,8 @@
 #ifdef LOSSCHECK_HAVE_LIBTORCH
 #include "losscheck/libtorch.h"
 #endif
+
+#include "losscheck/suggest.h"
 
 namespace losscheck::cli {
 
@@ -34,7 +38,13 @@ std::unique_ptr<target> make_target(const std::string& name, unsigned precision_
 #else
   constexpr const char* valid = "impl, reference, exec:COMMAND (libtorch: not built)";
 #endif
-  throw std::invalid_argument(fmt::format("unknown target '{}' (valid targets: {})", name, valid));
+  throw std::invalid_argument(fmt::format("unknown target '{}'{} (valid targets: {})", name,
+                                          did_you_mean(name, {"impl", "reference", "libtorch"}), valid));
+}
+
+std::string start_failure(target& t) {
+  auto* exec = dynamic_cast<exec_target*>(&t);
+  return exec ? exec->start_failure() : std::string();
 }
 
 int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -61,8 +71,16 @@ int run_protocol(target& t, std::istream& in, std::ostream& out, std::ostream& e
   return 0;
 }
 
-void list_losses(std::ostream& out) {
+int list_losses(const std::vector<std::string>& only, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> names;
+  for (const auto& spec : loss_catalog()) names.emplace_back(spec.name);
+  for (const auto& l : only)
+    if (!find_loss(l)) {
+      err << fmt::format("losscheck list: unknown loss '{}'{} (losses: {})\n", l, did_you_mean(l, names), loss_names());
+      return 2;
+    }
   for (const auto& spec : loss_catalog()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
     out << fmt::format("{}\n  {}\n  inputs:\n", spec.name, spec.doc);
     for (const auto& i : spec.inputs)
       out << fmt::format("    {:<12} {:<9} {}\n", i.name, i.required ? "required" : "optional", i.doc);
@@ -75,6 +93,7 @@ void list_losses(std::ostream& out) {
     }
     out << fmt::format("  gradients: {}\n\n", fmt::join(grads, ", "));
   }
+  return 0;
 }
 
 }  // namespace losscheck::cli

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "losscheck/dtype_traits.h"
+#include "losscheck/json.h"
 #include "losscheck/problem.h"
 #include "loss_properties.h"
 #include "support.h"
@@ -309,6 +310,7 @@ property backward_is_linear_in_grad_output(const std::string& loss) {
             pick_grad_output(c);
             const auto r = evaluate(ctx.subject, c);
             RC_PRE(r.ok());
+            if (r.grads.empty()) nothing_to_check("the subject computes none of the gradients (unsupported_grads)");
             const double alpha = pick(rc::gen::element(2.0, -1.0, 0.5, 3.0, -0.25));
             loss_case d = c;
             const auto shape = output_shape_of(c);
@@ -327,7 +329,8 @@ property backward_is_linear_in_grad_output(const std::string& loss) {
 property gradients_match_finite_differences_of_the_forward(const std::string& loss) {
   return {loss, "gradients_match_finite_differences_of_the_forward",
           "every reported gradient equals a Richardson-extrapolated central difference of the subject's own forward, "
-          "in the row's dtype (smooth inputs away from kinks and clamps)",
+          "in the row's dtype (smooth inputs away from kinks and clamps; a kink inside the step is detected and the "
+          "gradient there must be a one-sided derivative or lie between them)",
           {loss}, [loss](const context& ctx) {
             // The row's dtype: float64 where the subject offers it; in a float32 row the subject's float32 forward,
             // so that a float32-only library (tiny-dnn, dlib) is checked against itself too.
@@ -347,6 +350,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
             const auto r = evaluate(ctx.subject, c);
             RC_PRE(r.ok());
             for (double v : r.output->values) RC_PRE(std::isfinite(v));  // e.g. the NaN mean of all-ignored rows
+            if (r.grads.empty()) nothing_to_check("the subject computes none of the gradients (unsupported_grads)");
             const auto shape = output_shape_of(c);
             const auto n_out = static_cast<std::size_t>(checked_numel(shape));
             std::vector<double> g(n_out, 1.0);
@@ -354,6 +358,9 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
             const auto tol = check::tolerance_for(c);
             long double noise_scale = 0;  // Σ_j |g_j|·s_j: what the forward's rounding moves the objective by
             for (std::size_t j = 0; j < n_out; ++j) noise_scale += std::fabs(g[j]) * tol.output.scale[j];
+            const long double eps = dtype_traits(type).epsilon;
+            // The forward's rounding (64 ULPs of its scale) moves an objective value by at most `noise`.
+            const long double noise = 64 * eps * noise_scale;
             auto objective = [&](const loss_case& d) -> long double {
               const auto rd = evaluate(ctx.subject, d);
               if (!rd.ok()) return NAN;
@@ -361,6 +368,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
               for (std::size_t j = 0; j < n_out; ++j) s += static_cast<long double>(g[j]) * rd.output->values[j];
               return s;
             };
+            int compared = 0;
             for (const auto& [name, grad] : r.grads) {
               const auto& x = c.inputs.at(name);
               const std::size_t n = x.values.size();
@@ -373,40 +381,97 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                 const double xi = x.values[i];
                 // float64: h = 2^-12·|x|; float32: 2^-6·|x| (a smaller step would drown in the forward's rounding)
                 const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) - (f32 ? 6 : 12));
-                if (f32)  // the four points must be float32 numbers (x near a binade edge with low bits set is not)
-                  for (double st : {h, -h, h / 2, -h / 2, h / 4, -h / 4})
-                    RC_PRE(static_cast<double>(static_cast<float>(xi + st)) == xi + st);
+                // the points x ± s must be numbers of the dtype (x near a binade edge with low bits set is not)
+                auto representable = [&](double st) {
+                  return !f32 || (static_cast<double>(static_cast<float>(xi + st)) == xi + st &&
+                                  static_cast<double>(static_cast<float>(xi - st)) == xi - st);
+                };
+                if (f32)
+                  for (double st : {h, h / 2, h / 4}) RC_PRE(representable(st));
                 auto at = [&](double step) {
                   loss_case d = c;
                   d.inputs[name].values[i] = xi + step;
                   return objective(d);
                 };
-                const long double d1 = (at(h) - at(-h)) / (2 * h), d2 = (at(h / 2) - at(-h / 2)) / h;
-                long double fd = (4 * d2 - d1) / 3;
-                // Truncation O(h^4) of the extrapolation plus the forward's rounding (64 ULPs of its scale) / h: the
-                // extrapolation combines four forward values with weights summing to 3/h in magnitude, so a rounding
-                // of k ULPs of the scale in each moves fd by at most 3k·ε·Σ|g|s/h. float64: h^4 = 2^-48·|x|^4 makes
+                // The central difference at step s, Richardson-extrapolated, and the bound of its error.
+                // Truncation O(s^4) of the extrapolation plus the forward's rounding / s: the extrapolation combines
+                // four forward values with weights summing to 3/s in magnitude, so a rounding of `noise` in each
+                // moves fd by at most 3·noise/s (64·ε·Σ|g|s/s counted as before). float64: s^4 = 2^-48·|x|^4 makes
                 // the truncation negligible against 1e-6 relative.
-                const long double eps = dtype_traits(type).epsilon;
-                long double bound =
-                    (f32 ? 1e-5L : 1e-6L) * (std::fabs(an) + std::fabs(fd)) + 64 * eps * noise_scale / h + 1e-300L;
-                if (f32) {
-                  // float32: the step is only 2^-6·|x|, and near a pole (BCE's p → 1) the O(h^4) term is not small.
-                  // Richardson once more at h/2: its truncation is ~1/16 of the h estimate's, so
-                  // |fd(h) − fd(h/2)| (≈ 15/16 of fd(h)'s error) bounds fd(h/2)'s truncation with room to spare; the
+                struct estimate {
+                  long double fd, bound;
+                };
+                auto central = [&](double st) {
+                  const long double d1 = (at(st) - at(-st)) / (2 * st), d2 = (at(st / 2) - at(-st / 2)) / st;
+                  const long double fd = (4 * d2 - d1) / 3;
+                  if (!f32) return estimate{fd, 1e-6L * (std::fabs(an) + std::fabs(fd)) + noise / st + 1e-300L};
+                  // float32: the step is only 2^-6·|x|, and near a pole (BCE's p → 1) the O(s^4) term is not small.
+                  // Richardson once more at s/2: its truncation is ~1/16 of the s estimate's, so
+                  // |fd(s) − fd(s/2)| (≈ 15/16 of fd(s)'s error) bounds fd(s/2)'s truncation with room to spare; the
                   // rounding term doubles with the halved step. 1e-5 relative covers the float32 gradient's own
                   // rounding (k·2^-24 relative, k ≤ ~100).
-                  const long double d3 = (at(h / 4) - at(-h / 4)) / (h / 2);
+                  const long double d3 = (at(st / 4) - at(-st / 4)) / (st / 2);
                   const long double fd2 = (4 * d3 - d2) / 3;
-                  bound = 1e-5L * (std::fabs(an) + std::fabs(fd2)) + std::fabs(fd - fd2) + 64 * eps * noise_scale / (h / 2) + 1e-300L;
-                  fd = fd2;
+                  return estimate{fd2, 1e-5L * (std::fabs(an) + std::fabs(fd2)) + std::fabs(fd - fd2) +
+                                           noise / (st / 2) + 1e-300L};
+                };
+                const estimate first = central(h);
+                if (std::fabs(an - first.fd) <= first.bound) {
+                  ++compared;
+                  continue;
                 }
-                if (!(std::fabs(an - fd) <= bound))
-                  fail(fmt::format("gradient {}[{}] = {} but the finite difference of the forward is {} (step {}, "
-                                   "bound {:.3g})", name, i, an, static_cast<double>(fd), h, static_cast<double>(bound)),
-                       {{&c, &r}}, ctx.subject);
+                // Disagreement. A kink of the forward (a clamp, max(0, ·), |·|) within ±h of x makes the central
+                // difference average two one-sided slopes: then neither disagreement nor agreement is evidence.
+                // (1) A kink at a distance δ > 0 from x leaves the window once the step is below δ: try 2^-3 h and
+                //     2^-6 h (the noise term grows as 1/s, so the check stays honest, only less sharp).
+                bool passed = false;
+                double smallest = h;
+                for (int shrink : {3, 6}) {
+                  const double st = std::ldexp(h, -shrink);
+                  if (!representable(st) || !representable(st / 4)) break;
+                  smallest = st;
+                  const estimate e = central(st);
+                  if (std::fabs(an - e.fd) <= e.bound) {
+                    passed = true;
+                    break;
+                  }
+                }
+                if (passed) {
+                  ++compared;
+                  continue;
+                }
+                // (2) A kink at x itself (δ = 0 as far as the dtype can tell): the one-sided slopes L and R differ
+                //     by a jump that does not shrink with the step, and any value between them is a derivative the
+                //     forward admits there (a subgradient: torch returns one of the sides, or sign(0) = 0 for |x|).
+                //     Measured at the original step h, where the rounding weighs least (a kink at x leaves both
+                //     one-sided windows clean). For a smooth forward R − L ≈ f''·s/2: `margin` (the change of each
+                //     slope between s and s/2, ≈ f''·s/2 together, plus the rounding: the slopes weigh two forward
+                //     values by 2/s each) bounds it; a kink is a jump of more than 4 margins.
+                const double s = h;
+                const long double f0 = at(0);
+                const long double r1 = (at(s) - f0) / s, r2 = (at(s / 2) - f0) / (s / 2);
+                const long double l1 = (f0 - at(-s)) / s, l2 = (f0 - at(-s / 2)) / (s / 2);
+                const long double margin = std::fabs(r1 - r2) + std::fabs(l1 - l2) + 8 * noise / s +
+                                           (f32 ? 1e-5L : 1e-6L) * (std::fabs(r2) + std::fabs(l2)) + 1e-300L;
+                const bool kink = std::fabs(r2 - l2) > 4 * margin;
+                const long double lo = std::min(l2, r2) - margin, hi = std::max(l2, r2) + margin;
+                if (kink && an >= lo && an <= hi) {
+                  ++compared;
+                  continue;
+                }
+                fail(fmt::format("gradient {}[{}] = {} but the finite difference of the forward is {} (step {}, "
+                                 "bound {:.3g}){}",
+                                 name, i, an, static_cast<double>(first.fd), h, static_cast<double>(first.bound),
+                                 kink ? fmt::format("; the forward has a kink at x = {} (one-sided slopes {:.6g} and "
+                                                    "{:.6g}) and the gradient lies outside them",
+                                                    xi, static_cast<double>(l2), static_cast<double>(r2))
+                                      : fmt::format("; also at steps down to {} (one-sided slopes {:.6g} and {:.6g}: "
+                                                    "no kink at x the step can resolve)",
+                                                    smallest, static_cast<double>(l2), static_cast<double>(r2))),
+                     {{&c, &r}}, ctx.subject);
               }
             }
+            if (compared == 0) nothing_to_check("no finite gradient to compare with a finite difference");
           }};
 }
 
@@ -506,8 +571,17 @@ property loss_is_nonnegative(const std::string& loss, case_profile profile) {
               // the overflow regime (docs/tolerances.md): terms beyond the dtype's range, any non-finite result
               if (!std::isfinite(v) && tol.output.scale[i] >= check::max_finite(c.type)) continue;
               const double allowed = tol.output.bound_ulps * check::error_unit(tol.output.scale[i], c.type);
-              if (v < -allowed || std::isnan(v))
-                fail(fmt::format("output[{}] = {} is negative beyond the rounding bound {}", i, v, allowed),
+              if (std::isnan(v)) {
+                const auto want = evaluate(ctx.reference, c);
+                const std::string exact = want.ok() && i < want.output->values.size()
+                                              ? format_float(want.output->values[i], c.type)
+                                              : std::string("not available");
+                fail(fmt::format("output[{}] is NaN where the loss is ≥ 0 (the reference's value: {})", i, exact),
+                     {{&c, &r}}, ctx.subject);
+              }
+              if (v < -allowed)
+                fail(fmt::format("output[{}] = {} is negative beyond the rounding bound {:.3g}", i,
+                                 format_float(v, c.type), allowed),
                      {{&c, &r}}, ctx.subject);
             }
           }};

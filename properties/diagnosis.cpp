@@ -118,6 +118,13 @@ std::string worst_pair(const tensor& got, const tensor& want, dtype type) {
   return fmt::format("[{}]: got {}, the reference's {}", k, format_float(got.values[k], type), format_float(want.values[k], type));
 }
 
+/// The first element where `want` is NaN and `got` is a number.
+std::optional<std::size_t> number_where_nan(const tensor& got, const tensor& want) {
+  for (std::size_t i = 0; i < got.values.size() && i < want.values.size(); ++i)
+    if (std::isnan(want.values[i]) && !std::isnan(got.values[i])) return i;
+  return std::nullopt;
+}
+
 std::string component_name(const std::string& component) {
   return component == "output" ? "output" : "gradient of " + component;
 }
@@ -371,6 +378,27 @@ std::optional<finding> check_against_own_forward(const loss_case& c, const loss_
 
 }  // namespace
 
+std::string degenerate_reason(const loss_case& c, const loss_result& want) {
+  const tensor* in = c.input(main_input(c.loss));
+  if (in && in->numel() == 0) return "the input is empty: torch's mean over no elements is NaN";
+  if (!want.ok()) return "";
+  bool nan_out = false;
+  for (double v : want.output->values) nan_out = nan_out || std::isnan(v);
+  if (!nan_out) return "";
+  for (const auto& [name, t] : c.inputs)
+    for (double v : t.values)
+      if (std::isnan(v)) return "";  // NaN in, NaN out: an ordinary case
+  try {
+    if (effective_reduction(c) == "mean" && detail::mean_divisor(c) == 0)
+      return record_of(c.loss).class_index_target()
+                 ? "no target counts toward the mean (all ignored, or their weights sum to 0): torch's mean is 0/0"
+                 : "the mean's divisor is 0";
+  } catch (const std::exception&) {
+    // the case does not resolve: no reason beyond the NaN itself
+  }
+  return "torch's answer is NaN although every input is a number";
+}
+
 std::string overall_kind(const std::vector<finding>& findings) {
   std::string k;
   for (const auto& f : findings) {
@@ -431,17 +459,39 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
                      comp == "output" && effective_reduction(c) == "none" ? "reduction='none' was asked" : ""});
       continue;
     }
+    // A number where torch's answer is NaN (a mean over nothing, or over weights that sum to 0): no mistake that
+    // coincides with it here is evidence (sum and a mean returning 0 agree on an empty input), and a deviation from
+    // torch there is never a mere convention.
+    if (const auto k = number_where_nan(*gv, *wv); k) {
+      const std::string why = degenerate_reason(c, want);
+      out.push_back({fmt::format("{}[{}] is {} where torch's is NaN{}", what, *k, format_float(gv->values[*k], c.type),
+                                 why.empty() ? "" : " (" + why + ")"),
+                     "bug", "torch defines this case as NaN; a library may choose otherwise, but that is a choice to "
+                            "accept explicitly (a baseline), not a convention losscheck can name"});
+      continue;
+    }
     if (!cands_made) cands = candidates(c, reference), cands_made = true;
     bool explained = false;
+    std::vector<const candidate*> matched;
     for (const auto& cand : cands) {
       const tensor* cv = component_of(cand.value, comp);
       const auto* ct = component_tolerance(cand.tol, comp);
       if (!cv || !ct) continue;
       if (matches(*cv, *wv, *tt, c.type)) continue;  // the mistake makes no difference here: no evidence
       if (!matches(*gv, *cv, *ct, c.type)) continue;
-      out.push_back({fmt::format("{}: {}", what, cand.text), cand.kind, what + worst_pair(*gv, *wv, c.type)});
+      matched.push_back(&cand);
+    }
+    if (!matched.empty()) {
+      finding f{fmt::format("{}: {}", what, matched.front()->text), matched.front()->kind,
+                what + worst_pair(*gv, *wv, c.type)};
+      if (matched.size() > 1) {  // e.g. one target: "divides by the number of targets" and `sum` agree
+        f.ambiguous = true;
+        std::vector<std::string> others;
+        for (std::size_t k = 1; k < matched.size(); ++k) others.push_back(matched[k]->text);
+        f.detail += fmt::format("; on this case it equally {}", fmt::join(others, "; or "));
+      }
+      out.push_back(std::move(f));
       explained = true;
-      break;
     }
     // non-finite where the exact value is finite
     bool nonfinite = false;
@@ -496,6 +546,7 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
     const auto mc = same->text.find(": ");
     same->text = same->text.substr(0, mc) + ", " + what + same->text.substr(mc);
     same->detail += "; " + f.detail;
+    same->ambiguous = same->ambiguous || f.ambiguous;
   }
   // a gradient that disagrees with torch but agrees with the target's own forward: the forward's convention
   if (!self_consistent.empty())

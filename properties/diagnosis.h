@@ -22,12 +22,19 @@ struct finding {
   std::string text;    ///< "output equals the `sum` reduction (`mean` was asked)"
   std::string kind;    ///< "convention" (a scale factor or divisor choice), "bug", or "unexplained"
   std::string detail;  ///< the numbers behind it
+  /// Several known mistakes coincide on this case (one target, N = 1, …): `text` names the first, `detail` the
+  /// others; a larger case tells them apart.
+  bool ambiguous = false;
 };
 
 /// Explains how `subject`'s answer to `c` differs from `reference`'s. Evaluates both (and variants of `c`) again;
 /// returns an empty list when the subject agrees with the reference on `c` and its gradients agree with its own
 /// forward. Never throws for a target's misbehaviour (an error becomes a finding).
 std::vector<finding> diagnose(const loss_case& c, target& subject, target& reference);
+
+/// Why `c` is a degenerate case to draw a diagnosis from — an empty input, a mean over no (or zero-weight) targets,
+/// an answer of torch (`want`, the reference's) that is NaN although no input is — or "" for an ordinary case.
+std::string degenerate_reason(const loss_case& c, const loss_result& want);
 
 /// The most serious kind among `findings`: "bug" over "unexplained" over "convention"; "" when empty.
 std::string overall_kind(const std::vector<finding>& findings);

@@ -24,6 +24,9 @@ namespace {
 /// The coverage of the property being run (one at a time per thread).
 thread_local std::map<std::string, int>* running_coverage = nullptr;
 thread_local std::vector<double>* running_ulps = nullptr;  // where expect_agreement records its errors
+thread_local int* running_vacuous = nullptr;                // cases that checked nothing (nothing_to_check)
+thread_local std::string* running_vacuous_reason = nullptr;
+thread_local std::string* running_first_failure = nullptr;  // the first failing case (before shrinking), as JSON
 
 }  // namespace
 
@@ -44,37 +47,79 @@ const char* to_string(run_status s) {
     case run_status::failed: return "failed";
     case run_status::gave_up: return "gave up";
     case run_status::error: return "error";
+    case run_status::skipped: return "skipped";
   }
   return "?";
 }
+
+namespace {
+
+/// A failure's description without what RapidCheck adds around the property's own message: the "file.cpp:123:"
+/// location line, the "RC_FAIL(text)" / "RC_ASSERT(...)" macro line, and the blank lines before the message.
+std::string without_rapidcheck_internals(const std::string& description) {
+  std::istringstream in(description);
+  std::string line, out;
+  bool started = false;
+  while (std::getline(in, line)) {
+    if (!started) {
+      const bool location = line.ends_with(":") && (line.find(".cpp:") != std::string::npos || line.find(".h:") != std::string::npos);
+      if (line.empty() || location || line.starts_with("RC_FAIL(") || line.starts_with("RC_ASSERT(") ||
+          line.starts_with("RC_SUCCEED(") || line.starts_with("RC_DISCARD("))
+        continue;
+      started = true;
+    }
+    out += line + "\n";
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.empty() ? description : out;
+}
+
+}  // namespace
 
 run_outcome run_property(const property& p, const context& ctx, const run_options& options) {
   run_outcome out;
   running_coverage = &out.coverage;
   running_ulps = &out.agreement_ulps;
+  std::string vacuous_reason;
+  running_vacuous = &out.vacuous;
+  running_vacuous_reason = &vacuous_reason;
+  running_first_failure = &out.original_counterexample;
   const auto result = rapidcheck::check(p.loss + "." + p.name + "@" + ctx.subject.name(), p.name, [&] { p.fn(ctx); },
                                         options.seed, options.max_success, options.shrink);
   running_coverage = nullptr;
   running_ulps = nullptr;
-  out.cases = result.successes;
+  running_vacuous = nullptr;
+  running_vacuous_reason = nullptr;
+  running_first_failure = nullptr;
+  out.vacuous = std::min(out.vacuous, result.successes);  // (shrinking may re-run vacuous cases)
+  out.cases = result.successes - out.vacuous;
   std::ostringstream report;
   switch (result.status) {
     case rapidcheck::check_status::success:
+      if (out.cases == 0 && out.vacuous > 0) {  // every case ran, none checked anything: no evidence either way
+        out.status = run_status::skipped;
+        report << "skipped: " << vacuous_reason << " (all " << out.vacuous << " cases)";
+        break;
+      }
       out.status = run_status::passed;
-      report << "OK, passed " << result.successes << " cases (seed=" << options.seed << ")";
+      report << "OK, passed " << out.cases << " cases (seed=" << options.seed << ")";
+      if (out.vacuous > 0) report << "; " << out.vacuous << " more checked nothing: " << vacuous_reason;
       break;
-    case rapidcheck::check_status::failure:
+    case rapidcheck::check_status::failure: {
       out.status = run_status::failed;
-      report << "FAILED " << p.name << " against " << ctx.subject.name() << " after " << result.successes
+      const std::string description = without_rapidcheck_internals(result.description);
+      report << "FAILED " << p.name << " against " << ctx.subject.name() << " after " << out.cases
              << " successful cases (seed=" << options.seed << ")\n"
-             << result.description << "\n";
-      if (!result.counterexample.empty()) {
+             << description << "\n";
+      // RapidCheck's own record of the picks (bare numbers) only when the property showed no case of its own
+      if (!result.counterexample.empty() && description.find("case: {") == std::string::npos) {
         report << "counterexample (shrunk):\n";
         for (const auto& value : result.counterexample) report << "  " << value << "\n";
       }
       if (!options.replay_command.empty())
         report << "replay this property: RC_PARAMS=\"" << result.replay_params << "\" " << options.replay_command << "\n";
       break;
+    }
     case rapidcheck::check_status::gave_up:
       out.status = run_status::gave_up;
       report << "GAVE UP " << p.name << " after " << result.successes << " cases (too many discarded): "
@@ -112,11 +157,15 @@ dtype pick_dtype(const context& ctx) {
 
 void fail(const std::string& message, const std::vector<std::pair<const loss_case*, const loss_result*>>& shown,
           const target& subject) {
+  // a NaN's sign means nothing to a reader (fmt prints "-nan" for some NaNs)
   std::string text = message + "\n";
+  for (std::size_t at = text.find("-nan"); at != std::string::npos; at = text.find("-nan", at)) text.erase(at, 1);
   for (const auto& [c, r] : shown) {
     text += "  case: " + to_json(*c) + "\n";
     if (r) text += "  " + subject.name() + " gave: " + to_json(*r) + "\n";
   }
+  if (!shown.empty() && running_first_failure && running_first_failure->empty())
+    *running_first_failure = to_json(*shown.front().first);
   if (!shown.empty()) {
     // the subject by its target name (exec:COMMAND quoted); a mutant (tests only) replays as the impl it wraps
     const std::string t = subject.name().starts_with("mutant:") ? std::string("impl") : shell_quote(subject.name());
@@ -124,6 +173,22 @@ void fail(const std::string& message, const std::vector<std::pair<const loss_cas
   }
   RC_FAIL(text);
   std::abort();  // RC_FAIL throws
+}
+
+void nothing_to_check(const std::string& why) {
+  if (running_vacuous) {
+    ++*running_vacuous;
+    if (running_vacuous_reason && running_vacuous_reason->empty()) *running_vacuous_reason = why;
+  }
+  RC_SUCCEED(why);
+  std::abort();  // RC_SUCCEED throws
+}
+
+const tensor* subject_grad(const loss_case& c, const loss_result& r, const std::string& name, const target& subject) {
+  if (auto it = r.grads.find(name); it != r.grads.end()) return &it->second;
+  if (r.unsupported_grads.count(name)) return nullptr;  // declared: skipped (docs/format.md)
+  fail(fmt::format("{} gave no gradient of {} and does not list it in unsupported_grads", subject.name(), name),
+       {{&c, &r}}, subject);
 }
 
 void require_ok(const loss_case& c, const loss_result& r, const target& subject) {
@@ -152,15 +217,27 @@ void report_agreement(const loss_case& c, const loss_result& expected, const los
 
 }  // namespace
 
+/// `got` without the gradients that the expectation cannot speak for: those the subject declared missing when it
+/// answered the case the expectation comes from (`expected.unsupported_grads`, kept when a property derives its
+/// expectation from another answer of the subject). Declared missing gradients are skipped, never failed.
+loss_result comparable(const loss_result& expected, const loss_result& got) {
+  loss_result g = got;
+  for (const auto& [name, why] : expected.unsupported_grads)
+    if (!expected.grads.count(name) && g.grads.erase(name)) g.unsupported_grads[name] = why;
+  return g;
+}
+
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show) {
-  report_agreement(c, expected, got, subject, expected_from, also_show, check::compare(c, expected, got));
+  const loss_result g = comparable(expected, got);
+  report_agreement(c, expected, g, subject, expected_from, also_show, check::compare(c, expected, g));
 }
 
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show,
                       const check::tolerance& tol) {
-  report_agreement(c, expected, got, subject, expected_from, also_show, check::compare(c, expected, got, tol));
+  const loss_result g = comparable(expected, got);
+  report_agreement(c, expected, g, subject, expected_from, also_show, check::compare(c, expected, g, tol));
 }
 
 void expect_close(const loss_case& c, std::string_view what, const tensor& expected, const tensor& got,

@@ -68,21 +68,27 @@ enum class run_status {
   gave_up,  ///< too many generated cases were discarded (mostly: the subject answered `unsupported`); the `cases`
             ///< that ran passed
   error,    ///< RapidCheck could not run the property
+  skipped,  ///< every case ran but checked nothing (e.g. the subject declares every gradient the property is about
+            ///< missing: unsupported_grads); `report` says why
 };
 
-/// "passed", "failed", "gave up", "error".
+/// "passed", "failed", "gave up", "error", "skipped".
 const char* to_string(run_status s);
 
 /// The outcome of running one property against one context.
 struct run_outcome {
   run_status status = run_status::passed;
-  int cases = 0;                        ///< successful cases run
+  int cases = 0;                        ///< successful cases run that checked something
+  int vacuous = 0;                      ///< cases that checked nothing (detail::nothing_to_check), not in `cases`
   std::string report;                   ///< failure: seed, shrunk counterexample (JSON case), replay; else summary
   std::map<std::string, int> coverage;  ///< edge class → number of generated cases reaching it
   /// The error, in ULPs of the scale (docs/tolerances.md), of every comparison of a subject's result with an expected
   /// one that the property made (expect_agreement), failing ones (and those of shrinking) included; empty for
   /// properties that compare otherwise.
   std::vector<double> agreement_ulps;
+  /// failed: the first failing case as JSON, before RapidCheck shrank it (the shrunk one is in `report`); shrinking
+  /// can reach a degenerate case (an empty input, zero weights) that a diagnosis should not be drawn from alone.
+  std::string original_counterexample;
 
   bool passed() const { return status == run_status::passed; }
   /// A failure found (a kill, for the mutant catalog): not a give-up or an error.

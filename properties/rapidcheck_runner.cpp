@@ -9,6 +9,8 @@
 #include <rapidcheck.h>
 
 #include <cstdlib>
+#include <iostream>
+#include <sstream>
 #include <string_view>
 
 namespace losscheck::properties::rapidcheck {
@@ -73,6 +75,20 @@ check_result check(const std::string& id, const std::string& description, const 
 
 void announce_seed(std::uint64_t seed) {
   if (!std::getenv("RC_PARAMS")) ::setenv("RC_PARAMS", fmt::format("seed={}", seed).c_str(), 0);
+}
+
+void configure_quietly(std::uint64_t seed) {
+  announce_seed(seed);
+  // RapidCheck prints its configuration to std::cerr when configuration() is first called: call it now, silenced
+  std::ostringstream sink;
+  std::streambuf* const saved = std::cerr.rdbuf(sink.rdbuf());
+  try {
+    (void)rc::detail::configuration();
+  } catch (...) {
+    std::cerr.rdbuf(saved);
+    throw;
+  }
+  std::cerr.rdbuf(saved);
 }
 
 }  // namespace losscheck::properties::rapidcheck

@@ -46,4 +46,7 @@ check_result check(const std::string& id, const std::string& description, const 
 /// the seed printed is `seed` rather than a random one. Call before the first check.
 void announce_seed(std::uint64_t seed);
 
+/// As announce_seed, without RapidCheck's "Using configuration: seed=…" line (the audit prints its seed itself).
+void configure_quietly(std::uint64_t seed);
+
 }  // namespace losscheck::properties::rapidcheck

@@ -30,11 +30,23 @@ dtype pick_dtype(const context& ctx);
 [[noreturn]] void fail(const std::string& message, const std::vector<std::pair<const loss_case*, const loss_result*>>& shown,
                        const target& subject);
 
+/// The gradient `name` in the subject's answer `r` to `c`, or nullptr when the subject declares that it does not
+/// compute it (`unsupported_grads`: skipped, never failed — docs/format.md). Every property reads a subject's gradient
+/// through this; a gradient neither given nor declared fails the property, naming it.
+const tensor* subject_grad(const loss_case& c, const loss_result& r, const std::string& name, const target& subject);
+
+/// Ends the running case as one that checked nothing (`why`: "the subject computes none of the gradients this
+/// property checks"). Such cases are not counted as passing; a property none of whose cases checked anything is
+/// reported skipped with `why`, never passed.
+[[noreturn]] void nothing_to_check(const std::string& why);
+
 /// The subject must have evaluated `c` (no error): fails otherwise.
 void require_ok(const loss_case& c, const loss_result& r, const target& subject);
 
 /// `got` (the subject's result for `c`) must agree with `expected` under check::compare, the documented tolerance
-/// (docs/tolerances.md): both are within k·u·s of the exact value, so they differ by at most k ULPs of s.
+/// (docs/tolerances.md): both are within k·u·s of the exact value, so they differ by at most k ULPs of s. Gradients
+/// that `got` declares missing are skipped, and so are those that `expected` declares missing (an expectation
+/// derived from another answer of the subject keeps that answer's unsupported_grads).
 /// `expected_from` says where the expected result came from ("reference", "sum of the none output").
 void expect_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show = {});

@@ -165,7 +165,7 @@ nlohmann::json counterexample_json(const std::string& text) {
   }
 }
 
-std::string fmt_ulps(double v) { return std::isfinite(v) ? fmt::format("{:.2f}", v) : "inf"; }
+std::string fmt_ulps(double v) { return check::format_ulps(v); }
 
 std::vector<audit_finding> findings_of(const std::vector<properties::finding>& fs) {
   std::vector<audit_finding> out;
@@ -243,10 +243,13 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
       if (!first && score <= worst_score[order] && !incident) continue;
       worst_score[order] = score;
       g.message = fmt::format("{} case {} (id {}): {}", path, i, fc.c.id, cmp.message);
-      if (cmp.worst && !(cmp.worst->ulps <= cmp.worst->bound))
-        g.message += fmt::format(" ({}: got {}, expected {}, {} ULPs of the scale {:.3g} > bound {})", cmp.worst->where,
+      if (cmp.worst && !(cmp.worst->ulps <= cmp.worst->bound)) {
+        const std::string rel = check::relative_error_text(cmp.worst->got, cmp.worst->expected);
+        g.message += fmt::format(" ({}: got {}, expected {}, {} ULPs of the scale {:.3g} > bound {}{})", cmp.worst->where,
                                  format_float(cmp.worst->got, fc.c.type), format_float(cmp.worst->expected, fc.c.type),
-                                 fmt_ulps(cmp.worst->ulps), cmp.worst->scale, cmp.worst->bound);
+                                 fmt_ulps(cmp.worst->ulps), cmp.worst->scale, cmp.worst->bound,
+                                 rel.empty() ? "" : ", " + rel);
+      }
       counterexamples[order] = to_json(fc.c);
       g.counterexample = counterexample_json(counterexamples[order]);
       g.report = fmt::format("{}\n  case: {}\n  expected: {}\n  {} gave: {}\n  replay: losscheck fixtures verify --target {} {}\n",
@@ -493,7 +496,14 @@ class audit_run {
       return r;
     }
     switch (outcome.status) {
-      case properties::run_status::passed: break;
+      case properties::run_status::passed:
+        if (outcome.vacuous > 0) r.message = outcome.report.substr(outcome.report.find("; ") + 2);
+        break;
+      case properties::run_status::skipped:
+        // every case ran and checked nothing (the target declares the gradients the property is about missing)
+        r.verdict = check_verdict::skipped;
+        r.message = outcome.report.substr(std::string_view("skipped: ").size());
+        break;
       case properties::run_status::gave_up:
         // too many generated cases discarded (mostly: unsupported by the target): not a finding against the target.
         // The cases that did run passed: a pass over fewer cases (the count says how many); none: skipped.
@@ -511,6 +521,7 @@ class audit_run {
           counterexamples_[pr.order] = *c;
           r.counterexample = counterexample_json(*c);
         }
+        if (!outcome.original_counterexample.empty()) originals_[pr.order] = outcome.original_counterexample;
         break;
       case properties::run_status::error:
         // RapidCheck could not run it: nothing was shown to hold, so it is no pass
@@ -544,6 +555,34 @@ class audit_run {
       try {
         incident_throwing_target asked(subject_, o_.monitor);
         found = properties::diagnose(c, asked, *reference_);
+        // A shrunk counterexample can be degenerate (an empty input, weights shrunk to 0, a NaN mean) or too small to
+        // tell mistakes apart (one target: dividing by the count of targets and `sum` agree): then diagnose the
+        // original failing case too and prefer its diagnosis when it is neither.
+        auto ambiguous = [](const std::vector<properties::finding>& fs) {
+          return std::any_of(fs.begin(), fs.end(), [](const properties::finding& f) { return f.ambiguous; });
+        };
+        std::string degenerate = properties::degenerate_reason(c, reference_->evaluate(c));
+        const bool shrunk_ambiguous = ambiguous(found);
+        if (degenerate.empty() && shrunk_ambiguous) degenerate = "known mistakes coincide on it";
+        if (auto o = originals_.find(*r.order); !degenerate.empty() && o != originals_.end() && o->second != text->second) {
+          const loss_case original = case_from_json(parse_json(o->second));
+          const loss_result want = reference_->evaluate(original);
+          if (properties::degenerate_reason(original, want).empty()) {
+            auto from_original = properties::diagnose(original, asked, *reference_);
+            if (!from_original.empty() && !ambiguous(from_original)) {
+              for (auto& f : from_original)
+                f.detail += fmt::format("{}diagnosed on the original counterexample: the shrunk one is degenerate or too "
+                                        "small ({})",
+                                        f.detail.empty() ? "" : "; ", degenerate);
+              found = std::move(from_original);
+              c = original;
+              r.counterexample = counterexample_json(o->second);
+              r.report += fmt::format("{}the shrunk counterexample is degenerate or too small ({}); the diagnosis and the "
+                                      "counterexample fixture use the original failing case: {}\n",
+                                      r.report.empty() || r.report.ends_with('\n') ? "" : "\n", degenerate, o->second);
+            }
+          }
+        }
       } catch (const std::exception& e) {
         found = {{fmt::format("diagnosis failed: {}", e.what()), "unexplained", ""}};
       }
@@ -577,6 +616,7 @@ class audit_run {
   std::vector<const plan_row*> rows_;  // this shard's
   std::size_t done_ = 0;
   std::map<std::size_t, std::string> counterexamples_;  // order → a failure's case as JSON text (read by parse_json)
+  std::map<std::size_t, std::string> originals_;        // order → the failing case before shrinking, as JSON text
   std::string stopped_;                                 // why the run stopped early, "" while it goes on
 };
 
@@ -587,7 +627,7 @@ audit_report audit(target& subject, const audit_options& o) {
   planned_audit planned = plan_of(o);  // usage errors throw here, before anything runs
   audit_report report;
   report.settings = settings_of(o, planned, subject);
-  properties::rapidcheck::announce_seed(o.seed);
+  properties::rapidcheck::configure_quietly(o.seed);
   audit_run run(subject, o, std::move(planned), started);
   if (o.on_start) o.on_start(report);
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "losscheck/suggest.h"
+
 namespace losscheck {
 
 namespace {
@@ -40,21 +42,28 @@ audit_plan make_plan(const plan_request& q) {
   audit_plan plan;
   for (const auto& l : q.losses)
     if (!contains(q.known_losses, l))
-      throw std::invalid_argument(fmt::format("unknown loss '{}' (losses: {})", l, fmt::join(q.known_losses, ", ")));
+      throw std::invalid_argument(fmt::format("unknown loss '{}'{} (losses: {})", l, did_you_mean(l, q.known_losses),
+                                              fmt::join(q.known_losses, ", ")));
   for (const auto& l : q.known_losses)
     if (q.losses.empty() || contains(q.losses, l)) plan.losses.push_back(l);
   plan.all_losses = plan.losses.size() == q.known_losses.size();
 
   for (const auto& d : q.dtypes)
     if (d != "float32" && d != "float64")
-      throw std::invalid_argument(fmt::format("unknown dtype '{}' (dtypes: float32, float64)", d));
+      throw std::invalid_argument(fmt::format("unknown dtype '{}'{} (dtypes: float32, float64)", d,
+                                              did_you_mean(d, {"float32", "float64"})));
   for (const char* d : {"float32", "float64"})
     if (q.dtypes.empty() || contains(q.dtypes, d)) plan.dtypes.emplace_back(d);
 
   for (const auto& name : q.properties) {
     const bool known = name == "fixtures" || std::any_of(q.known_properties.begin(), q.known_properties.end(),
                                                           [&](const plan_property& p) { return p.name == name; });
-    if (!known) throw std::invalid_argument(fmt::format("unknown property '{}' (docs/properties.md lists them)", name));
+    if (!known) {
+      std::vector<std::string> names{"fixtures"};
+      for (const auto& p : q.known_properties) names.push_back(p.name);
+      throw std::invalid_argument(fmt::format("unknown property '{}'{} (`losscheck list --properties` lists them)", name,
+                                              did_you_mean(name, names)));
+    }
   }
 
   if (q.shard.count < 1 || q.shard.index < 1 || q.shard.index > q.shard.count)

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "losscheck/audit/report.h"
+#include "losscheck/check.h"
 #include "losscheck/shell.h"
 #include "render_common.h"
 
@@ -19,7 +20,7 @@ namespace detail {
 
 std::string ulps_text(const std::optional<double>& v) {
   if (!v) return "-";
-  return std::isfinite(*v) ? fmt::format("{:.2f}", *v) : "inf";
+  return check::format_ulps(*v);
 }
 
 std::vector<std::string> losses_of(const audit_report& a) {

@@ -106,7 +106,7 @@ void expect_refused(const plan_request& q, const std::string& text) {
 TEST(plan, refuses_unknown_names_and_bad_shards_naming_them) {
   auto q = small_request();
   q.losses = {"a_loss", "z_loss"};
-  expect_refused(q, "unknown loss 'z_loss' (losses: a_loss, b_loss)");
+  expect_refused(q, "unknown loss 'z_loss'; did you mean 'a_loss'? (losses: a_loss, b_loss)");
   q = small_request();
   q.dtypes = {"float16"};
   expect_refused(q, "unknown dtype 'float16' (dtypes: float32, float64)");

@@ -64,6 +64,11 @@ struct comparison {
   std::vector<std::string> skipped_grads;  ///< expected gradients the result lists in unsupported_grads
 };
 
+/// An error in ULPs for people: "0.50", "12.00", "2.3e+15" (beyond a million), "inf".
+std::string format_ulps(double ulps);
+/// "relative error 3.1e-07" for |got − expected| / |expected| (or "" when expected is 0 or either is not finite).
+std::string relative_error_text(double got, double expected);
+
 /// Compares `got` with `expected` for case `c`. An expected error passes when `got` is an error too (messages
 /// differ between implementations); otherwise outputs and exactly the same set of gradients must be present, with
 /// the expected shapes, within the tolerance of `c`.
