@@ -7,8 +7,9 @@
 namespace losscheck::check::detail {
 
 // l = |x - t|                      scale |x - t|          k = 1  (the subtraction; abs is exact)
-// dl/dx = sgn(x - t) g = -dl/dt    scale |sgn(x - t)| |g| k = 0  (sgn ∈ {-1, 0, 1}: the product is exact; the
-//                                                                 mean's division is finish's +1)
+// dl/dx = sgn(x - t) g = -dl/dt    scale |sgn(x - t)| |g| k = 1  (sgn ∈ {-1, 0, 1}: the product is exact in torch's
+//                                                                 order, (g/n)·s; 1 is check's floor and admits
+//                                                                 (s·g)/n; the mean's division is finish's +1)
 // At x = t (and for a NaN difference) the derivative is exactly 0 (torch's sgn, docs/torch-quirks.md): scale 0.
 tolerance l1_loss_tolerance(const loss_case& c, const l1_loss_problem& p) {
   elementwise e;
@@ -22,8 +23,8 @@ tolerance l1_loss_tolerance(const loss_case& c, const l1_loss_problem& p) {
     gs[i] = d != 0 && !std::isnan(d) ? 1.0 : 0.0;
   }
   e.k_out = 1;
-  e.grads["input"] = {p.input, gs, 0};
-  e.grads["target"] = {p.target, gs, 0};
+  e.grads["input"] = {p.input, gs, 1};
+  e.grads["target"] = {p.target, gs, 1};
   return finish(c, e, p.red, static_cast<double>(x.size()));
 }
 
