@@ -282,6 +282,38 @@ std::vector<case_class> catalog() {
   v.push_back({"cosine_embedding_loss", "random", cos(0)});
   v.push_back({"cosine_embedding_loss", "nearly parallel, y = 1", cos(1)});
   v.push_back({"cosine_embedding_loss", "huge norm (1e25 / 1e200)", cos(2)});
+  // l1_loss, smooth_l1_loss, huber_loss, 2048 elements: N(0,1) inputs (|x - t| on both sides of beta = delta = 1),
+  // x and t within a few ULPs of each other (ties and cancellation), and values near overflow (mean)
+  auto l1_family = [](std::string loss, std::string red, int regime, std::string option = "", double value = 0) {
+    return [=](std::mt19937_64& rng, dtype t) {
+      auto c = base(loss, t, red);
+      if (!option.empty()) c.options[option] = value;
+      const double big = t == dtype::float32 ? 1e38 : 1e307;
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        x[i] = regime == 2 ? big * unif(rng, 0.5, 1.5) : normal(rng);
+        y[i] = regime == 2 ? -big * unif(rng, 0.5, 1.5) : normal(rng);
+        if (regime == 1) y[i] = x[i] * (1 + std::ldexp(normal(rng), t == dtype::float32 ? -22 : -50));
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"l1_loss", "random N(0,1)", l1_family("l1_loss", "none", 0)});
+  v.push_back({"l1_loss", "random, mean", l1_family("l1_loss", "mean", 0)});
+  v.push_back({"l1_loss", "near ties", l1_family("l1_loss", "none", 1)});
+  v.push_back({"l1_loss", "near overflow, mean", l1_family("l1_loss", "mean", 2)});
+  v.push_back({"smooth_l1_loss", "random N(0,1)", l1_family("smooth_l1_loss", "none", 0)});
+  v.push_back({"smooth_l1_loss", "random, mean", l1_family("smooth_l1_loss", "mean", 0)});
+  v.push_back({"smooth_l1_loss", "random, beta = 0.1", l1_family("smooth_l1_loss", "none", 0, "beta", 0.1)});
+  v.push_back({"smooth_l1_loss", "near ties", l1_family("smooth_l1_loss", "none", 1)});
+  v.push_back({"smooth_l1_loss", "near overflow, mean", l1_family("smooth_l1_loss", "mean", 2)});
+  v.push_back({"huber_loss", "random N(0,1)", l1_family("huber_loss", "none", 0)});
+  v.push_back({"huber_loss", "random, mean", l1_family("huber_loss", "mean", 0)});
+  v.push_back({"huber_loss", "random, delta = 0.1", l1_family("huber_loss", "none", 0, "delta", 0.1)});
+  v.push_back({"huber_loss", "near ties", l1_family("huber_loss", "none", 1)});
+  v.push_back({"huber_loss", "near overflow, mean", l1_family("huber_loss", "mean", 2)});
   return v;
 }
 

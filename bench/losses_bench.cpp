@@ -2,7 +2,7 @@
 //
 // Cases: cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
-// cosine_embedding_loss (4096 x 512); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
+// cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
 // - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop,
@@ -45,8 +45,11 @@
 #include "losscheck/impl/cosine_embedding_loss.h"
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
+#include "losscheck/impl/huber_loss.h"
+#include "losscheck/impl/l1_loss.h"
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/nll_loss.h"
+#include "losscheck/impl/smooth_l1_loss.h"
 #include "losscheck/impl/threads.h"
 
 // Counts every operator new of the process, to show that impl allocates nothing per call ("impl allocs/call").
@@ -430,6 +433,78 @@ void register_triad() {
   }
 }
 
+// l1_loss, smooth_l1_loss and huber_loss: 16M elements, x and t uniform in [-2, 2] (|x - t| on both sides of
+// beta = delta = 1), reduction mean, the gradient of input only (as mse_loss).
+template <class T>
+bench_case l1_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 5));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 6));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::l1_loss_args<T> a{x.data(), t.data(), n, reduction::mean};
+  bench_case b;
+  b.name = "l1_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::l1_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::l1_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) { return at::l1_loss(in[0], in[1], at::Reduction::Mean); };
+  return b;
+}
+
+template <class T>
+bench_case smooth_l1_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 5));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 6));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::smooth_l1_loss_args<T> a{x.data(), t.data(), n, 1.0, reduction::mean};
+  bench_case b;
+  b.name = "smooth_l1_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::smooth_l1_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::smooth_l1_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::smooth_l1_loss(in[0], in[1], at::Reduction::Mean, 1.0);
+  };
+  return b;
+}
+
+template <class T>
+bench_case huber_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 5));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 6));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::huber_loss_args<T> a{x.data(), t.data(), n, 1.0, reduction::mean};
+  bench_case b;
+  b.name = "huber_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::huber_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::huber_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::huber_loss(in[0], in[1], at::Reduction::Mean, 1.0);
+  };
+  return b;
+}
+
 template <class T>
 void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(cross_entropy_case<T>(4096, 1000)), dtype);
@@ -440,6 +515,9 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(binary_cross_entropy_with_logits_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(kl_div_case<T>(4096, 1000)), dtype);
   register_case(std::make_shared<bench_case>(cosine_embedding_loss_case<T>(4096, 512)), dtype);
+  register_case(std::make_shared<bench_case>(l1_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(smooth_l1_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(huber_loss_case<T>()), dtype);
 }
 
 }  // namespace

@@ -35,8 +35,11 @@ LOSSES = {
     "kl_div": (F.kl_div, ["input", "target"], [], ["log_target"], ["input", "target"]),
     "cosine_embedding_loss": (F.cosine_embedding_loss, ["input1", "input2", "target"], [], ["margin"],
                               ["input1", "input2"]),
+    "l1_loss": (F.l1_loss, ["input", "target"], [], [], ["input", "target"]),
+    "smooth_l1_loss": (F.smooth_l1_loss, ["input", "target"], [], ["beta"], ["input", "target"]),
+    "huber_loss": (F.huber_loss, ["input", "target"], [], ["delta"], ["input", "target"]),
 }
-COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
+COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two (TypeError)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 

@@ -315,7 +315,9 @@ rc::Gen<loss_case> gen_case(std::string_view loss_name, dtype type, const case_p
     loss_case c;
     c.loss = std::string(record.name);
     c.type = type;
-    pick_reduction(c, p, record.allows_batchmean);
+    case_profile q = p;
+    q.legacy = p.legacy && record.option("size_average") != nullptr;  // huber_loss has no legacy flags
+    pick_reduction(c, q, record.allows_batchmean);
     properties_of(record).generate(c, p);
     add_grad_output(c, p);
     return c;

@@ -356,6 +356,142 @@ std::vector<mutant> mutant_catalog() {
       });
   add("cosine_embedding_loss_gradient_half", "cosine_embedding_loss", "input2's gradient off by a factor 1/2",
       [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "input2"); });
+
+  // l1_loss (and the gradient rewrite that smooth_l1_loss and huber_loss reuse)
+  // The impl's result with each element's input gradient replaced by dx(d, g) and the target's by dt(d, g), d = x − t
+  // and g the element's incoming gradient (grad_output[i], or grad_output / numel for mean); cases whose input and
+  // target shapes differ (broadcast gradients are sums) are left to the impl.
+  using gradient_rule = std::function<long double(long double d, long double g)>;
+  const auto pointwise_gradients = [](const loss_case& c, const gradient_rule& dx, const gradient_rule& dt) {
+    loss_result r = impl::evaluate(c);
+    const tensor& x = c.inputs.at("input");
+    const tensor& t = c.inputs.at("target");
+    if (x.shape != t.shape || !r.grads.count("input") || !r.grads.count("target")) return r;
+    const std::string red = red_of(c);
+    const auto n = x.values.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      long double g = c.grad_output ? c.grad_output->values[red == "none" ? i : 0] : 1.0L;
+      if (red == "mean") g /= static_cast<long double>(n);
+      const long double d = static_cast<long double>(x.values[i]) - t.values[i];
+      r.grads["input"].values[i] = rnd(dx(d, g), c.type);
+      r.grads["target"].values[i] = rnd(dt(d, g), c.type);
+    }
+    return r;
+  };
+  add("l1_loss_gradient_sign_of_zero_is_one", "l1_loss", "dL/dx = g at x = t (sign(0) = 1; torch's sgn(0) = 0)",
+      [pointwise_gradients](const loss_case& c) {
+        const auto sg = [](long double d) -> long double { return d >= 0 ? 1 : d < 0 ? -1 : 0; };
+        return pointwise_gradients(c, [&](long double d, long double g) { return sg(d) * g; },
+                                   [&](long double d, long double g) { return -sg(d) * g; });
+      });
+  add("l1_loss_gradient_of_nan_difference_is_nan", "l1_loss",
+      "dL/dx = sign(x − t)·g with sign(NaN) = NaN (torch's sgn(NaN) = 0: the gradient is 0)",
+      [pointwise_gradients](const loss_case& c) {
+        const auto sg = [](long double d) -> long double { return d > 0 ? 1 : d < 0 ? -1 : d == 0 ? 0 : d; };
+        return pointwise_gradients(c, [&](long double d, long double g) { return sg(d) * g; },
+                                   [&](long double d, long double g) { return -(sg(d) * g); });
+      });
+  add("l1_loss_mean_divides_by_batch_size", "l1_loss", "mean divides the sum by input.size(0) instead of numel",
+      [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
+      });
+  add("l1_loss_ignores_grad_output", "l1_loss", "backward uses ones instead of grad_output", ignore_grad_output);
+
+  // smooth_l1_loss (beta as the case gives it, rounded to the dtype as torch does; absent: 1)
+  const auto number_option = [](const loss_case& c, const char* name) {  // absent: torch's default 1.0
+    const auto it = c.options.find(name);
+    if (it == c.options.end()) return 1.0;
+    if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+    return std::get<double>(it->second);
+  };
+  const auto option_of = [number_option](const loss_case& c, const char* name) {
+    return static_cast<long double>(rnd(number_option(c, name), c.type));
+  };
+  add("smooth_l1_loss_quadratic_part_not_divided_by_beta", "smooth_l1_loss",
+      "L = 0.5 d² where |d| < beta (the 1/beta forgotten; huber's quadratic part)", [option_of](const loss_case& c) {
+        const long double b = option_of(c, "beta");
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = std::fabs(static_cast<long double>(at(c, "input", i)) - at(c, "target", i));
+          return z < b ? 0.5L * z * z : z - 0.5L * b;
+        });
+      });
+  add("smooth_l1_loss_linear_part_without_half_beta", "smooth_l1_loss", "L = |d| where |d| >= beta (the − beta/2 "
+      "forgotten)", [option_of](const loss_case& c) {
+        const long double b = option_of(c, "beta");
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = std::fabs(static_cast<long double>(at(c, "input", i)) - at(c, "target", i));
+          return z < b ? 0.5L * z * z / b : z;
+        });
+      });
+  add("smooth_l1_loss_gradient_not_divided_by_beta", "smooth_l1_loss", "dL/dx = d·g where |d| < beta (the 1/beta "
+      "forgotten)", [option_of, pointwise_gradients](const loss_case& c) {
+        const long double b = option_of(c, "beta");
+        const auto s = [b](long double e) -> long double { return e <= -b ? -1 : e >= b ? 1 : e; };
+        return pointwise_gradients(c, [&](long double d, long double g) { return s(d) * g; },
+                                   [&](long double d, long double g) { return s(-d) * g; });
+      });
+  add("smooth_l1_loss_beta_0_ties_get_zero_gradient", "smooth_l1_loss",
+      "at beta = 0 a tie x = t gets the gradient 0 (abs's sgn; torch's smooth_l1_loss_backward gives −g to both)",
+      [option_of, pointwise_gradients](const loss_case& c) {
+        const long double b = option_of(c, "beta");
+        const auto s = [b](long double e) -> long double {
+          if (b == 0 && e == 0) return 0;
+          return e <= -b ? -1 : e >= b ? 1 : e / b;
+        };
+        return pointwise_gradients(c, [&](long double d, long double g) { return s(d) * g; },
+                                   [&](long double d, long double g) { return s(-d) * g; });
+      });
+
+  add("smooth_l1_loss_computed_as_huber_loss", "smooth_l1_loss",
+      "huber_loss(delta = beta) instead (beta times torch's smooth_l1_loss: the other convention)",
+      [number_option](const loss_case& c) {
+        const double beta = number_option(c, "beta");
+        if (!(beta > 0)) return impl::evaluate(c);
+        loss_case h = c;
+        h.loss = "huber_loss";
+        h.options.erase("beta"), h.options.erase("size_average"), h.options.erase("reduce");
+        h.options["reduction"] = red_of(c);
+        h.options["delta"] = beta;
+        loss_result r = impl::evaluate(h);
+        r.id = c.id;
+        return r;
+      });
+  // huber_loss (delta as the case gives it, rounded to the dtype as torch does; absent: 1)
+  add("huber_loss_linear_part_without_delta_factor", "huber_loss",
+      "L = |d| − 0.5 delta where |d| >= delta (smooth_l1's linear part: the factor delta forgotten)",
+      [option_of](const loss_case& c) {
+        const long double b = option_of(c, "delta");
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = std::fabs(static_cast<long double>(at(c, "input", i)) - at(c, "target", i));
+          return z < b ? 0.5L * z * z : z - 0.5L * b;
+        });
+      });
+  add("huber_loss_quadratic_part_divided_by_delta", "huber_loss",
+      "L = 0.5 d² / delta where |d| < delta (smooth_l1's quadratic part)", [option_of](const loss_case& c) {
+        const long double b = option_of(c, "delta");
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = std::fabs(static_cast<long double>(at(c, "input", i)) - at(c, "target", i));
+          return z < b ? 0.5L * z * z / b : b * (z - 0.5L * b);
+        });
+      });
+  add("huber_loss_gradient_without_delta_factor", "huber_loss", "dL/dx = ±g where |d| >= delta (the factor delta "
+      "forgotten)", [option_of, pointwise_gradients](const loss_case& c) {
+        const long double b = option_of(c, "delta");
+        const auto h = [b](long double e) -> long double { return e <= -b ? -1 : e >= b ? 1 : e; };
+        return pointwise_gradients(c, [&](long double d, long double g) { return h(d) * g; },
+                                   [&](long double d, long double g) { return h(-d) * g; });
+      });
+  add("huber_loss_computed_as_smooth_l1_loss", "huber_loss",
+      "smooth_l1_loss(beta = delta) instead (torch's huber_loss divided by delta: the other convention)",
+      [number_option](const loss_case& c) {
+        loss_case s = c;
+        s.loss = "smooth_l1_loss";
+        s.options.erase("delta");
+        s.options["beta"] = number_option(c, "delta");
+        loss_result r = impl::evaluate(s);
+        r.id = c.id;
+        return r;
+      });
   (void)impl_of;
   return out;
 }

@@ -3,7 +3,7 @@
 Usage:
     /usr/bin/python3 tools/random_cases.py --seed S --count N [--loss mse_loss,kl_div,...] [--describe]
 
-Prints N cases with ids 0..N-1, spread over the seven losses (or those given with --loss), both dtypes and every
+Prints N cases with ids 0..N-1, spread over the losses (or those given with --loss), both dtypes and every
 option: each reduction (with "elementwise_mean", "batchmean" for kl_div and the legacy size_average/reduce flags in
 all combinations, null included), optional weights, pos_weight with broadcasting shapes, every kind of ignore_index,
 label smoothing, class-index and probability targets, shapes (C), (N,C), (N,C,d1), (N,C,d1,d2) with N=0 and N=1,
@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss"]
+          "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -33,6 +33,9 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "nll_loss": ["shape", "target_range", "weight_size"],
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
+    "l1_loss": ["shape"],
+    "smooth_l1_loss": ["shape", "beta"],
+    "huber_loss": ["shape", "delta"],
 }
 
 
@@ -143,6 +146,8 @@ def reduction_options(g, loss, bad):
         return {"reduction": "batchmean"}, "batchmean"
     names = ["mean", "sum", "none", "elementwise_mean"] + ["batchmean"] * 2 * (loss == "kl_div")
     form = g.pick("default", "reduction", "reduction", "legacy")
+    if form == "legacy" and loss == "huber_loss":  # F.huber_loss has no size_average / reduce
+        form = "reduction"
     if form == "default":
         return {}, "mean"
     if form == "reduction":
@@ -175,6 +180,36 @@ def gen_mse(g, opts, bad):
     inputs = {"input": g.tensor(shape, g.logits(math.prod(shape))),
               "target": g.tensor(target_shape, g.logits(math.prod(target_shape)))}
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_l1_family(g, opts, bad, loss):
+    """l1_loss, smooth_l1_loss (beta) and huber_loss (delta): mse_loss's shapes and values, some differences exactly
+    0 (ties) and, for the last two, some exactly at +-beta / +-delta (the kink). beta and delta are float32 numbers
+    (ATen's forward uses them in the case's dtype); invalid ones (beta < 0, delta <= 0) where `bad` asks."""
+    option = {"smooth_l1_loss": "beta", "huber_loss": "delta"}.get(loss)
+    kink = 1.0
+    if option and bad != "shape":
+        if bad == option:
+            value = g.pick(-1.0, -0.5) if option == "beta" else g.pick(0.0, -1.0, -0.0)
+        else:
+            value = g.pick(1.0, 0.5, 2.0, float(np.float32(0.1)), 1024.0) if option == "delta" else \
+                g.pick(1.0, 0.0, 0.5, 2.0, float(np.float32(0.1)), 1024.0)
+        if g.chance(0.8) or bad == option:
+            opts[option] = Raw(repr(value))
+            kink = value
+        g.note(f"{option} {opts.get(option, 'default')}")
+    inputs, out_shape = gen_mse(g, opts, None if bad == option else bad)
+    x, t = inputs["input"], inputs["target"]
+    if bad is None and x["shape"] == t["shape"] and g.chance(0.4):
+        g.note("ties x = t and differences at the kink")
+        for i in range(len(x["data"])):
+            k = g.rng.randrange(3)
+            if k == 0:
+                t["data"][i] = x["data"][i]
+            elif k == 1 and option and isinstance(x["data"][i], Raw):  # finite (non-finite values are plain strings)
+                v = g.round(float(x["data"][i]) - g.pick(kink, -kink))
+                t["data"][i] = Raw(str(np.float32(v)) if g.dtype == "float32" else repr(v))
+    return inputs, out_shape
 
 
 def bce_weight(g, shape, bad):
@@ -410,6 +445,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_class_loss(g, opts, bad, loss)
     elif loss == "kl_div":
         inputs, out_shape = gen_kl(g, opts, bad)
+    elif loss in ("l1_loss", "smooth_l1_loss", "huber_loss"):
+        inputs, out_shape = gen_l1_family(g, opts, bad, loss)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
@@ -430,7 +467,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all seven)")
+    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all)")
     parser.add_argument("--invalid", type=float, default=0.1, help="share of invalid cases (default 0.1)")
     parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
     parser.add_argument("--include-divergences", action="store_true",

@@ -48,7 +48,7 @@ void expect_rejected(const std::string& text, const std::string& fragment) {
 }
 
 TEST(problem, names_and_types_are_checked_with_the_valid_choices_listed) {
-  expect_rejected(R"({"loss":"l1_loss","inputs":{}})", "valid losses: mse_loss, binary_cross_entropy");
+  expect_rejected(R"({"loss":"l3_loss","inputs":{}})", "valid losses: mse_loss, binary_cross_entropy");
   expect_rejected(R"({"loss":"mse_loss","options":{"margin":1},"inputs":{}})",
                   "mse_loss: unknown option 'margin' (valid options: reduction, size_average, reduce)");
   expect_rejected(R"({"loss":"mse_loss","inputs":{"input":{"shape":[1],"data":[1]}}})",

@@ -27,7 +27,10 @@
 #include "losscheck/impl/cosine_embedding_loss.h"
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
+#include "losscheck/impl/huber_loss.h"
+#include "losscheck/impl/l1_loss.h"
 #include "losscheck/impl/mse_loss.h"
+#include "losscheck/impl/smooth_l1_loss.h"
 #include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/threads.h"
 
@@ -121,6 +124,64 @@ void mse_case() {
   expect_close<T>("mse_loss none", r[2], loss, false);
   expect_close<T>("mse_loss mean", r[0], {total / n}, false);
   expect_close<T>("mse_loss grad_input", r[1], grad, false);
+}
+
+/// l1_loss, smooth_l1_loss (beta = 0.75) and huber_loss (delta = 0.75): differences on both sides of the kink, some
+/// exact ties (every 7th element); the same results with 1 and 2 threads, within the bounds of the exact values.
+template <class T>
+void l1_family_case() {
+  auto x = uniform<T>(n, -3, 3, seed + 20), t = uniform<T>(n, -3, 3, seed + 21);
+  for (std::size_t i = 0; i < x.size(); i += 7) t[i] = x[i];
+  const ld b = 0.75L;
+  using R = std::vector<std::vector<T>>;
+  const auto run = [&](const char* what, auto forward_backward, auto forward) {
+    return with_both_thread_counts<R>(what, [&] {
+      R out{std::vector<T>(1), std::vector<T>(x.size()), std::vector<T>(x.size()), std::vector<T>(x.size())};
+      forward_backward(reduction::mean, out[0].data(), out[1].data(), out[2].data());
+      forward(reduction::none, out[3].data());
+      return out;
+    });
+  };
+  const auto l1 = run(
+      "l1_loss",
+      [&](reduction r, T* o, T* gx, T* gt) { li::l1_loss_forward_backward<T, T>({x.data(), t.data(), n, r}, nullptr, o, gx, gt); },
+      [&](reduction r, T* o) { li::l1_loss_forward<T>({x.data(), t.data(), n, r}, o); });
+  const auto sl1 = run(
+      "smooth_l1_loss",
+      [&](reduction r, T* o, T* gx, T* gt) {
+        li::smooth_l1_loss_forward_backward<T, T>({x.data(), t.data(), n, 0.75, r}, nullptr, o, gx, gt);
+      },
+      [&](reduction r, T* o) { li::smooth_l1_loss_forward<T>({x.data(), t.data(), n, 0.75, r}, o); });
+  const auto hub = run(
+      "huber_loss",
+      [&](reduction r, T* o, T* gx, T* gt) {
+        li::huber_loss_forward_backward<T, T>({x.data(), t.data(), n, 0.75, r}, nullptr, o, gx, gt);
+      },
+      [&](reduction r, T* o) { li::huber_loss_forward<T>({x.data(), t.data(), n, 0.75, r}, o); });
+  std::vector<ld> l[3], gx[3], gt[3];
+  ld total[3] = {0, 0, 0};
+  for (int k = 0; k < 3; ++k) l[k].resize(x.size()), gx[k].resize(x.size()), gt[k].resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const ld d = static_cast<ld>(x[i]) - static_cast<ld>(t[i]), z = std::fabs(d);
+    const ld s = d > 0 ? 1 : d < 0 ? -1 : 0;
+    l[0][i] = z, gx[0][i] = s / n, gt[0][i] = -s / n;
+    l[1][i] = z < b ? 0.5L * z * z / b : z - 0.5L * b;
+    gx[1][i] = (d <= -b ? -1 : d >= b ? 1 : d / b) / n, gt[1][i] = -gx[1][i];
+    l[2][i] = z < b ? 0.5L * z * z : b * (z - 0.5L * b);
+    gx[2][i] = (d <= -b ? -b : d >= b ? b : d) / n, gt[2][i] = -gx[2][i];
+    for (int k = 0; k < 3; ++k) total[k] += l[k][i];
+  }
+  const R* r[3] = {&l1, &sl1, &hub};
+  const char* names[3][4] = {{"l1_loss none", "l1_loss mean", "l1_loss grad_input", "l1_loss grad_target"},
+                             {"smooth_l1_loss none", "smooth_l1_loss mean", "smooth_l1_loss grad_input",
+                              "smooth_l1_loss grad_target"},
+                             {"huber_loss none", "huber_loss mean", "huber_loss grad_input", "huber_loss grad_target"}};
+  for (int k = 0; k < 3; ++k) {
+    expect_close<T>(names[k][0], (*r[k])[3], l[k], false);
+    expect_close<T>(names[k][1], (*r[k])[0], {total[k] / n}, false);
+    expect_close<T>(names[k][2], (*r[k])[1], gx[k], false);
+    expect_close<T>(names[k][3], (*r[k])[2], gt[k], false);
+  }
 }
 
 template <class T>
@@ -248,6 +309,10 @@ void cross_entropy_case(std::int64_t rows, std::int64_t classes) {
 TEST(FastPaths, MseLoss) {
   mse_case<float>();
   mse_case<double>();
+}
+TEST(FastPaths, L1SmoothL1AndHuberLoss) {
+  l1_family_case<float>();
+  l1_family_case<double>();
 }
 TEST(FastPaths, BinaryCrossEntropy) {
   bce_case<float>();

@@ -76,6 +76,12 @@ const expectation expectations[] = {
     {"cosine_embedding_loss_gradient_half",
      R"({"loss":"cosine_embedding_loss","dtype":"float64","inputs":{"input1":{"shape":[2,3],"data":[1,2,3,-1,0.5,2]},"input2":{"shape":[2,3],"data":[1,0,1,1,1,1]},"target":{"shape":[2],"dtype":"int64","data":[1,1]}}})",
      "gradient of input2 is 1/2 × the finite-difference gradient of its own forward", "bug"},
+    {"smooth_l1_loss_computed_as_huber_loss",
+     R"({"loss":"smooth_l1_loss","dtype":"float64","options":{"reduction":"none","beta":2},"inputs":{"input":{"shape":[4],"data":[0.5,3,-1,4]},"target":{"shape":[4],"data":[0,0,0.5,-1]}}})",
+     ": computes huber_loss(delta = beta)", "convention"},
+    {"huber_loss_computed_as_smooth_l1_loss",
+     R"({"loss":"huber_loss","dtype":"float64","options":{"reduction":"sum","delta":0.5},"inputs":{"input":{"shape":[4],"data":[0.25,3,-1,4]},"target":{"shape":[4],"data":[0,0,0.5,-1]}}})",
+     ": computes smooth_l1_loss(beta = delta)", "convention"},
 };
 
 std::string describe(const std::vector<finding>& fs) {

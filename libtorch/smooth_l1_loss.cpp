@@ -1,0 +1,18 @@
+// smooth_l1_loss in LibTorch, as torch/nn/functional.py (1.13) calls it: input and target broadcast first
+// (torch.broadcast_tensors), then ATen's smooth_l1_loss with beta (ATen checks its range).
+
+#include <ATen/ops/broadcast_tensors.h>
+#include <ATen/ops/smooth_l1_loss.h>
+
+#include "support.h"
+
+namespace losscheck::libtorch::detail {
+
+at::Tensor smooth_l1_loss(const loss_case& c, const tensors& in) {
+  const auto red = reduction_string(c);
+  const double beta = float_option(c, "beta", 1.0);
+  auto expanded = at::broadcast_tensors({in.at("input"), in.at("target")});
+  return at::smooth_l1_loss(expanded[0], expanded[1], reduction_enum(red), beta);
+}
+
+}  // namespace losscheck::libtorch::detail
