@@ -1,6 +1,6 @@
 // Accuracy of the production implementation (impl) and of LibTorch against the 256-bit reference, on the same random
 // and adversarial cases per loss and dtype. Built with -DLOSSCHECK_BENCH=ON when LibTorch is found; run
-// `build-bench/losses_accuracy [--cases N] [--seed S]`. Prints two markdown tables (outputs, gradients); see
+// `build-bench/losses_accuracy [--cases N] [--seed S] [--loss a,b]`. Prints two markdown tables (outputs, gradients); see
 // docs/performance.md.
 //
 // Errors, per element e with reference value r (the 256-bit value correctly rounded to the dtype, so itself within
@@ -282,6 +282,25 @@ std::vector<case_class> catalog() {
   v.push_back({"cosine_embedding_loss", "random", cos(0)});
   v.push_back({"cosine_embedding_loss", "nearly parallel, y = 1", cos(1)});
   v.push_back({"cosine_embedding_loss", "huge norm (1e25 / 1e200)", cos(2)});
+  // soft_margin_loss, 2048 elements, ±1 labels
+  auto soft = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("soft_margin_loss", t, "none");
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        y[i] = sign(rng);
+        x[i] = kind == 0 ? normal(rng, 4)
+               : kind == 1 ? y[i] * unif(rng, 15, 40)      // confidently correct: y x in 15..40
+                           : -y[i] * unif(rng, 50, 80);    // confidently wrong: -y x in 50..80 (below float32's exp overflow)
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"soft_margin_loss", "random N(0,4)", soft(0)});
+  v.push_back({"soft_margin_loss", "confidently correct (15..40)", soft(1)});
+  v.push_back({"soft_margin_loss", "confidently wrong (50..80)", soft(2)});
   return v;
 }
 
@@ -321,17 +340,20 @@ void print_table(const std::vector<row>& rows_, bool gradients) {
 int main(int argc, char** argv) {
   int cases = 3;
   unsigned long seed = 1;
+  std::string only;  // --loss a,b: only these losses' rows
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--cases") cases = std::atoi(argv[i + 1]);
     else if (a == "--seed") seed = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (a == "--loss") only = "," + std::string(argv[i + 1]) + ",";
     else {
-      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S]\n");
+      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S] [--loss a,b]\n");
       return 2;
     }
   }
   std::vector<row> table;
   for (const auto& cc : catalog()) {
+    if (!only.empty() && only.find("," + cc.loss + ",") == std::string::npos) continue;
     for (dtype t : {dtype::float32, dtype::float64}) {
       row impl_row{cc.loss, t == dtype::float32 ? "f32" : "f64", cc.name, "impl", {}, {}, 0, 0};
       row torch_row = impl_row;

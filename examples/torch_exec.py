@@ -35,6 +35,7 @@ LOSSES = {
     "kl_div": (F.kl_div, ["input", "target"], [], ["log_target"], ["input", "target"]),
     "cosine_embedding_loss": (F.cosine_embedding_loss, ["input1", "input2", "target"], [], ["margin"],
                               ["input1", "input2"]),
+    "soft_margin_loss": (F.soft_margin_loss, ["input", "target"], [], [], ["input"]),  # torch refuses a target grad
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

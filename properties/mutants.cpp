@@ -356,6 +356,21 @@ std::vector<mutant> mutant_catalog() {
       });
   add("cosine_embedding_loss_gradient_half", "cosine_embedding_loss", "input2's gradient off by a factor 1/2",
       [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "input2"); });
+
+  // soft_margin_loss
+  add("soft_margin_loss_margin_sign_flipped", "soft_margin_loss", "L = log(1 + exp(+y x)): the sign of the margin flipped",
+      [](const loss_case& c) {
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = static_cast<long double>(at(c, "target", i)) * at(c, "input", i);
+          return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+        });
+      });
+  add("soft_margin_loss_gradient_wrong_sign", "soft_margin_loss", "dL/dx = +y σ(-y x)·g",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "input"); });
+  add("soft_margin_loss_mean_divides_by_batch_size", "soft_margin_loss",
+      "mean divides the sum by input.size(0) instead of numel", [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
+      });
   (void)impl_of;
   return out;
 }

@@ -3,7 +3,7 @@
 Usage:
     /usr/bin/python3 tools/random_cases.py --seed S --count N [--loss mse_loss,kl_div,...] [--describe]
 
-Prints N cases with ids 0..N-1, spread over the seven losses (or those given with --loss), both dtypes and every
+Prints N cases with ids 0..N-1, spread over the losses (or those given with --loss), both dtypes and every
 option: each reduction (with "elementwise_mean", "batchmean" for kl_div and the legacy size_average/reduce flags in
 all combinations, null included), optional weights, pos_weight with broadcasting shapes, every kind of ignore_index,
 label smoothing, class-index and probability targets, shapes (C), (N,C), (N,C,d1), (N,C,d1,d2) with N=0 and N=1,
@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss"]
+          "kl_div", "cosine_embedding_loss", "soft_margin_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -33,6 +33,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "nll_loss": ["shape", "target_range", "weight_size"],
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
+    "soft_margin_loss": ["shape"],
 }
 
 
@@ -394,6 +395,25 @@ def gen_cosine(g, opts, bad):
     return inputs, [] if one_d or bad else list(np.broadcast_shapes((s1[0],), (s2[0],), tuple(ts)))
 
 
+def gen_soft_margin(g, opts, bad):
+    """soft_margin_loss: the target as the input's shape or broadcasting to it (never enlarging it); ±1 labels or any
+    values in (-1, 1). |y x| stays below 80: beyond 88.7 torch's float32 log(1 + exp(-y x)) overflows to inf where the
+    value is finite (docs/torch-quirks.md; the property suite covers that regime)."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape) if g.chance(0.5) else [2] + shape  # not broadcastable, or enlarging
+        g.note(f"bad shapes {shape} vs {target_shape}")
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape) if shape else []
+        g.note(f"target {target_shape} broadcast to {shape}")
+    x = [v if abs(v) < 80 else math.copysign(g.rng.uniform(40, 80), v) for v in g.logits(math.prod(shape))]
+    n = math.prod(target_shape)
+    labels = g.chance(0.7)
+    g.note("±1 targets" if labels else "targets in (-1, 1)")
+    y = [g.pick(1.0, -1.0) for _ in range(n)] if labels else [g.rng.uniform(-1, 1) for _ in range(n)]
+    return {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}, shape
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -410,6 +430,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_class_loss(g, opts, bad, loss)
     elif loss == "kl_div":
         inputs, out_shape = gen_kl(g, opts, bad)
+    elif loss == "soft_margin_loss":
+        inputs, out_shape = gen_soft_margin(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
@@ -430,7 +452,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all seven)")
+    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all)")
     parser.add_argument("--invalid", type=float, default=0.1, help="share of invalid cases (default 0.1)")
     parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
     parser.add_argument("--include-divergences", action="store_true",
