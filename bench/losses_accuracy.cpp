@@ -301,6 +301,18 @@ std::vector<case_class> catalog() {
   v.push_back({"soft_margin_loss", "random N(0,4)", soft(0)});
   v.push_back({"soft_margin_loss", "confidently correct (15..40)", soft(1)});
   v.push_back({"soft_margin_loss", "confidently wrong (50..80)", soft(2)});
+  // multilabel_soft_margin_loss, (32, 100), 0/1 targets, weights
+  v.push_back({"multilabel_soft_margin_loss", "random N(0,4), weighted", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("multilabel_soft_margin_loss", t, "none");
+                 std::vector<double> x(rows * cls), y(rows * cls), w(cls);
+                 for (auto& e : x) e = normal(rng, 4);
+                 for (auto& e : y) e = rng() & 1 ? 1.0 : 0.0;
+                 for (auto& e : w) e = unif(rng, 0.1, 2);
+                 c.inputs["input"] = floats(t, {rows, cls}, x);
+                 c.inputs["target"] = floats(t, {rows, cls}, y);
+                 c.inputs["weight"] = floats(t, {cls}, w);
+                 return c;
+               }});
   return v;
 }
 

@@ -36,6 +36,8 @@ LOSSES = {
     "cosine_embedding_loss": (F.cosine_embedding_loss, ["input1", "input2", "target"], [], ["margin"],
                               ["input1", "input2"]),
     "soft_margin_loss": (F.soft_margin_loss, ["input", "target"], [], [], ["input"]),  # torch refuses a target grad
+    "multilabel_soft_margin_loss": (F.multilabel_soft_margin_loss, ["input", "target"], ["weight"], [],
+                                    ["input", "target", "weight"]),  # a composite: all three differentiated
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -371,6 +371,39 @@ std::vector<mutant> mutant_catalog() {
       "mean divides the sum by input.size(0) instead of numel", [](const loss_case& c) {
         return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
       });
+
+  // multilabel_soft_margin_loss
+  add("multilabel_soft_margin_loss_sums_classes", "multilabel_soft_margin_loss",
+      "each row sums its classes instead of averaging them (no division by C), forward and backward",
+      [](const loss_case& c) {
+        const auto classes = static_cast<double>(c.inputs.at("input").shape.back());
+        loss_result r = impl::evaluate(c);
+        for (auto& v : r.output->values) v = rnd(static_cast<long double>(v) * classes, c.type);
+        return scale_grads(r, classes, c.type);
+      });
+  add("multilabel_soft_margin_loss_mean_over_all_terms", "multilabel_soft_margin_loss",
+      "mean divides the sum of all terms by their number (rows × the summed dimension) instead of rows × C: wrong "
+      "where a target or weight of more dimensions than the input moves the summed dimension",
+      [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const problem pr = resolve_problem(c);
+        const auto& q = std::get<multilabel_soft_margin_loss_problem>(pr);
+        if (q.red != reduction::mean) return r;
+        const double k = static_cast<double>(q.shape[static_cast<std::size_t>(q.class_dim)]);
+        const double f = static_cast<double>(q.classes) / k;
+        r.output->values[0] = rnd(static_cast<long double>(r.output->values[0]) * f, c.type);
+        return scale_grads(r, f, c.type);
+      });
+  add("multilabel_soft_margin_loss_ignores_weight", "multilabel_soft_margin_loss", "the weight input is dropped",
+      [](const loss_case& c) {
+        loss_case d = c;
+        d.inputs.erase("weight");
+        loss_result r = impl::evaluate(d);
+        if (c.input("weight")) r.grads["weight"] = tensor::zeros(c.type, c.inputs.at("weight").shape);
+        return r;
+      });
+  add("multilabel_soft_margin_loss_target_gradient_wrong_sign", "multilabel_soft_margin_loss", "dL/dy = +w x·G",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
   (void)impl_of;
   return out;
 }

@@ -24,7 +24,8 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss", "soft_margin_loss"]
+          "kl_div", "cosine_embedding_loss", "soft_margin_loss",
+          "multilabel_soft_margin_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -34,6 +35,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
     "soft_margin_loss": ["shape"],
+    "multilabel_soft_margin_loss": ["shape", "scalar_input"],
 }
 
 
@@ -414,6 +416,38 @@ def gen_soft_margin(g, opts, bad):
     g.note("±1 targets" if labels else "targets in (-1, 1)")
     y = [g.pick(1.0, -1.0) for _ in range(n)] if labels else [g.rng.uniform(-1, 1) for _ in range(n)]
     return {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}, shape
+
+
+def gen_multilabel(g, opts, bad):
+    """multilabel_soft_margin_loss: (C), (N, C) or (N, d, C) logits; targets 0/1, probabilities or other values, as
+    the input's shape or (C) for every row; weights (C), full or (N, 1). Its 'elementwise_mean' is invalid
+    (functional.py compares the string itself): such draws become 'mean' unless the case is meant to be invalid."""
+    if opts.get("reduction") == "elementwise_mean" and not bad:
+        opts["reduction"] = "mean"
+    c = g.rng.randint(0 if g.chance(0.05) else 1, 5)
+    n = g.pick(0, 1, 2, 3, 4)
+    shape = g.pick([c], [n, c], [n, c], [n, g.rng.randint(1, 3), c])
+    if bad == "scalar_input":
+        shape = []
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape if shape and shape[-1] > 0 else [2, 3]
+        target_shape = shape[:-1] + [shape[-1] + 1]
+    elif len(shape) >= 2 and g.chance(0.2):
+        target_shape = shape[-1:]
+        g.note(f"target {target_shape} for every row")
+    x = g.logits(math.prod(shape))
+    kind = g.pick("zeros and ones", "zeros and ones", "probabilities", "other values")
+    m = math.prod(target_shape)
+    y = [float(g.pick(0, 1)) for _ in range(m)] if kind == "zeros and ones" else \
+        (g.probabilities(m) if kind == "probabilities" else [g.rng.uniform(-1, 2) for _ in range(m)])
+    g.note(f"{kind} targets, input {shape}")
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}
+    if shape and g.chance(0.4):
+        ws = g.pick(shape[-1:], list(shape), (shape[:-1] + [1]) if len(shape) >= 2 else shape[-1:])
+        inputs["weight"] = g.tensor(ws, [g.rng.uniform(-0.5, 2) for _ in range(math.prod(ws))])
+        g.note(f"weight {ws}")
+    return inputs, shape[:-1]
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -432,6 +466,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_kl(g, opts, bad)
     elif loss == "soft_margin_loss":
         inputs, out_shape = gen_soft_margin(g, opts, bad)
+    elif loss == "multilabel_soft_margin_loss":
+        inputs, out_shape = gen_multilabel(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
