@@ -313,6 +313,19 @@ std::vector<case_class> catalog() {
                  c.inputs["weight"] = floats(t, {cls}, w);
                  return c;
                }});
+  // hinge_embedding_loss, 2048 elements, ±1 labels and other targets (both branches), margin 1
+  v.push_back({"hinge_embedding_loss", "random N(0,2), y in {1, -1, 0}", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("hinge_embedding_loss", t, "mean");
+                 std::vector<double> x(elems), y(elems);
+                 for (std::int64_t i = 0; i < elems; ++i) {
+                   x[i] = normal(rng, 2);
+                   const auto k = rng() % 3;
+                   y[i] = k == 0 ? 1.0 : k == 1 ? -1.0 : 0.0;
+                 }
+                 c.inputs["input"] = floats(t, {elems}, x);
+                 c.inputs["target"] = floats(t, {elems}, y);
+                 return c;
+               }});
   return v;
 }
 

@@ -38,6 +38,7 @@ LOSSES = {
     "soft_margin_loss": (F.soft_margin_loss, ["input", "target"], [], [], ["input"]),  # torch refuses a target grad
     "multilabel_soft_margin_loss": (F.multilabel_soft_margin_loss, ["input", "target"], ["weight"], [],
                                     ["input", "target", "weight"]),  # a composite: all three differentiated
+    "hinge_embedding_loss": (F.hinge_embedding_loss, ["input", "target"], [], ["margin"], ["input"]),
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -372,6 +372,43 @@ std::vector<mutant> mutant_catalog() {
         return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
       });
 
+  // hinge_embedding_loss
+  add("hinge_embedding_loss_ignores_other_targets", "hinge_embedding_loss",
+      "a target neither 1 nor -1 contributes 0 (torch takes both branches: max(0, margin - x) + x)",
+      [](const loss_case& c) {
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 1.0;
+        const tensor& y = c.inputs.at("target");
+        const auto shape = properties::detail::output_shape_of(properties::detail::with_reduction(c, "none"));
+        broadcast_walker w(y.shape, shape);
+        std::vector<double> labels(static_cast<std::size_t>(checked_numel(shape)));
+        for (auto& v : labels) {
+          const auto o = static_cast<std::size_t>(w.offset());
+          v = y.type == dtype::int64 ? static_cast<double>(y.ints[o]) : y.values[o];
+          w.next();
+        }
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double x = at(c, "input", i);
+          if (labels[i] == 1) return x;
+          if (labels[i] == -1) return margin - x < 0 ? 0.0L : margin - x;
+          return 0.0L;
+        });
+      });
+  add("hinge_embedding_loss_ignores_margin", "hinge_embedding_loss", "margin is hard-coded to 1",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("margin"); return impl::evaluate(d); });
+  add("hinge_embedding_loss_no_gradient_at_the_kink", "hinge_embedding_loss",
+      "the clamp passes no gradient at margin - x = 0 (torch's clamp_min passes it)", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 1.0;
+        loss_case d = c;
+        for (auto& x : d.inputs["input"].values)
+          if (x == margin) x = c.type == dtype::float32 ? static_cast<double>(std::nextafter(static_cast<float>(x), INFINITY))
+                                                        : std::nextafter(x, INFINITY);
+        r.grads = impl::evaluate(d).grads;
+        return r;
+      });
+
   // multilabel_soft_margin_loss
   add("multilabel_soft_margin_loss_sums_classes", "multilabel_soft_margin_loss",
       "each row sums its classes instead of averaging them (no division by C), forward and backward",

@@ -25,7 +25,7 @@ import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "soft_margin_loss",
-          "multilabel_soft_margin_loss"]
+          "multilabel_soft_margin_loss", "hinge_embedding_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -36,6 +36,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "cosine_embedding_loss": ["shape"],
     "soft_margin_loss": ["shape"],
     "multilabel_soft_margin_loss": ["shape", "scalar_input"],
+    "hinge_embedding_loss": ["shape"],
 }
 
 
@@ -448,6 +449,36 @@ def gen_multilabel(g, opts, bad):
         inputs["weight"] = g.tensor(ws, [g.rng.uniform(-0.5, 2) for _ in range(math.prod(ws))])
         g.note(f"weight {ws}")
     return inputs, shape[:-1]
+
+
+def gen_hinge(g, opts, bad):
+    """hinge_embedding_loss: input and target broadcast either way; ±1 labels (float or int64) and other targets
+    (both branches); margins; some inputs exactly at the kink x = margin."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    margin = 1.0
+    if g.chance(0.6):
+        margin = g.pick(0.0, 0.5, -0.5, 2.0, 1.0, round(g.rng.uniform(-1, 2), 3))
+        opts["margin"] = Raw(repr(margin))
+    x = g.logits(math.prod(shape))
+    x = [g.round(margin) if g.chance(0.1) else v for v in x]  # the kink
+    n = math.prod(target_shape)
+    values = g.pick([1, -1], [1, -1], [1, -1, 0, 2])
+    if g.chance(0.3):
+        g.note("int64 targets")
+        return {"input": g.tensor(shape, x), "target": g.int_tensor(target_shape, [g.pick(*values) for _ in range(n)])}, \
+            list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+    values = values + [0.5] if len(values) > 2 else values
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, [float(g.pick(*values)) for _ in range(n)])}
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -468,6 +499,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_soft_margin(g, opts, bad)
     elif loss == "multilabel_soft_margin_loss":
         inputs, out_shape = gen_multilabel(g, opts, bad)
+    elif loss == "hinge_embedding_loss":
+        inputs, out_shape = gen_hinge(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
