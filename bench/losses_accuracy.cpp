@@ -313,6 +313,21 @@ std::vector<case_class> catalog() {
                  c.inputs["weight"] = floats(t, {cls}, w);
                  return c;
                }});
+  // margin_ranking_loss, 2048 elements, ±1 labels, margin 0.5 (the target is differentiated too)
+  v.push_back({"margin_ranking_loss", "random N(0,2), y = ±1", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("margin_ranking_loss", t, "none");
+                 c.options["margin"] = 0.5;
+                 std::vector<double> x1(elems), x2(elems), y(elems);
+                 for (std::int64_t i = 0; i < elems; ++i) {
+                   x1[i] = normal(rng, 2);
+                   x2[i] = normal(rng, 2);
+                   y[i] = sign(rng);
+                 }
+                 c.inputs["input1"] = floats(t, {elems}, x1);
+                 c.inputs["input2"] = floats(t, {elems}, x2);
+                 c.inputs["target"] = floats(t, {elems}, y);
+                 return c;
+               }});
   // hinge_embedding_loss, 2048 elements, ±1 labels and other targets (both branches), margin 1
   v.push_back({"hinge_embedding_loss", "random N(0,2), y in {1, -1, 0}", [](std::mt19937_64& rng, dtype t) {
                  auto c = base("hinge_embedding_loss", t, "mean");

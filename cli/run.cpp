@@ -72,6 +72,7 @@ void list_losses(std::ostream& out) {
     for (const auto& i : spec.inputs) {
       if (i.grad == grad_rule::always) grads.emplace_back(i.name);
       if (i.grad == grad_rule::with_probability_target) grads.push_back(fmt::format("{} (probabilities only)", i.name));
+      if (i.grad == grad_rule::when_floating) grads.push_back(fmt::format("{} (float only)", i.name));
     }
     out << fmt::format("  gradients: {}\n\n", fmt::join(grads, ", "));
   }

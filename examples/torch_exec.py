@@ -39,6 +39,8 @@ LOSSES = {
     "multilabel_soft_margin_loss": (F.multilabel_soft_margin_loss, ["input", "target"], ["weight"], [],
                                     ["input", "target", "weight"]),  # a composite: all three differentiated
     "hinge_embedding_loss": (F.hinge_embedding_loss, ["input", "target"], [], ["margin"], ["input"]),
+    "margin_ranking_loss": (F.margin_ranking_loss, ["input1", "input2", "target"], [], ["margin"],
+                            ["input1", "input2", "target"]),  # an int64 target has no gradient (see wrt)
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

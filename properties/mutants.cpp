@@ -409,6 +409,33 @@ std::vector<mutant> mutant_catalog() {
         return r;
       });
 
+  // margin_ranking_loss
+  add("margin_ranking_loss_target_sign_flipped", "margin_ranking_loss", "max(0, y (x1 − x2) + margin): the sign of y flipped",
+      [](const loss_case& c) {
+        loss_case d = c;
+        tensor& y = d.inputs["target"];
+        for (auto& v : y.values) v = -v;
+        for (auto& v : y.ints) v = -v;
+        loss_result r = impl::evaluate(d);
+        if (r.grads.count("target"))
+          for (auto& v : r.grads["target"].values) v = -v;  // d/dy of the mistaken formula
+        return r;
+      });
+  add("margin_ranking_loss_ignores_margin", "margin_ranking_loss", "margin is hard-coded to 0",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("margin"); return impl::evaluate(d); });
+  add("margin_ranking_loss_no_gradient_at_the_kink", "margin_ranking_loss",
+      "the clamp passes no gradient at -y (x1 − x2) + margin = 0 (torch's clamp_min passes it)", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 0.0;
+        loss_case d = c;
+        d.options["margin"] = std::nextafter(margin, -INFINITY);  // exact kinks fall just below 0; nothing else moves
+        r.grads = impl::evaluate(d).grads;
+        return r;
+      });
+  add("margin_ranking_loss_target_gradient_wrong_sign", "margin_ranking_loss", "dL/dy = +(x1 − x2)·g where active",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
+
   // multilabel_soft_margin_loss
   add("multilabel_soft_margin_loss_sums_classes", "multilabel_soft_margin_loss",
       "each row sums its classes instead of averaging them (no division by C), forward and backward",

@@ -25,7 +25,7 @@ import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "soft_margin_loss",
-          "multilabel_soft_margin_loss", "hinge_embedding_loss"]
+          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -37,6 +37,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "soft_margin_loss": ["shape"],
     "multilabel_soft_margin_loss": ["shape", "scalar_input"],
     "hinge_embedding_loss": ["shape"],
+    "margin_ranking_loss": ["shape", "dims"],
 }
 
 
@@ -479,6 +480,44 @@ def gen_hinge(g, opts, bad):
     values = values + [0.5] if len(values) > 2 else values
     inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, [float(g.pick(*values)) for _ in range(n)])}
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_margin_ranking(g, opts, bad):
+    """margin_ranking_loss: three tensors of one number of dimensions, dimensions of 1 broadcasting; ±1 labels (float
+    or int64) and other targets; margins; some pairs exactly on the kink x1 = x2 + y margin."""
+    shape = g.shape()
+    if bad in ("shape", "dims") and not shape:
+        shape = [g.rng.randint(1, 4)]
+    def partner():
+        return [1 if g.chance(0.4) else d for d in shape] if g.chance(0.25) else list(shape)
+    s2, st = partner(), partner()
+    if bad == "shape":
+        st = g.vary_shape(list(shape))
+        g.note(f"bad shape: target {st} for {shape}")
+    elif bad == "dims":
+        st = [1] + st
+        g.note(f"bad dims: target {st} for {shape}")
+    margin = 0.0
+    if g.chance(0.6):
+        margin = g.pick(0.0, 0.5, -0.5, 1.0, round(g.rng.uniform(-1, 1), 3))
+        opts["margin"] = Raw(repr(margin))
+    x1, x2 = g.logits(math.prod(shape)), g.logits(math.prod(s2))
+    values = g.pick([1, -1], [1, -1], [1, -1, 0, 2])
+    int64 = g.chance(0.3)
+    y = [g.pick(*values) for _ in range(math.prod(st))]
+    if not int64 and len(values) > 2:
+        y = [0.5 if v == 0 and g.chance(0.5) else float(v) for v in y]
+    if shape == s2 == st:  # the kink, exactly where the values are short
+        for i in range(len(x1)):
+            if g.chance(0.1):
+                x2[i] = g.pick(0.25, -1.5, 3.0)
+                x1[i] = x2[i] + y[i] * g.round(margin)
+    inputs = {"input1": g.tensor(shape, x1), "input2": g.tensor(s2, x2),
+              "target": g.int_tensor(st, [int(v) for v in y]) if int64 else g.tensor(st, [float(v) for v in y])}
+    g.note(f"shapes {shape} {s2} {st}{', int64 target' if int64 else ''}")
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(s2), tuple(st))) if bad is None else shape
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -501,6 +540,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_multilabel(g, opts, bad)
     elif loss == "hinge_embedding_loss":
         inputs, out_shape = gen_hinge(g, opts, bad)
+    elif loss == "margin_ranking_loss":
+        inputs, out_shape = gen_margin_ranking(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
