@@ -1,6 +1,6 @@
 // Accuracy of the production implementation (impl) and of LibTorch against the 256-bit reference, on the same random
 // and adversarial cases per loss and dtype. Built with -DLOSSCHECK_BENCH=ON when LibTorch is found; run
-// `build-bench/losses_accuracy [--cases N] [--seed S]`. Prints two markdown tables (outputs, gradients); see
+// `build-bench/losses_accuracy [--cases N] [--seed S] [--loss a,b]`. Prints two markdown tables (outputs, gradients); see
 // docs/performance.md.
 //
 // Errors, per element e with reference value r (the 256-bit value correctly rounded to the dtype, so itself within
@@ -314,6 +314,65 @@ std::vector<case_class> catalog() {
   v.push_back({"huber_loss", "random, delta = 0.1", l1_family("huber_loss", "none", 0, "delta", 0.1)});
   v.push_back({"huber_loss", "near ties", l1_family("huber_loss", "none", 1)});
   v.push_back({"huber_loss", "near overflow, mean", l1_family("huber_loss", "mean", 2)});
+  // soft_margin_loss, 2048 elements, ±1 labels
+  auto soft = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("soft_margin_loss", t, "none");
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        y[i] = sign(rng);
+        x[i] = kind == 0 ? normal(rng, 4)
+               : kind == 1 ? y[i] * unif(rng, 15, 40)      // confidently correct: y x in 15..40
+                           : -y[i] * unif(rng, 50, 80);    // confidently wrong: -y x in 50..80 (below float32's exp overflow)
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"soft_margin_loss", "random N(0,4)", soft(0)});
+  v.push_back({"soft_margin_loss", "confidently correct (15..40)", soft(1)});
+  v.push_back({"soft_margin_loss", "confidently wrong (50..80)", soft(2)});
+  // multilabel_soft_margin_loss, (32, 100), 0/1 targets, weights
+  v.push_back({"multilabel_soft_margin_loss", "random N(0,4), weighted", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("multilabel_soft_margin_loss", t, "none");
+                 std::vector<double> x(rows * cls), y(rows * cls), w(cls);
+                 for (auto& e : x) e = normal(rng, 4);
+                 for (auto& e : y) e = rng() & 1 ? 1.0 : 0.0;
+                 for (auto& e : w) e = unif(rng, 0.1, 2);
+                 c.inputs["input"] = floats(t, {rows, cls}, x);
+                 c.inputs["target"] = floats(t, {rows, cls}, y);
+                 c.inputs["weight"] = floats(t, {cls}, w);
+                 return c;
+               }});
+  // margin_ranking_loss, 2048 elements, ±1 labels, margin 0.5 (the target is differentiated too)
+  v.push_back({"margin_ranking_loss", "random N(0,2), y = ±1", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("margin_ranking_loss", t, "none");
+                 c.options["margin"] = 0.5;
+                 std::vector<double> x1(elems), x2(elems), y(elems);
+                 for (std::int64_t i = 0; i < elems; ++i) {
+                   x1[i] = normal(rng, 2);
+                   x2[i] = normal(rng, 2);
+                   y[i] = sign(rng);
+                 }
+                 c.inputs["input1"] = floats(t, {elems}, x1);
+                 c.inputs["input2"] = floats(t, {elems}, x2);
+                 c.inputs["target"] = floats(t, {elems}, y);
+                 return c;
+               }});
+  // hinge_embedding_loss, 2048 elements, ±1 labels and other targets (both branches), margin 1
+  v.push_back({"hinge_embedding_loss", "random N(0,2), y in {1, -1, 0}", [](std::mt19937_64& rng, dtype t) {
+                 auto c = base("hinge_embedding_loss", t, "mean");
+                 std::vector<double> x(elems), y(elems);
+                 for (std::int64_t i = 0; i < elems; ++i) {
+                   x[i] = normal(rng, 2);
+                   const auto k = rng() % 3;
+                   y[i] = k == 0 ? 1.0 : k == 1 ? -1.0 : 0.0;
+                 }
+                 c.inputs["input"] = floats(t, {elems}, x);
+                 c.inputs["target"] = floats(t, {elems}, y);
+                 return c;
+               }});
   return v;
 }
 
@@ -353,17 +412,20 @@ void print_table(const std::vector<row>& rows_, bool gradients) {
 int main(int argc, char** argv) {
   int cases = 3;
   unsigned long seed = 1;
+  std::string only;  // --loss a,b: only these losses' rows
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--cases") cases = std::atoi(argv[i + 1]);
     else if (a == "--seed") seed = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (a == "--loss") only = "," + std::string(argv[i + 1]) + ",";
     else {
-      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S]\n");
+      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S] [--loss a,b]\n");
       return 2;
     }
   }
   std::vector<row> table;
   for (const auto& cc : catalog()) {
+    if (!only.empty() && only.find("," + cc.loss + ",") == std::string::npos) continue;
     for (dtype t : {dtype::float32, dtype::float64}) {
       row impl_row{cc.loss, t == dtype::float32 ? "f32" : "f64", cc.name, "impl", {}, {}, 0, 0};
       row torch_row = impl_row;

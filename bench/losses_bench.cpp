@@ -2,7 +2,8 @@
 //
 // Cases: cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
-// cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
+// cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1),
+// soft_margin_loss (16M elements); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
 // - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop,
@@ -50,6 +51,7 @@
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/smooth_l1_loss.h"
+#include "losscheck/impl/soft_margin_loss.h"
 #include "losscheck/impl/threads.h"
 
 // Counts every operator new of the process, to show that impl allocates nothing per call ("impl allocs/call").
@@ -203,6 +205,29 @@ bench_case mse_loss_case() {
   b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
   b.differentiable = {0};
   b.torch_forward = [](const std::vector<at::Tensor>& in) { return at::mse_loss(in[0], in[1], at::Reduction::Mean); };
+  return b;
+}
+
+template <class T>
+bench_case soft_margin_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -4, 4, 41));
+  auto& y = store().keep(uniform<T>(static_cast<std::size_t>(n), -1, 1, 42));
+  for (auto& v : y) v = v >= 0 ? T(1) : T(-1);
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::soft_margin_loss_args<T> a{x.data(), y.data(), n, reduction::mean};
+  bench_case b;
+  b.name = "soft_margin_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::soft_margin_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] { li::soft_margin_loss_forward_backward<T>(a, nullptr, out.data(), grad.data()); };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(y, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::soft_margin_loss(in[0], in[1], at::Reduction::Mean);
+  };
   return b;
 }
 
@@ -518,6 +543,7 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(l1_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(smooth_l1_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(huber_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(soft_margin_loss_case<T>()), dtype);
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ int list_losses(const std::vector<std::string>& only, std::ostream& out, std::os
     for (const auto& i : spec.inputs) {
       if (i.grad == grad_rule::always) grads.emplace_back(i.name);
       if (i.grad == grad_rule::with_probability_target) grads.push_back(fmt::format("{} (probabilities only)", i.name));
+      if (i.grad == grad_rule::when_floating) grads.push_back(fmt::format("{} (float only)", i.name));
     }
     out << fmt::format("  gradients: {}\n\n", fmt::join(grads, ", "));
   }

@@ -38,6 +38,12 @@ LOSSES = {
     "l1_loss": (F.l1_loss, ["input", "target"], [], [], ["input", "target"]),
     "smooth_l1_loss": (F.smooth_l1_loss, ["input", "target"], [], ["beta"], ["input", "target"]),
     "huber_loss": (F.huber_loss, ["input", "target"], [], ["delta"], ["input", "target"]),
+    "soft_margin_loss": (F.soft_margin_loss, ["input", "target"], [], [], ["input"]),  # torch refuses a target grad
+    "multilabel_soft_margin_loss": (F.multilabel_soft_margin_loss, ["input", "target"], ["weight"], [],
+                                    ["input", "target", "weight"]),  # a composite: all three differentiated
+    "hinge_embedding_loss": (F.hinge_embedding_loss, ["input", "target"], [], ["margin"], ["input"]),
+    "margin_ranking_loss": (F.margin_ranking_loss, ["input1", "input2", "target"], [], ["margin"],
+                            ["input1", "input2", "target"]),  # an int64 target has no gradient (see wrt)
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two (TypeError)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

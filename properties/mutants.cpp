@@ -492,6 +492,117 @@ std::vector<mutant> mutant_catalog() {
         r.id = c.id;
         return r;
       });
+  // soft_margin_loss
+  add("soft_margin_loss_margin_sign_flipped", "soft_margin_loss", "L = log(1 + exp(+y x)): the sign of the margin flipped",
+      [](const loss_case& c) {
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double z = static_cast<long double>(at(c, "target", i)) * at(c, "input", i);
+          return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+        });
+      });
+  add("soft_margin_loss_gradient_wrong_sign", "soft_margin_loss", "dL/dx = +y σ(-y x)·g",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "input"); });
+  add("soft_margin_loss_mean_divides_by_batch_size", "soft_margin_loss",
+      "mean divides the sum by input.size(0) instead of numel", [](const loss_case& c) {
+        return reduce_with(c, impl::evaluate(c), [](const loss_case& d) { return properties::detail::batchmean_divisor(d); });
+      });
+
+  // hinge_embedding_loss
+  add("hinge_embedding_loss_ignores_other_targets", "hinge_embedding_loss",
+      "a target neither 1 nor -1 contributes 0 (torch takes both branches: max(0, margin - x) + x)",
+      [](const loss_case& c) {
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 1.0;
+        const tensor& y = c.inputs.at("target");
+        const auto shape = properties::detail::output_shape_of(properties::detail::with_reduction(c, "none"));
+        broadcast_walker w(y.shape, shape);
+        std::vector<double> labels(static_cast<std::size_t>(checked_numel(shape)));
+        for (auto& v : labels) {
+          const auto o = static_cast<std::size_t>(w.offset());
+          v = y.type == dtype::int64 ? static_cast<double>(y.ints[o]) : y.values[o];
+          w.next();
+        }
+        return elementwise_mutant(c, [&](std::size_t i) -> long double {
+          const long double x = at(c, "input", i);
+          if (labels[i] == 1) return x;
+          if (labels[i] == -1) return margin - x < 0 ? 0.0L : margin - x;
+          return 0.0L;
+        });
+      });
+  add("hinge_embedding_loss_ignores_margin", "hinge_embedding_loss", "margin is hard-coded to 1",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("margin"); return impl::evaluate(d); });
+  add("hinge_embedding_loss_no_gradient_at_the_kink", "hinge_embedding_loss",
+      "the clamp passes no gradient at margin - x = 0 (torch's clamp_min passes it)", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 1.0;
+        loss_case d = c;
+        for (auto& x : d.inputs["input"].values)
+          if (x == margin) x = c.type == dtype::float32 ? static_cast<double>(std::nextafter(static_cast<float>(x), INFINITY))
+                                                        : std::nextafter(x, INFINITY);
+        r.grads = impl::evaluate(d).grads;
+        return r;
+      });
+
+  // margin_ranking_loss
+  add("margin_ranking_loss_target_sign_flipped", "margin_ranking_loss", "max(0, y (x1 − x2) + margin): the sign of y flipped",
+      [](const loss_case& c) {
+        loss_case d = c;
+        tensor& y = d.inputs["target"];
+        for (auto& v : y.values) v = -v;
+        for (auto& v : y.ints) v = -v;
+        loss_result r = impl::evaluate(d);
+        if (r.grads.count("target"))
+          for (auto& v : r.grads["target"].values) v = -v;  // d/dy of the mistaken formula
+        return r;
+      });
+  add("margin_ranking_loss_ignores_margin", "margin_ranking_loss", "margin is hard-coded to 0",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("margin"); return impl::evaluate(d); });
+  add("margin_ranking_loss_no_gradient_at_the_kink", "margin_ranking_loss",
+      "the clamp passes no gradient at -y (x1 − x2) + margin = 0 (torch's clamp_min passes it)", [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const auto it = c.options.find("margin");
+        const double margin = it != c.options.end() && std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : 0.0;
+        loss_case d = c;
+        d.options["margin"] = std::nextafter(margin, -INFINITY);  // exact kinks fall just below 0; nothing else moves
+        r.grads = impl::evaluate(d).grads;
+        return r;
+      });
+  add("margin_ranking_loss_target_gradient_wrong_sign", "margin_ranking_loss", "dL/dy = +(x1 − x2)·g where active",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
+
+  // multilabel_soft_margin_loss
+  add("multilabel_soft_margin_loss_sums_classes", "multilabel_soft_margin_loss",
+      "each row sums its classes instead of averaging them (no division by C), forward and backward",
+      [](const loss_case& c) {
+        const auto classes = static_cast<double>(c.inputs.at("input").shape.back());
+        loss_result r = impl::evaluate(c);
+        for (auto& v : r.output->values) v = rnd(static_cast<long double>(v) * classes, c.type);
+        return scale_grads(r, classes, c.type);
+      });
+  add("multilabel_soft_margin_loss_mean_over_all_terms", "multilabel_soft_margin_loss",
+      "mean divides the sum of all terms by their number (rows × the summed dimension) instead of rows × C: wrong "
+      "where a target or weight of more dimensions than the input moves the summed dimension",
+      [](const loss_case& c) {
+        loss_result r = impl::evaluate(c);
+        const problem pr = resolve_problem(c);
+        const auto& q = std::get<multilabel_soft_margin_loss_problem>(pr);
+        if (q.red != reduction::mean) return r;
+        const double k = static_cast<double>(q.shape[static_cast<std::size_t>(q.class_dim)]);
+        const double f = static_cast<double>(q.classes) / k;
+        r.output->values[0] = rnd(static_cast<long double>(r.output->values[0]) * f, c.type);
+        return scale_grads(r, f, c.type);
+      });
+  add("multilabel_soft_margin_loss_ignores_weight", "multilabel_soft_margin_loss", "the weight input is dropped",
+      [](const loss_case& c) {
+        loss_case d = c;
+        d.inputs.erase("weight");
+        loss_result r = impl::evaluate(d);
+        if (c.input("weight")) r.grads["weight"] = tensor::zeros(c.type, c.inputs.at("weight").shape);
+        return r;
+      });
+  add("multilabel_soft_margin_loss_target_gradient_wrong_sign", "multilabel_soft_margin_loss", "dL/dy = +w x·G",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
   (void)impl_of;
   return out;
 }

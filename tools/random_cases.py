@@ -24,7 +24,8 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
+          "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
+          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -36,6 +37,10 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "l1_loss": ["shape"],
     "smooth_l1_loss": ["shape", "beta"],
     "huber_loss": ["shape", "delta"],
+    "soft_margin_loss": ["shape"],
+    "multilabel_soft_margin_loss": ["shape", "scalar_input"],
+    "hinge_embedding_loss": ["shape"],
+    "margin_ranking_loss": ["shape", "dims"],
 }
 
 
@@ -429,6 +434,125 @@ def gen_cosine(g, opts, bad):
     return inputs, [] if one_d or bad else list(np.broadcast_shapes((s1[0],), (s2[0],), tuple(ts)))
 
 
+def gen_soft_margin(g, opts, bad):
+    """soft_margin_loss: the target as the input's shape or broadcasting to it (never enlarging it); ±1 labels or any
+    values in (-1, 1). |y x| stays below 80: beyond 88.7 torch's float32 log(1 + exp(-y x)) overflows to inf where the
+    value is finite (docs/torch-quirks.md; the property suite covers that regime)."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape) if g.chance(0.5) else [2] + shape  # not broadcastable, or enlarging
+        g.note(f"bad shapes {shape} vs {target_shape}")
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape) if shape else []
+        g.note(f"target {target_shape} broadcast to {shape}")
+    x = [v if abs(v) < 80 else math.copysign(g.rng.uniform(40, 80), v) for v in g.logits(math.prod(shape))]
+    n = math.prod(target_shape)
+    labels = g.chance(0.7)
+    g.note("±1 targets" if labels else "targets in (-1, 1)")
+    y = [g.pick(1.0, -1.0) for _ in range(n)] if labels else [g.rng.uniform(-1, 1) for _ in range(n)]
+    return {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}, shape
+
+
+def gen_multilabel(g, opts, bad):
+    """multilabel_soft_margin_loss: (C), (N, C) or (N, d, C) logits; targets 0/1, probabilities or other values, as
+    the input's shape or (C) for every row; weights (C), full or (N, 1). Its 'elementwise_mean' is invalid
+    (functional.py compares the string itself): such draws become 'mean' unless the case is meant to be invalid."""
+    if opts.get("reduction") == "elementwise_mean" and not bad:
+        opts["reduction"] = "mean"
+    c = g.rng.randint(0 if g.chance(0.05) else 1, 5)
+    n = g.pick(0, 1, 2, 3, 4)
+    shape = g.pick([c], [n, c], [n, c], [n, g.rng.randint(1, 3), c])
+    if bad == "scalar_input":
+        shape = []
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape if shape and shape[-1] > 0 else [2, 3]
+        target_shape = shape[:-1] + [shape[-1] + 1]
+    elif len(shape) >= 2 and g.chance(0.2):
+        target_shape = shape[-1:]
+        g.note(f"target {target_shape} for every row")
+    x = g.logits(math.prod(shape))
+    kind = g.pick("zeros and ones", "zeros and ones", "probabilities", "other values")
+    m = math.prod(target_shape)
+    y = [float(g.pick(0, 1)) for _ in range(m)] if kind == "zeros and ones" else \
+        (g.probabilities(m) if kind == "probabilities" else [g.rng.uniform(-1, 2) for _ in range(m)])
+    g.note(f"{kind} targets, input {shape}")
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, y)}
+    if shape and g.chance(0.4):
+        ws = g.pick(shape[-1:], list(shape), (shape[:-1] + [1]) if len(shape) >= 2 else shape[-1:])
+        inputs["weight"] = g.tensor(ws, [g.rng.uniform(-0.5, 2) for _ in range(math.prod(ws))])
+        g.note(f"weight {ws}")
+    return inputs, shape[:-1]
+
+
+def gen_hinge(g, opts, bad):
+    """hinge_embedding_loss: input and target broadcast either way; ±1 labels (float or int64) and other targets
+    (both branches); margins; some inputs exactly at the kink x = margin."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    margin = 1.0
+    if g.chance(0.6):
+        margin = g.pick(0.0, 0.5, -0.5, 2.0, 1.0, round(g.rng.uniform(-1, 2), 3))
+        opts["margin"] = Raw(repr(margin))
+    x = g.logits(math.prod(shape))
+    x = [g.round(margin) if g.chance(0.1) else v for v in x]  # the kink
+    n = math.prod(target_shape)
+    values = g.pick([1, -1], [1, -1], [1, -1, 0, 2])
+    if g.chance(0.3):
+        g.note("int64 targets")
+        return {"input": g.tensor(shape, x), "target": g.int_tensor(target_shape, [g.pick(*values) for _ in range(n)])}, \
+            list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+    values = values + [0.5] if len(values) > 2 else values
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, [float(g.pick(*values)) for _ in range(n)])}
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_margin_ranking(g, opts, bad):
+    """margin_ranking_loss: three tensors of one number of dimensions, dimensions of 1 broadcasting; ±1 labels (float
+    or int64) and other targets; margins; some pairs exactly on the kink x1 = x2 + y margin."""
+    shape = g.shape()
+    if bad in ("shape", "dims") and not shape:
+        shape = [g.rng.randint(1, 4)]
+    def partner():
+        return [1 if g.chance(0.4) else d for d in shape] if g.chance(0.25) else list(shape)
+    s2, st = partner(), partner()
+    if bad == "shape":
+        st = g.vary_shape(list(shape))
+        g.note(f"bad shape: target {st} for {shape}")
+    elif bad == "dims":
+        st = [1] + st
+        g.note(f"bad dims: target {st} for {shape}")
+    margin = 0.0
+    if g.chance(0.6):
+        margin = g.pick(0.0, 0.5, -0.5, 1.0, round(g.rng.uniform(-1, 1), 3))
+        opts["margin"] = Raw(repr(margin))
+    x1, x2 = g.logits(math.prod(shape)), g.logits(math.prod(s2))
+    values = g.pick([1, -1], [1, -1], [1, -1, 0, 2])
+    int64 = g.chance(0.3)
+    y = [g.pick(*values) for _ in range(math.prod(st))]
+    if not int64 and len(values) > 2:
+        y = [0.5 if v == 0 and g.chance(0.5) else float(v) for v in y]
+    if shape == s2 == st:  # the kink, exactly where the values are short
+        for i in range(len(x1)):
+            if g.chance(0.1):
+                x2[i] = g.pick(0.25, -1.5, 3.0)
+                x1[i] = x2[i] + y[i] * g.round(margin)
+    inputs = {"input1": g.tensor(shape, x1), "input2": g.tensor(s2, x2),
+              "target": g.int_tensor(st, [int(v) for v in y]) if int64 else g.tensor(st, [float(v) for v in y])}
+    g.note(f"shapes {shape} {s2} {st}{', int64 target' if int64 else ''}")
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(s2), tuple(st))) if bad is None else shape
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -447,6 +571,14 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_kl(g, opts, bad)
     elif loss in ("l1_loss", "smooth_l1_loss", "huber_loss"):
         inputs, out_shape = gen_l1_family(g, opts, bad, loss)
+    elif loss == "soft_margin_loss":
+        inputs, out_shape = gen_soft_margin(g, opts, bad)
+    elif loss == "multilabel_soft_margin_loss":
+        inputs, out_shape = gen_multilabel(g, opts, bad)
+    elif loss == "hinge_embedding_loss":
+        inputs, out_shape = gen_hinge(g, opts, bad)
+    elif loss == "margin_ranking_loss":
+        inputs, out_shape = gen_margin_ranking(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")

@@ -56,6 +56,8 @@ std::vector<std::string> loss_record::differentiable(const loss_case& c) const {
     const bool present = c.input(std::string(spec.name)) != nullptr;
     if (spec.grad == grad_rule::always && (spec.required || present)) out.emplace_back(spec.name);
     if (spec.grad == grad_rule::with_probability_target && probability_target && present) out.emplace_back(spec.name);
+    if (spec.grad == grad_rule::when_floating && present && c.input(std::string(spec.name))->is_floating())
+      out.emplace_back(spec.name);
   }
   return out;
 }

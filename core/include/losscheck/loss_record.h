@@ -56,6 +56,7 @@ enum class grad_rule : std::uint8_t {
   never,
   always,
   with_probability_target,  ///< only when the target holds probabilities (cross_entropy's target and weight)
+  when_floating,            ///< whenever it is a float tensor (a ±1 label a composite differentiates; not int64)
 };
 
 struct input_spec {
