@@ -282,6 +282,31 @@ std::vector<case_class> catalog() {
   v.push_back({"cosine_embedding_loss", "random", cos(0)});
   v.push_back({"cosine_embedding_loss", "nearly parallel, y = 1", cos(1)});
   v.push_back({"cosine_embedding_loss", "huge norm (1e25 / 1e200)", cos(2)});
+  // triplet_margin_loss, (32, 64): random rows; positives close to the anchor (d(a, p) small against eps's share
+  // and the hinge near margin); p = 3 with swap.
+  auto triplet = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("triplet_margin_loss", t, "none");
+      std::vector<double> a(rows * dim), p(rows * dim), n(rows * dim);
+      for (std::int64_t i = 0; i < rows * dim; ++i) {
+        a[i] = normal(rng);
+        p[i] = kind == 1 ? a[i] + 1e-3 * normal(rng) : normal(rng);
+        n[i] = normal(rng);
+      }
+      if (kind == 2) {
+        c.options["p"] = 3.0;
+        c.options["swap"] = true;
+      }
+      c.options["margin"] = kind == 1 ? 12.0 : 2.0;
+      c.inputs["anchor"] = floats(t, {rows, dim}, a);
+      c.inputs["positive"] = floats(t, {rows, dim}, p);
+      c.inputs["negative"] = floats(t, {rows, dim}, n);
+      return c;
+    };
+  };
+  v.push_back({"triplet_margin_loss", "random", triplet(0)});
+  v.push_back({"triplet_margin_loss", "positive near anchor", triplet(1)});
+  v.push_back({"triplet_margin_loss", "p = 3, swap", triplet(2)});
   return v;
 }
 

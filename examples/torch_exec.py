@@ -35,6 +35,8 @@ LOSSES = {
     "kl_div": (F.kl_div, ["input", "target"], [], ["log_target"], ["input", "target"]),
     "cosine_embedding_loss": (F.cosine_embedding_loss, ["input1", "input2", "target"], [], ["margin"],
                               ["input1", "input2"]),
+    "triplet_margin_loss": (F.triplet_margin_loss, ["anchor", "positive", "negative"], [],
+                            ["margin", "p", "eps", "swap"], ["anchor", "positive", "negative"]),
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -102,7 +104,7 @@ def make_tensor(name, obj, case_dtype):
 
 
 def make_option(name, value):
-    if name in ("size_average", "reduce", "log_target"):
+    if name in ("size_average", "reduce", "log_target", "swap"):
         if value is not None and not isinstance(value, bool):
             raise CaseError(f"option '{name}' must be a boolean")
         return value

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss"]
+          "kl_div", "cosine_embedding_loss", "triplet_margin_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -33,6 +33,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "nll_loss": ["shape", "target_range", "weight_size"],
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
+    "triplet_margin_loss": ["shape"],
 }
 
 
@@ -394,6 +395,45 @@ def gen_cosine(g, opts, bad):
     return inputs, [] if one_d or bad else list(np.broadcast_shapes((s1[0],), (s2[0],), tuple(ts)))
 
 
+def gen_triplet(g, opts, bad):
+    """triplet_margin_loss: (N, D) or (D) rows (sometimes 0-D or 3-D), a broadcast row, margin, p, eps, swap."""
+    d = g.rng.randint(1, 5)
+    kind = g.pick("2d", "2d", "2d", "1d", "0d", "3d")
+    n = g.pick(0, 1, 2, 3, 4)
+    s = {"2d": [n, d], "1d": [d], "0d": [], "3d": [2, n, d]}[kind]
+    sa = sp = sn = s
+    if bad == "shape":
+        s = sa = sp = sn = [max(n, 2), max(d, 2)]
+        if g.chance(0.5):
+            sn = [s[1]]  # ranks differ
+            g.note("bad shape: ranks differ")
+        else:
+            sn = [s[0], s[1] + 1]  # does not broadcast
+            g.note("bad shape: last dimensions differ")
+    elif kind in ("2d", "3d") and g.chance(0.25):
+        which = g.pick("positive", "negative")
+        partner = list(s[:-2]) + [1, d] if g.chance(0.7) else list(s[:-1]) + [1]
+        sp, sn = (partner, sn) if which == "positive" else (sp, partner)
+        g.note(f"{which} broadcast {partner}")
+    g.note(f"{kind} {s}")
+    def rows(shape):
+        v = g.logits(math.prod(shape))
+        return v
+    a = rows(sa)
+    inputs = {"anchor": g.tensor(sa, a), "positive": g.tensor(sp, a if sp == sa and g.chance(0.15) else rows(sp)),
+              "negative": g.tensor(sn, rows(sn))}
+    if g.chance(0.5):
+        opts["margin"] = Raw(repr(g.pick(0.0, 0.5, 1.0, 2.0, -0.5, round(g.rng.uniform(0, 2), 3))))
+    if g.chance(0.5):
+        opts["p"] = Raw(repr(g.pick(1.0, 2.0, 3.0, 1.5, 0.5)))
+    if g.chance(0.3):
+        opts["eps"] = Raw(repr(g.pick(0.0, 1e-6, 1e-3)))
+    if g.chance(0.4):
+        opts["swap"] = g.pick(True, False)
+    out = list(np.broadcast_shapes(tuple(sa), tuple(sp), tuple(sn)))[:-1] if bad is None else []
+    return inputs, out
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -410,6 +450,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_class_loss(g, opts, bad, loss)
     elif loss == "kl_div":
         inputs, out_shape = gen_kl(g, opts, bad)
+    elif loss == "triplet_margin_loss":
+        inputs, out_shape = gen_triplet(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
