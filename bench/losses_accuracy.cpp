@@ -307,6 +307,28 @@ std::vector<case_class> catalog() {
   v.push_back({"triplet_margin_loss", "random", triplet(0)});
   v.push_back({"triplet_margin_loss", "positive near anchor", triplet(1)});
   v.push_back({"triplet_margin_loss", "p = 3, swap", triplet(2)});
+  // triplet_margin_with_distance_loss, (32, 64): the cosine distance on random rows and on nearly parallel ones
+  // (1 - cos cancels), with swap.
+  auto with_distance = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("triplet_margin_with_distance_loss", t, "none");
+      std::vector<double> a(rows * dim), p(rows * dim), n(rows * dim);
+      for (std::int64_t i = 0; i < rows * dim; ++i) {
+        a[i] = normal(rng);
+        p[i] = kind == 1 ? 3 * a[i] * (1 + 1e-3 * normal(rng)) : normal(rng);
+        n[i] = normal(rng);
+      }
+      c.options["distance_function"] = std::string("cosine");
+      c.options["swap"] = true;
+      c.options["margin"] = 1.5;
+      c.inputs["anchor"] = floats(t, {rows, dim}, a);
+      c.inputs["positive"] = floats(t, {rows, dim}, p);
+      c.inputs["negative"] = floats(t, {rows, dim}, n);
+      return c;
+    };
+  };
+  v.push_back({"triplet_margin_with_distance_loss", "cosine, swap", with_distance(0)});
+  v.push_back({"triplet_margin_with_distance_loss", "cosine, nearly parallel positive", with_distance(1)});
   return v;
 }
 

@@ -49,6 +49,7 @@
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/triplet_margin_loss.h"
+#include "losscheck/impl/triplet_margin_with_distance_loss.h"
 #include "losscheck/impl/threads.h"
 
 // Counts every operator new of the process, to show that impl allocates nothing per call ("impl allocs/call").
@@ -357,6 +358,45 @@ bench_case triplet_margin_loss_case(std::int64_t n, std::int64_t d) {
   return b;
 }
 
+/// triplet_margin_with_distance_loss with distance_function = 1 - cosine_similarity(x, y, dim=-1) (the pairwise
+/// distance runs triplet_margin_loss's kernels).
+template <class T>
+bench_case triplet_margin_with_distance_loss_case(std::int64_t n, std::int64_t d) {
+  auto& a = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 18));
+  auto& p = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 19));
+  auto& ng = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 20));
+  auto& ga = store().keep(std::vector<T>(a.size()));
+  auto& gp = store().keep(std::vector<T>(a.size()));
+  auto& gn = store().keep(std::vector<T>(a.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::triplet_margin_with_distance_loss_args<T> args;
+  args.anchor = a.data();
+  args.positive = p.data();
+  args.negative = ng.data();
+  args.rows = n;
+  args.dim = d;
+  args.distance = losscheck::triplet_distance::cosine;
+  args.red = reduction::mean;
+  bench_case b;
+  b.name = "triplet_margin_with_distance_loss_cosine_" + std::to_string(n) + "x" + std::to_string(d);
+  b.bytes_fwd = static_cast<double>(3 * n * d * sizeof(T));
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(3 * n * d * sizeof(T));
+  b.impl_fwd = [args, &out] { li::triplet_margin_with_distance_loss_forward(args, out.data()); };
+  b.impl_fwdbwd = [args, &out, &ga, &gp, &gn] {
+    li::triplet_margin_with_distance_loss_forward_backward<T, T>(args, nullptr, out.data(), ga.data(), gp.data(),
+                                                                 gn.data());
+  };
+  b.torch_inputs = {make_tensor(a, {n, d}), make_tensor(p, {n, d}), make_tensor(ng, {n, d})};
+  b.differentiable = {0, 1, 2};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    // functional.py: clamp(d(a, p) - d(a, n) + margin, min=0).mean(), d = 1 - cosine_similarity(x, y, dim=-1)
+    const auto dp = 1.0 - at::cosine_similarity(in[0], in[1], -1, 1e-8);
+    const auto dn = 1.0 - at::cosine_similarity(in[0], in[2], -1, 1e-8);
+    return at::clamp(dp - dn + 1.0, 0.0).mean();
+  };
+  return b;
+}
+
 void set_counters(benchmark::State& state, double bytes) {
   state.counters["bytes"] = bytes;
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
@@ -475,6 +515,7 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(kl_div_case<T>(4096, 1000)), dtype);
   register_case(std::make_shared<bench_case>(cosine_embedding_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_loss_case<T>(4096, 512)), dtype);
+  register_case(std::make_shared<bench_case>(triplet_margin_with_distance_loss_case<T>(4096, 512)), dtype);
 }
 
 }  // namespace

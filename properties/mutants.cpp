@@ -391,6 +391,22 @@ std::vector<mutant> mutant_catalog() {
       });
   add("triplet_margin_loss_negative_gradient_half", "triplet_margin_loss", "negative's gradient off by a factor 1/2",
       [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "negative"); });
+  // triplet_margin_with_distance_loss
+  add("triplet_margin_with_distance_loss_ignores_swap", "triplet_margin_with_distance_loss",
+      "swap is ignored (always d(a, n))",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("swap"); return impl::evaluate(d); });
+  add("triplet_margin_with_distance_loss_ignores_distance_function", "triplet_margin_with_distance_loss",
+      "the pairwise distance whatever distance_function names",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("distance_function"); return impl::evaluate(d); });
+  add("triplet_margin_with_distance_loss_margin_sign_flipped", "triplet_margin_with_distance_loss",
+      "d(a, p) − d(a, n) − margin", [](const loss_case& c) {
+        loss_case d = c;
+        d.options["margin"] = -(c.options.count("margin") ? std::get<double>(c.options.at("margin")) : 1.0);
+        return impl::evaluate(d);
+      });
+  add("triplet_margin_with_distance_loss_anchor_gradient_half", "triplet_margin_with_distance_loss",
+      "anchor's gradient off by a factor 1/2",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "anchor"); });
   (void)impl_of;
   return out;
 }

@@ -24,7 +24,8 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss", "triplet_margin_loss"]
+          "kl_div", "cosine_embedding_loss", "triplet_margin_loss",
+          "triplet_margin_with_distance_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -34,6 +35,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
     "triplet_margin_loss": ["shape"],
+    "triplet_margin_with_distance_loss": ["shape"],
 }
 
 
@@ -144,6 +146,8 @@ def reduction_options(g, loss, bad):
         return {"reduction": "batchmean"}, "batchmean"
     names = ["mean", "sum", "none", "elementwise_mean"] + ["batchmean"] * 2 * (loss == "kl_div")
     form = g.pick("default", "reduction", "reduction", "legacy")
+    if form == "legacy" and loss == "triplet_margin_with_distance_loss":  # no legacy flags in its signature
+        form = "reduction"
     if form == "default":
         return {}, "mean"
     if form == "reduction":
@@ -434,6 +438,43 @@ def gen_triplet(g, opts, bad):
     return inputs, out
 
 
+def gen_triplet_with_distance(g, opts, bad):
+    """triplet_margin_with_distance_loss: (N, D) or (D) rows, ranks that differ, broadcast rows; distance_function
+    null, "pairwise_distance" or "cosine"; margin, swap; zero vectors for the cosine's clamp."""
+    d = g.rng.randint(1, 5)
+    n = g.pick(0, 1, 2, 3, 4)
+    s = [d] if g.chance(0.2) else [n, d]
+    sa = sp = sn = s
+    if bad == "shape":
+        sa = sp = [max(n, 2), max(d, 2)]
+        sn = [sa[0], sa[1] + 1]
+        g.note("bad shape: last dimensions differ")
+    elif len(s) == 2 and g.chance(0.3):
+        partner = g.pick([1, d], [d])
+        if g.chance(0.5):
+            sp = partner
+        else:
+            sn = partner
+        g.note(f"broadcast partner {partner}")
+    def rows(shape):
+        v = g.logits(math.prod(shape))
+        if shape and g.chance(0.2):
+            k = shape[-1]
+            r = g.rng.randrange(max(1, math.prod(shape[:-1])))
+            v[r * k:(r + 1) * k] = [0.0] * k if math.prod(shape) else []
+        return v
+    inputs = {"anchor": g.tensor(sa, rows(sa)), "positive": g.tensor(sp, rows(sp)), "negative": g.tensor(sn, rows(sn))}
+    distance = g.pick(None, "absent", "pairwise_distance", "cosine", "cosine")
+    if distance != "absent":
+        opts["distance_function"] = distance
+    if g.chance(0.5):
+        opts["margin"] = Raw(repr(g.pick(0.0, 0.5, 1.0, 2.0, -0.5, round(g.rng.uniform(0, 2), 3))))
+    if g.chance(0.4):
+        opts["swap"] = g.pick(True, False)
+    out = list(np.broadcast_shapes(tuple(sa), tuple(sp), tuple(sn)))[:-1] if bad is None else []
+    return inputs, out
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -452,6 +493,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_kl(g, opts, bad)
     elif loss == "triplet_margin_loss":
         inputs, out_shape = gen_triplet(g, opts, bad)
+    elif loss == "triplet_margin_with_distance_loss":
+        inputs, out_shape = gen_triplet_with_distance(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
