@@ -373,6 +373,53 @@ std::vector<case_class> catalog() {
                  c.inputs["target"] = floats(t, {elems}, y);
                  return c;
                }});
+  // triplet_margin_loss, (32, 64): random rows; positives close to the anchor (d(a, p) small against eps's share
+  // and the hinge near margin); p = 3 with swap.
+  auto triplet = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("triplet_margin_loss", t, "none");
+      std::vector<double> a(rows * dim), p(rows * dim), n(rows * dim);
+      for (std::int64_t i = 0; i < rows * dim; ++i) {
+        a[i] = normal(rng);
+        p[i] = kind == 1 ? a[i] + 1e-3 * normal(rng) : normal(rng);
+        n[i] = normal(rng);
+      }
+      if (kind == 2) {
+        c.options["p"] = 3.0;
+        c.options["swap"] = true;
+      }
+      c.options["margin"] = kind == 1 ? 12.0 : 2.0;
+      c.inputs["anchor"] = floats(t, {rows, dim}, a);
+      c.inputs["positive"] = floats(t, {rows, dim}, p);
+      c.inputs["negative"] = floats(t, {rows, dim}, n);
+      return c;
+    };
+  };
+  v.push_back({"triplet_margin_loss", "random", triplet(0)});
+  v.push_back({"triplet_margin_loss", "positive near anchor", triplet(1)});
+  v.push_back({"triplet_margin_loss", "p = 3, swap", triplet(2)});
+  // triplet_margin_with_distance_loss, (32, 64): the cosine distance on random rows and on nearly parallel ones
+  // (1 - cos cancels), with swap.
+  auto with_distance = [](int kind) {
+    return [kind](std::mt19937_64& rng, dtype t) {
+      auto c = base("triplet_margin_with_distance_loss", t, "none");
+      std::vector<double> a(rows * dim), p(rows * dim), n(rows * dim);
+      for (std::int64_t i = 0; i < rows * dim; ++i) {
+        a[i] = normal(rng);
+        p[i] = kind == 1 ? 3 * a[i] * (1 + 1e-3 * normal(rng)) : normal(rng);
+        n[i] = normal(rng);
+      }
+      c.options["distance_function"] = std::string("cosine");
+      c.options["swap"] = true;
+      c.options["margin"] = 1.5;
+      c.inputs["anchor"] = floats(t, {rows, dim}, a);
+      c.inputs["positive"] = floats(t, {rows, dim}, p);
+      c.inputs["negative"] = floats(t, {rows, dim}, n);
+      return c;
+    };
+  };
+  v.push_back({"triplet_margin_with_distance_loss", "cosine, swap", with_distance(0)});
+  v.push_back({"triplet_margin_with_distance_loss", "cosine, nearly parallel positive", with_distance(1)});
   return v;
 }
 

@@ -3,7 +3,8 @@
 // Cases: cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
 // cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1),
-// soft_margin_loss (16M elements); each in float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
+// soft_margin_loss (16M elements), triplet_margin_loss and triplet_margin_with_distance_loss (4096 x 512); each in
+// float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
 // - impl: the typed kernels (losscheck/impl/<loss>.h) writing into buffers allocated once, outside the timed loop,
@@ -14,7 +15,7 @@
 //   input that requires grad, then autograd (torch::autograd::grad, which returns fresh gradient tensors as
 //   backward() with set_to_none zero_grad does), not the ATen *_backward functions directly.
 // - Gradients: of the inputs a training step needs -- `input` only (the target does not require grad), both inputs
-//   of cosine_embedding_loss -- in impl and LibTorch alike.
+//   of cosine_embedding_loss, all three of triplet_margin_loss -- in impl and LibTorch alike.
 // - Counter "bytes": bytes moved per call, inputs read (class indices: 8 bytes each; nll_loss forward reads one logit
 //   per row) plus gradients written; "bytes_per_second" from it. triad/t1 and triad/t2: a STREAM triad
 //   a = b + s c over 3 x 32M doubles (768 MB, far beyond the L3), 24 bytes per element, the bandwidth reference.
@@ -52,6 +53,8 @@
 #include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/smooth_l1_loss.h"
 #include "losscheck/impl/soft_margin_loss.h"
+#include "losscheck/impl/triplet_margin_loss.h"
+#include "losscheck/impl/triplet_margin_with_distance_loss.h"
 #include "losscheck/impl/threads.h"
 
 // Counts every operator new of the process, to show that impl allocates nothing per call ("impl allocs/call").
@@ -351,6 +354,77 @@ bench_case cosine_embedding_loss_case(std::int64_t n, std::int64_t d) {
   return b;
 }
 
+template <class T>
+bench_case triplet_margin_loss_case(std::int64_t n, std::int64_t d) {
+  auto& a = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 15));
+  auto& p = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 16));
+  auto& ng = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 17));
+  auto& ga = store().keep(std::vector<T>(a.size()));
+  auto& gp = store().keep(std::vector<T>(a.size()));
+  auto& gn = store().keep(std::vector<T>(a.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::triplet_margin_loss_args<T> args;
+  args.anchor = a.data();
+  args.positive = p.data();
+  args.negative = ng.data();
+  args.rows = n;
+  args.dim = d;
+  args.red = reduction::mean;
+  bench_case b;
+  b.name = "triplet_margin_loss_" + std::to_string(n) + "x" + std::to_string(d);
+  b.bytes_fwd = static_cast<double>(3 * n * d * sizeof(T));
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(3 * n * d * sizeof(T));
+  b.impl_fwd = [args, &out] { li::triplet_margin_loss_forward(args, out.data()); };
+  b.impl_fwdbwd = [args, &out, &ga, &gp, &gn] {
+    li::triplet_margin_loss_forward_backward<T, T>(args, nullptr, out.data(), ga.data(), gp.data(), gn.data());
+  };
+  b.torch_inputs = {make_tensor(a, {n, d}), make_tensor(p, {n, d}), make_tensor(ng, {n, d})};
+  b.differentiable = {0, 1, 2};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::triplet_margin_loss(in[0], in[1], in[2], 1.0, 2.0, 1e-6, false, at::Reduction::Mean);
+  };
+  return b;
+}
+
+/// triplet_margin_with_distance_loss with distance_function = 1 - cosine_similarity(x, y, dim=-1) (the pairwise
+/// distance runs triplet_margin_loss's kernels).
+template <class T>
+bench_case triplet_margin_with_distance_loss_case(std::int64_t n, std::int64_t d) {
+  auto& a = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 18));
+  auto& p = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 19));
+  auto& ng = store().keep(uniform<T>(static_cast<std::size_t>(n * d), -1, 1, 20));
+  auto& ga = store().keep(std::vector<T>(a.size()));
+  auto& gp = store().keep(std::vector<T>(a.size()));
+  auto& gn = store().keep(std::vector<T>(a.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::triplet_margin_with_distance_loss_args<T> args;
+  args.anchor = a.data();
+  args.positive = p.data();
+  args.negative = ng.data();
+  args.rows = n;
+  args.dim = d;
+  args.distance = losscheck::triplet_distance::cosine;
+  args.red = reduction::mean;
+  bench_case b;
+  b.name = "triplet_margin_with_distance_loss_cosine_" + std::to_string(n) + "x" + std::to_string(d);
+  b.bytes_fwd = static_cast<double>(3 * n * d * sizeof(T));
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(3 * n * d * sizeof(T));
+  b.impl_fwd = [args, &out] { li::triplet_margin_with_distance_loss_forward(args, out.data()); };
+  b.impl_fwdbwd = [args, &out, &ga, &gp, &gn] {
+    li::triplet_margin_with_distance_loss_forward_backward<T, T>(args, nullptr, out.data(), ga.data(), gp.data(),
+                                                                 gn.data());
+  };
+  b.torch_inputs = {make_tensor(a, {n, d}), make_tensor(p, {n, d}), make_tensor(ng, {n, d})};
+  b.differentiable = {0, 1, 2};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    // functional.py: clamp(d(a, p) - d(a, n) + margin, min=0).mean(), d = 1 - cosine_similarity(x, y, dim=-1)
+    const auto dp = 1.0 - at::cosine_similarity(in[0], in[1], -1, 1e-8);
+    const auto dn = 1.0 - at::cosine_similarity(in[0], in[2], -1, 1e-8);
+    return at::clamp(dp - dn + 1.0, 0.0).mean();
+  };
+  return b;
+}
+
 void set_counters(benchmark::State& state, double bytes) {
   state.counters["bytes"] = bytes;
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
@@ -544,6 +618,8 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(smooth_l1_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(huber_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(soft_margin_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(triplet_margin_loss_case<T>(4096, 512)), dtype);
+  register_case(std::make_shared<bench_case>(triplet_margin_with_distance_loss_case<T>(4096, 512)), dtype);
 }
 
 }  // namespace

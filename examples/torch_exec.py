@@ -46,6 +46,21 @@ LOSSES = {
                             ["input1", "input2", "target"]),  # an int64 target has no gradient (see wrt)
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two (TypeError)
+    "triplet_margin_loss": (F.triplet_margin_loss, ["anchor", "positive", "negative"], [],
+                            ["margin", "p", "eps", "swap"], ["anchor", "positive", "negative"]),
+    # distance_function names the callable (docs/format.md): see DISTANCE_FUNCTIONS; no legacy flags
+    "triplet_margin_with_distance_loss": (F.triplet_margin_with_distance_loss, ["anchor", "positive", "negative"],
+                                          [], ["distance_function", "margin", "swap"],
+                                          ["anchor", "positive", "negative"]),
+}
+# The callables a case's "distance_function" string names for triplet_margin_with_distance_loss (null: torch's
+# default, pairwise_distance).
+DISTANCE_FUNCTIONS = {
+    "pairwise_distance": F.pairwise_distance,
+    "cosine": lambda x, y: 1.0 - F.cosine_similarity(x, y, dim=-1),
+}
+NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss"}
+COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -111,10 +126,16 @@ def make_tensor(name, obj, case_dtype):
 
 
 def make_option(name, value):
-    if name in ("size_average", "reduce", "log_target"):
+    if name in ("size_average", "reduce", "log_target", "swap"):
         if value is not None and not isinstance(value, bool):
             raise CaseError(f"option '{name}' must be a boolean")
         return value
+    if name == "distance_function":
+        if value is None:
+            return None
+        if not isinstance(value, str) or isinstance(value, RawFloat) or value not in DISTANCE_FUNCTIONS:
+            raise CaseError(f"option 'distance_function' must be null or one of {', '.join(DISTANCE_FUNCTIONS)}")
+        return DISTANCE_FUNCTIONS[value]
     if name == "reduction":
         if not isinstance(value, str) or isinstance(value, RawFloat):
             raise CaseError("option 'reduction' must be a string")
@@ -168,7 +189,8 @@ def evaluate(case):
         raise CaseError("'options' and 'inputs' must be objects")
     kwargs = {}
     for name, value in options.items():
-        if name not in COMMON_OPTIONS + extra_options:
+        common = ["reduction"] if loss in NO_LEGACY_FLAGS else COMMON_OPTIONS
+        if name not in common + extra_options:
             raise CaseError(f"unknown option '{name}'")
         kwargs[name] = make_option(name, value)
     for name in inputs:

@@ -200,7 +200,11 @@ void pick_reduction(loss_case& c, const case_profile& p, bool kl) {
   if (p.invalid) reds.push_back({1, "bogus"});
   const std::string r = pick_weighted(reds);
   if (!r.empty()) c.options["reduction"] = r;
-  if (p.legacy && chance(17)) {
+  // only where torch's signature has the legacy flags (triplet_margin_with_distance_loss has none); the record check
+  // comes before the draw, so the draws of the losses that have them are unchanged
+  const loss_record* record = find_loss(c.loss);
+  const bool has_legacy = record == nullptr || record->option("size_average") != nullptr;
+  if (p.legacy && has_legacy && chance(17)) {
     const auto flag = [] { return pick(element<int>(0, 1, 2, 3)); };  // absent, null, true, false
     for (const char* name : {"size_average", "reduce"}) {
       switch (flag()) {

@@ -603,6 +603,57 @@ std::vector<mutant> mutant_catalog() {
       });
   add("multilabel_soft_margin_loss_target_gradient_wrong_sign", "multilabel_soft_margin_loss", "dL/dy = +w x·G",
       [](const loss_case& c) { return scale_grads(impl::evaluate(c), -1.0, c.type, "target"); });
+  // triplet_margin_loss
+  add("triplet_margin_loss_ignores_swap", "triplet_margin_loss", "swap is ignored (always d(a, n))",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("swap"); return impl::evaluate(d); });
+  add("triplet_margin_loss_eps_added_to_the_norm", "triplet_margin_loss",
+      "d(x, y) = ‖x − y‖_p + eps instead of ‖x − y + eps‖_p", [](const loss_case& c) {
+        const auto opt = [&](const char* name, double fallback) {
+          return c.options.count(name) ? std::get<double>(c.options.at(name)) : fallback;
+        };
+        const long double p = opt("p", 2.0), eps = opt("eps", 1e-6), margin = opt("margin", 1.0);
+        const bool swap = c.options.count("swap") && std::get<bool>(c.options.at("swap"));
+        const tensor& a = c.inputs.at("anchor");
+        const std::size_t d = a.shape.empty() ? 1 : static_cast<std::size_t>(a.shape.back());
+        auto value = [&](const char* name, std::size_t r, std::size_t k) {
+          const auto& v = c.inputs.at(name).values;
+          return static_cast<long double>(v[(v.size() == d ? 0 : r) * d + k]);
+        };
+        return elementwise_mutant(c, [&](std::size_t r) -> long double {
+          auto dist = [&](const char* x, const char* y) {
+            long double s = 0;
+            for (std::size_t k = 0; k < d; ++k) s += std::pow(std::fabs(value(x, r, k) - value(y, r, k)), p);
+            return std::pow(s, 1 / p) + eps;
+          };
+          long double dn = dist("anchor", "negative");
+          if (swap) dn = std::min(dn, dist("positive", "negative"));
+          return std::max(0.0L, margin + dist("anchor", "positive") - dn);
+        });
+      });
+  add("triplet_margin_loss_margin_sign_flipped", "triplet_margin_loss", "d(a, p) − d(a, n) − margin",
+      [](const loss_case& c) {
+        loss_case d = c;
+        d.options["margin"] = -(c.options.count("margin") ? std::get<double>(c.options.at("margin")) : 1.0);
+        return impl::evaluate(d);
+      });
+  add("triplet_margin_loss_negative_gradient_half", "triplet_margin_loss", "negative's gradient off by a factor 1/2",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "negative"); });
+  // triplet_margin_with_distance_loss
+  add("triplet_margin_with_distance_loss_ignores_swap", "triplet_margin_with_distance_loss",
+      "swap is ignored (always d(a, n))",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("swap"); return impl::evaluate(d); });
+  add("triplet_margin_with_distance_loss_ignores_distance_function", "triplet_margin_with_distance_loss",
+      "the pairwise distance whatever distance_function names",
+      [](const loss_case& c) { loss_case d = c; d.options.erase("distance_function"); return impl::evaluate(d); });
+  add("triplet_margin_with_distance_loss_margin_sign_flipped", "triplet_margin_with_distance_loss",
+      "d(a, p) − d(a, n) − margin", [](const loss_case& c) {
+        loss_case d = c;
+        d.options["margin"] = -(c.options.count("margin") ? std::get<double>(c.options.at("margin")) : 1.0);
+        return impl::evaluate(d);
+      });
+  add("triplet_margin_with_distance_loss_anchor_gradient_half", "triplet_margin_with_distance_loss",
+      "anchor's gradient off by a factor 1/2",
+      [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "anchor"); });
   (void)impl_of;
   return out;
 }

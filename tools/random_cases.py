@@ -25,7 +25,8 @@ import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
-          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss"]
+          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
+          "triplet_margin_with_distance_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -41,6 +42,8 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "multilabel_soft_margin_loss": ["shape", "scalar_input"],
     "hinge_embedding_loss": ["shape"],
     "margin_ranking_loss": ["shape", "dims"],
+    "triplet_margin_loss": ["shape"],
+    "triplet_margin_with_distance_loss": ["shape"],
 }
 
 
@@ -151,7 +154,8 @@ def reduction_options(g, loss, bad):
         return {"reduction": "batchmean"}, "batchmean"
     names = ["mean", "sum", "none", "elementwise_mean"] + ["batchmean"] * 2 * (loss == "kl_div")
     form = g.pick("default", "reduction", "reduction", "legacy")
-    if form == "legacy" and loss == "huber_loss":  # F.huber_loss has no size_average / reduce
+    # F.huber_loss and F.triplet_margin_with_distance_loss have no size_average / reduce
+    if form == "legacy" and loss in ("huber_loss", "triplet_margin_with_distance_loss"):
         form = "reduction"
     if form == "default":
         return {}, "mean"
@@ -551,6 +555,80 @@ def gen_margin_ranking(g, opts, bad):
               "target": g.int_tensor(st, [int(v) for v in y]) if int64 else g.tensor(st, [float(v) for v in y])}
     g.note(f"shapes {shape} {s2} {st}{', int64 target' if int64 else ''}")
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(s2), tuple(st))) if bad is None else shape
+def gen_triplet(g, opts, bad):
+    """triplet_margin_loss: (N, D) or (D) rows (sometimes 0-D or 3-D), a broadcast row, margin, p, eps, swap."""
+    d = g.rng.randint(1, 5)
+    kind = g.pick("2d", "2d", "2d", "1d", "0d", "3d")
+    n = g.pick(0, 1, 2, 3, 4)
+    s = {"2d": [n, d], "1d": [d], "0d": [], "3d": [2, n, d]}[kind]
+    sa = sp = sn = s
+    if bad == "shape":
+        s = sa = sp = sn = [max(n, 2), max(d, 2)]
+        if g.chance(0.5):
+            sn = [s[1]]  # ranks differ
+            g.note("bad shape: ranks differ")
+        else:
+            sn = [s[0], s[1] + 1]  # does not broadcast
+            g.note("bad shape: last dimensions differ")
+    elif kind in ("2d", "3d") and g.chance(0.25):
+        which = g.pick("positive", "negative")
+        partner = list(s[:-2]) + [1, d] if g.chance(0.7) else list(s[:-1]) + [1]
+        sp, sn = (partner, sn) if which == "positive" else (sp, partner)
+        g.note(f"{which} broadcast {partner}")
+    g.note(f"{kind} {s}")
+    def rows(shape):
+        v = g.logits(math.prod(shape))
+        return v
+    a = rows(sa)
+    inputs = {"anchor": g.tensor(sa, a), "positive": g.tensor(sp, a if sp == sa and g.chance(0.15) else rows(sp)),
+              "negative": g.tensor(sn, rows(sn))}
+    if g.chance(0.5):
+        opts["margin"] = Raw(repr(g.pick(0.0, 0.5, 1.0, 2.0, -0.5, round(g.rng.uniform(0, 2), 3))))
+    if g.chance(0.5):
+        opts["p"] = Raw(repr(g.pick(1.0, 2.0, 3.0, 1.5, 0.5)))
+    if g.chance(0.3):
+        opts["eps"] = Raw(repr(g.pick(0.0, 1e-6, 1e-3)))
+    if g.chance(0.4):
+        opts["swap"] = g.pick(True, False)
+    out = list(np.broadcast_shapes(tuple(sa), tuple(sp), tuple(sn)))[:-1] if bad is None else []
+    return inputs, out
+
+
+def gen_triplet_with_distance(g, opts, bad):
+    """triplet_margin_with_distance_loss: (N, D) or (D) rows, ranks that differ, broadcast rows; distance_function
+    null, "pairwise_distance" or "cosine"; margin, swap; zero vectors for the cosine's clamp."""
+    d = g.rng.randint(1, 5)
+    n = g.pick(0, 1, 2, 3, 4)
+    s = [d] if g.chance(0.2) else [n, d]
+    sa = sp = sn = s
+    if bad == "shape":
+        sa = sp = [max(n, 2), max(d, 2)]
+        sn = [sa[0], sa[1] + 1]
+        g.note("bad shape: last dimensions differ")
+    elif len(s) == 2 and g.chance(0.3):
+        partner = g.pick([1, d], [d])
+        if g.chance(0.5):
+            sp = partner
+        else:
+            sn = partner
+        g.note(f"broadcast partner {partner}")
+    def rows(shape):
+        v = g.logits(math.prod(shape))
+        if shape and g.chance(0.2):
+            k = shape[-1]
+            r = g.rng.randrange(max(1, math.prod(shape[:-1])))
+            v[r * k:(r + 1) * k] = [0.0] * k if math.prod(shape) else []
+        return v
+    inputs = {"anchor": g.tensor(sa, rows(sa)), "positive": g.tensor(sp, rows(sp)), "negative": g.tensor(sn, rows(sn))}
+    distance = g.pick(None, "absent", "pairwise_distance", "cosine", "cosine")
+    if distance != "absent":
+        opts["distance_function"] = distance
+    if g.chance(0.5):
+        opts["margin"] = Raw(repr(g.pick(0.0, 0.5, 1.0, 2.0, -0.5, round(g.rng.uniform(0, 2), 3))))
+    if g.chance(0.4):
+        opts["swap"] = g.pick(True, False)
+    out = list(np.broadcast_shapes(tuple(sa), tuple(sp), tuple(sn)))[:-1] if bad is None else []
+    return inputs, out
 
 
 def gen_case(rng, case_id, loss, dtype, invalid):
@@ -579,6 +657,10 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_hinge(g, opts, bad)
     elif loss == "margin_ranking_loss":
         inputs, out_shape = gen_margin_ranking(g, opts, bad)
+    elif loss == "triplet_margin_loss":
+        inputs, out_shape = gen_triplet(g, opts, bad)
+    elif loss == "triplet_margin_with_distance_loss":
+        inputs, out_shape = gen_triplet_with_distance(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
