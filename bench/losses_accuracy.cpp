@@ -282,6 +282,24 @@ std::vector<case_class> catalog() {
   v.push_back({"cosine_embedding_loss", "random", cos(0)});
   v.push_back({"cosine_embedding_loss", "nearly parallel, y = 1", cos(1)});
   v.push_back({"cosine_embedding_loss", "huge norm (1e25 / 1e200)", cos(2)});
+  // multi_margin_loss, (32, 100) scores, p = 1 and p = 2 with class weights
+  auto mm = [](std::int64_t p, std::string red) {
+    return [p, red](std::mt19937_64& rng, dtype t) {
+      auto c = base("multi_margin_loss", t, red);
+      c.options["p"] = p;
+      std::vector<double> x(rows * cls), w(cls);
+      std::vector<std::int64_t> y(rows);
+      for (auto& e : x) e = normal(rng, 1);
+      for (auto& e : w) e = unif(rng, 0.1, 2);
+      for (auto& e : y) e = static_cast<std::int64_t>(rng() % cls);
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = tensor::int64s({rows}, y);
+      c.inputs["weight"] = floats(t, {cls}, w);
+      return c;
+    };
+  };
+  v.push_back({"multi_margin_loss", "random N(0,1), p = 1, weighted", mm(1, "none")});
+  v.push_back({"multi_margin_loss", "random N(0,1), p = 2, weighted mean", mm(2, "mean")});
   return v;
 }
 

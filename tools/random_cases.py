@@ -3,7 +3,7 @@
 Usage:
     /usr/bin/python3 tools/random_cases.py --seed S --count N [--loss mse_loss,kl_div,...] [--describe]
 
-Prints N cases with ids 0..N-1, spread over the seven losses (or those given with --loss), both dtypes and every
+Prints N cases with ids 0..N-1, spread over the losses (or those given with --loss), both dtypes and every
 option: each reduction (with "elementwise_mean", "batchmean" for kl_div and the legacy size_average/reduce flags in
 all combinations, null included), optional weights, pos_weight with broadcasting shapes, every kind of ignore_index,
 label smoothing, class-index and probability targets, shapes (C), (N,C), (N,C,d1), (N,C,d1,d2) with N=0 and N=1,
@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "kl_div", "cosine_embedding_loss"]
+          "kl_div", "cosine_embedding_loss", "multi_margin_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -33,6 +33,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "nll_loss": ["shape", "target_range", "weight_size"],
     "kl_div": ["shape"],
     "cosine_embedding_loss": ["shape"],
+    "multi_margin_loss": ["shape", "target_range", "p"],
 }
 
 
@@ -394,6 +395,55 @@ def gen_cosine(g, opts, bad):
     return inputs, [] if one_d or bad else list(np.broadcast_shapes((s1[0],), (s2[0],), tuple(ts)))
 
 
+def gen_multi_margin(g, opts, bad, reduction):
+    """(N, C) scores (sometimes (C) or 0-D), one class index per row, p, margin, class weights; some rows with a
+    score exactly on the kink x[j] = x[y] - margin. No empty batch for a reduced output: torch 1.13 leaves its value
+    uninitialized (docs/torch-quirks.md)."""
+    c = g.rng.randint(1, 5)
+    form = g.pick("batched", "batched", "batched", "unbatched", "zero_d")
+    n = g.pick(0, 1, 2, 3, 4) if reduction == "none" else g.pick(1, 2, 3, 4)
+    if form == "zero_d":
+        c = 1
+    shape = [] if form == "zero_d" else [c] if form == "unbatched" else [n, c]
+    rows = n if form == "batched" else 1
+    ts = [rows] if form == "batched" or g.chance(0.2) else []
+    margin = 1.0
+    if g.chance(0.5):
+        margin = g.pick(0.0, 0.5, -0.5, 2.0, 1.0)
+        opts["margin"] = Raw(repr(margin))
+    if g.chance(0.5):
+        opts["p"] = g.pick(1, 2, 2)
+    y = [g.rng.randrange(c) for _ in range(rows)]
+    x = g.logits(math.prod(shape))
+    if shape and g.chance(0.3):  # kinks: z = 0 exactly (dyadic scores)
+        g.note("kink")
+        for r in range(rows):
+            x[r * c + y[r]] = g.rng.randint(-8, 8) / 4
+            for j in range(c):
+                if j != y[r] and g.chance(0.5):
+                    x[r * c + j] = x[r * c + y[r]] - margin
+    if bad == "shape":
+        kind = g.pick("3-D", "empty rows", "target size", "target rank")
+        g.note(f"bad shape: {kind}")
+        if kind == "3-D":
+            shape, x = [2, c, 2], g.logits(4 * c)
+        elif kind == "empty rows":
+            shape, x = [rows, 0], []
+        elif kind == "target size":
+            ts, y = [rows + 1], y + [0]
+        else:
+            ts = [rows, 1] if rows else [1, 1]
+            y = (y + [0])[:math.prod(ts)]
+    elif bad == "target_range":
+        y[g.rng.randrange(len(y))] = g.pick(c, -1, c + 3)
+    elif bad == "p":
+        opts["p"] = g.pick(0, 3, -1)
+    inputs = {"input": g.tensor(shape, x), "target": Gen.int_tensor(ts, y)}
+    if g.chance(0.3):
+        inputs["weight"] = g.tensor([c], [g.rng.uniform(-0.5, 2.0) for _ in range(c)])
+    return inputs, ts if bad is None else []
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -410,6 +460,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_class_loss(g, opts, bad, loss)
     elif loss == "kl_div":
         inputs, out_shape = gen_kl(g, opts, bad)
+    elif loss == "multi_margin_loss":
+        inputs, out_shape = gen_multi_margin(g, opts, bad, reduction)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
@@ -430,7 +482,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all seven)")
+    parser.add_argument("--loss", default=",".join(LOSSES), help="comma-separated losses (default: all)")
     parser.add_argument("--invalid", type=float, default=0.1, help="share of invalid cases (default 0.1)")
     parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
     parser.add_argument("--include-divergences", action="store_true",

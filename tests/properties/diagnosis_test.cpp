@@ -76,6 +76,12 @@ const expectation expectations[] = {
     {"cosine_embedding_loss_gradient_half",
      R"({"loss":"cosine_embedding_loss","dtype":"float64","inputs":{"input1":{"shape":[2,3],"data":[1,2,3,-1,0.5,2]},"input2":{"shape":[2,3],"data":[1,0,1,1,1,1]},"target":{"shape":[2],"dtype":"int64","data":[1,1]}}})",
      "gradient of input2 is 1/2 × the finite-difference gradient of its own forward", "bug"},
+    {"multi_margin_loss_not_divided_by_c",
+     R"({"loss":"multi_margin_loss","dtype":"float64","options":{"reduction":"none"},"inputs":{"input":{"shape":[2,3],"data":[1,2,0.5,-1,0.25,0]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     ": does not divide by C = 3 (the number of classes)", "convention"},
+    {"multi_margin_loss_p2_gradient_without_factor_2",
+     R"({"loss":"multi_margin_loss","dtype":"float64","options":{"reduction":"sum","p":2},"inputs":{"input":{"shape":[2,3],"data":[1,2,0.5,-1,0.25,0]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     "gradient of input is 1/2 × the finite-difference gradient of its own forward", "bug"},
 };
 
 std::string describe(const std::vector<finding>& fs) {
