@@ -420,6 +420,24 @@ std::vector<case_class> catalog() {
   };
   v.push_back({"triplet_margin_with_distance_loss", "cosine, swap", with_distance(0)});
   v.push_back({"triplet_margin_with_distance_loss", "cosine, nearly parallel positive", with_distance(1)});
+  // multi_margin_loss, (32, 100) scores, p = 1 and p = 2 with class weights
+  auto mm = [](std::int64_t p, std::string red) {
+    return [p, red](std::mt19937_64& rng, dtype t) {
+      auto c = base("multi_margin_loss", t, red);
+      c.options["p"] = p;
+      std::vector<double> x(rows * cls), w(cls);
+      std::vector<std::int64_t> y(rows);
+      for (auto& e : x) e = normal(rng, 1);
+      for (auto& e : w) e = unif(rng, 0.1, 2);
+      for (auto& e : y) e = static_cast<std::int64_t>(rng() % cls);
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = tensor::int64s({rows}, y);
+      c.inputs["weight"] = floats(t, {cls}, w);
+      return c;
+    };
+  };
+  v.push_back({"multi_margin_loss", "random N(0,1), p = 1, weighted", mm(1, "none")});
+  v.push_back({"multi_margin_loss", "random N(0,1), p = 2, weighted mean", mm(2, "mean")});
   return v;
 }
 

@@ -50,6 +50,7 @@
 #include "losscheck/impl/huber_loss.h"
 #include "losscheck/impl/l1_loss.h"
 #include "losscheck/impl/mse_loss.h"
+#include "losscheck/impl/multi_margin_loss.h"
 #include "losscheck/impl/nll_loss.h"
 #include "losscheck/impl/smooth_l1_loss.h"
 #include "losscheck/impl/soft_margin_loss.h"
@@ -183,6 +184,32 @@ bench_case nll_loss_case(std::int64_t n, std::int64_t c) {
   b.differentiable = {0};
   b.torch_forward = [](const std::vector<at::Tensor>& in) {
     return at::nll_loss_nd(in[0], in[1], {}, at::Reduction::Mean, -100);
+  };
+  return b;
+}
+
+template <class T>
+bench_case multi_margin_loss_case(std::int64_t n, std::int64_t c) {
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n * c), -1, 1, 5));
+  auto& y = store().keep(classes(static_cast<std::size_t>(n), c, 6));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::multi_margin_loss_args<T> a;
+  a.input = x.data();
+  a.target = y.data();
+  a.rows = n;
+  a.classes = c;
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "multi_margin_loss_" + std::to_string(n) + "x" + std::to_string(c);
+  b.bytes_fwd = static_cast<double>(n * c * sizeof(T) + n * 8);
+  b.bytes_fwdbwd = b.bytes_fwd + static_cast<double>(n * c * sizeof(T));
+  b.impl_fwd = [a, &out] { li::multi_margin_loss_forward_backward<T>(a, nullptr, out.data(), nullptr); };
+  b.impl_fwdbwd = [a, &out, &grad] { li::multi_margin_loss_forward_backward<T>(a, nullptr, out.data(), grad.data()); };
+  b.torch_inputs = {make_tensor(x, {n, c}), make_index_tensor(y)};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::multi_margin_loss(in[0], in[1], 1, 1.0, {}, at::Reduction::Mean);
   };
   return b;
 }
@@ -620,6 +647,7 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(soft_margin_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_with_distance_loss_case<T>(4096, 512)), dtype);
+  register_case(std::make_shared<bench_case>(multi_margin_loss_case<T>(4096, 1000)), dtype);
 }
 
 }  // namespace

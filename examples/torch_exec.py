@@ -23,6 +23,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+def multi_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean", **options):
+    """F.multi_margin_loss where torch 1.13 has an answer, and losscheck's where it has none (docs/torch-quirks.md):
+    a weight without exactly C values is refused (torch 1.13 reads w[y] past its end; later versions refuse it), and
+    an empty batch's sum or mean, which torch 1.13 leaves uninitialized, is taken over the (empty) `none` output."""
+    classes = 1 if input.dim() == 0 else input.shape[-1]
+    if weight is not None and weight.dim() == 1 and input.dim() <= 2 and weight.shape[0] != classes:
+        raise ValueError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
+    if size_average is not None or reduce is not None:
+        reduction = torch.nn._reduction.legacy_get_string(size_average, reduce, emit_warning=False)
+    if input.dim() == 2 and input.shape[0] == 0 and reduction in ("mean", "sum", "elementwise_mean"):
+        none = F.multi_margin_loss(input, target, weight=weight, reduction="none", **options)
+        return none.sum() if reduction == "sum" else none.mean()
+    return F.multi_margin_loss(input, target, weight=weight, reduction=reduction, **options)
+
+
 # (function, required inputs, optional inputs, loss-specific options, gradients reported)
 LOSSES = {
     "mse_loss": (F.mse_loss, ["input", "target"], [], [], ["input", "target"]),
@@ -44,6 +59,7 @@ LOSSES = {
     "hinge_embedding_loss": (F.hinge_embedding_loss, ["input", "target"], [], ["margin"], ["input"]),
     "margin_ranking_loss": (F.margin_ranking_loss, ["input1", "input2", "target"], [], ["margin"],
                             ["input1", "input2", "target"]),  # an int64 target has no gradient (see wrt)
+    "multi_margin_loss": (multi_margin_loss, ["input", "target"], ["weight"], ["p", "margin"], ["input"]),
 }
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two (TypeError)
     "triplet_margin_loss": (F.triplet_margin_loss, ["anchor", "positive", "negative"], [],
@@ -140,9 +156,9 @@ def make_option(name, value):
         if not isinstance(value, str) or isinstance(value, RawFloat):
             raise CaseError("option 'reduction' must be a string")
         return str(value)
-    if name == "ignore_index":
+    if name in ("ignore_index", "p"):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise CaseError("option 'ignore_index' must be an integer")
+            raise CaseError(f"option '{name}' must be an integer")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, RawFloat)):  # label_smoothing, margin
         raise CaseError(f"option '{name}' must be a number")

@@ -190,7 +190,9 @@ property sum_reduction_is_sum_of_none(const std::string& loss) {
 property mean_reduction_is_mean_of_none(const std::string& loss) {
   const loss_record& record = record_of(loss);
   std::string doc = "mean = Σ none / numel";
-  if (record.class_index_target()) doc = "mean = Σ w[y_i]·l_i / Σ w[y_i] over non-ignored i (class indices)";
+  // the nll family's weighted mean (multi_margin_loss's class indices have no ignore_index and a plain mean)
+  if (record.class_index_target() && record.option("ignore_index"))
+    doc = "mean = Σ w[y_i]·l_i / Σ w[y_i] over non-ignored i (class indices)";
   if (const auto* target = record.input("target"); target && target->role == input_role::class_index_or_probabilities)
     doc += "; probability targets divide by N·d1…dk";
   if (record.allows_batchmean) doc += "; batchmean = Σ none / input.size(0)";

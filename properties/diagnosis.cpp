@@ -232,7 +232,7 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
   if (red == "mean") {
     add_case("equals the `sum` reduction (`mean` was asked)", "convention", reduced_as(c, "sum"));
     if (record.allows_batchmean) add_case("equals `batchmean` (`mean` was asked)", "convention", reduced_as(c, "batchmean"));
-    if (record.class_index_target() && !probability_target) {
+    if (record.class_index_target() && record.option("ignore_index") && !probability_target) {  // the nll family
       const tensor* y = c.input("target");
       const auto ignore = detail::ignore_index_of(c);
       long double counted = 0, all = 0;

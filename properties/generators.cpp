@@ -374,7 +374,7 @@ std::vector<std::string> edge_classes(const loss_case& c) {
   if (const tensor* y = c.input("target"); y && y->type == dtype::int64 && record.class_index_target()) {
     std::int64_t ignore = -100;
     if (auto it = c.options.find("ignore_index"); it != c.options.end()) ignore = std::get<std::int64_t>(it->second);
-    const std::int64_t classes = in && in->dim() >= 2 ? in->shape[1] : (in ? in->shape[0] : 0);
+    const std::int64_t classes = in && in->dim() >= 2 ? in->shape[1] : (in && in->dim() == 1 ? in->shape[0] : 1);  // 0-D: one class
     bool ignored = false, out_of_range = false;
     for (auto v : y->ints) {
       if (v == ignore) ignored = true;

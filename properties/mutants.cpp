@@ -654,6 +654,80 @@ std::vector<mutant> mutant_catalog() {
   add("triplet_margin_with_distance_loss_anchor_gradient_half", "triplet_margin_with_distance_loss",
       "anchor's gradient off by a factor 1/2",
       [](const loss_case& c) { return scale_grads(impl::evaluate(c), 0.5, c.type, "anchor"); });
+  // multi_margin_loss
+  {
+    // The pieces of a multi_margin_loss case the mutants below read: C, the margin in the dtype, p, and the gradient
+    // ĝ reaching row n (grad_output, / N for mean).
+    struct mm {
+      const tensor& x;
+      const tensor& y;
+      const tensor* w;
+      std::int64_t C;
+      long double m;
+      std::int64_t p;
+      std::string red;
+      const loss_case& c;
+      explicit mm(const loss_case& k)
+          : x(k.inputs.at("input")), y(k.inputs.at("target")), w(k.input("weight")),
+            C(x.dim() == 0 ? 1 : x.shape.back()), m(rnd(k.options.count("margin") ? std::get<double>(k.options.at("margin")) : 1.0, k.type)),
+            p(k.options.count("p") ? std::get<std::int64_t>(k.options.at("p")) : 1), red(red_of(k)), c(k) {}
+      long double z(std::size_t n, std::size_t j) const {
+        return m - x.values[n * static_cast<std::size_t>(C) + static_cast<std::size_t>(y.ints[n])] + x.values[n * static_cast<std::size_t>(C) + j];
+      }
+      long double upstream(std::size_t n) const {
+        const long double g = c.grad_output ? c.grad_output->values[red == "none" ? n : 0] : 1.0L;
+        return red == "mean" ? g / static_cast<long double>(y.ints.size()) : g;
+      }
+    };
+    add("multi_margin_loss_not_divided_by_c", "multi_margin_loss",
+        "Σ_j w[y] max(0, z_j)^p without the division by C (output and gradients C times torch's)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          const long double C = static_cast<long double>(mm(c).C);
+          for (auto& v : r.output->values) v = rnd(C * v, c.type);
+          return scale_grads(r, static_cast<double>(C), c.type);
+        });
+    add("multi_margin_loss_weight_of_each_class", "multi_margin_loss",
+        "each term j weighted by w[j] instead of the target's w[y] (forward; gradients the impl's)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok() || !c.input("weight")) return r;
+          const mm k(c);
+          return elementwise_mutant(c, [&](std::size_t n) -> long double {
+            long double s = 0;
+            for (std::size_t j = 0; j < static_cast<std::size_t>(k.C); ++j) {
+              if (static_cast<std::int64_t>(j) == k.y.ints[n]) continue;
+              const long double z = k.z(n, j);
+              if (z > 0) s += k.w->values[j] * (k.p == 1 ? z : z * z);
+            }
+            return s / static_cast<long double>(k.C);
+          });
+        });
+    add("multi_margin_loss_kink_counts_as_active", "multi_margin_loss",
+        "p = 1: a term with z = 0 exactly passes the gradient w[y] / C (tests z ≥ 0, torch tests z > 0)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          const mm k(c);
+          if (k.p != 1) return r;
+          auto& g = r.grads["input"].values;
+          const auto C = static_cast<std::size_t>(k.C);
+          for (std::size_t n = 0; n < k.y.ints.size(); ++n) {
+            const auto yn = static_cast<std::size_t>(k.y.ints[n]);
+            const long double w = k.w ? k.w->values[yn] : 1.0L;
+            for (std::size_t j = 0; j < C; ++j) {
+              if (j == yn || k.z(n, j) != 0) continue;
+              const long double s = w / static_cast<long double>(C) * k.upstream(n);
+              g[n * C + j] = rnd(g[n * C + j] + s, c.type);
+              g[n * C + yn] = rnd(g[n * C + yn] - s, c.type);
+            }
+          }
+          return r;
+        });
+    add("multi_margin_loss_p2_gradient_without_factor_2", "multi_margin_loss",
+        "p = 2: dL/dx = w[y] z / C (the 2 of the square forgotten)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          return r.ok() && mm(c).p == 2 ? scale_grads(r, 0.5, c.type) : r;
+        });
+  }
   (void)impl_of;
   return out;
 }

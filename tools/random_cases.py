@@ -25,8 +25,8 @@ import numpy as np
 
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
-          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
-          "triplet_margin_with_distance_loss"]
+          "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
+          "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -44,6 +44,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "margin_ranking_loss": ["shape", "dims"],
     "triplet_margin_loss": ["shape"],
     "triplet_margin_with_distance_loss": ["shape"],
+    "multi_margin_loss": ["shape", "target_range", "p"],
 }
 
 
@@ -629,6 +630,53 @@ def gen_triplet_with_distance(g, opts, bad):
         opts["swap"] = g.pick(True, False)
     out = list(np.broadcast_shapes(tuple(sa), tuple(sp), tuple(sn)))[:-1] if bad is None else []
     return inputs, out
+def gen_multi_margin(g, opts, bad, reduction):
+    """(N, C) scores (sometimes (C) or 0-D), one class index per row, p, margin, class weights; some rows with a
+    score exactly on the kink x[j] = x[y] - margin. No empty batch for a reduced output: torch 1.13 leaves its value
+    uninitialized (docs/torch-quirks.md)."""
+    c = g.rng.randint(1, 5)
+    form = g.pick("batched", "batched", "batched", "unbatched", "zero_d")
+    n = g.pick(0, 1, 2, 3, 4) if reduction == "none" else g.pick(1, 2, 3, 4)
+    if form == "zero_d":
+        c = 1
+    shape = [] if form == "zero_d" else [c] if form == "unbatched" else [n, c]
+    rows = n if form == "batched" else 1
+    ts = [rows] if form == "batched" or g.chance(0.2) else []
+    margin = 1.0
+    if g.chance(0.5):
+        margin = g.pick(0.0, 0.5, -0.5, 2.0, 1.0)
+        opts["margin"] = Raw(repr(margin))
+    if g.chance(0.5):
+        opts["p"] = g.pick(1, 2, 2)
+    y = [g.rng.randrange(c) for _ in range(rows)]
+    x = g.logits(math.prod(shape))
+    if shape and g.chance(0.3):  # kinks: z = 0 exactly (dyadic scores)
+        g.note("kink")
+        for r in range(rows):
+            x[r * c + y[r]] = g.rng.randint(-8, 8) / 4
+            for j in range(c):
+                if j != y[r] and g.chance(0.5):
+                    x[r * c + j] = x[r * c + y[r]] - margin
+    if bad == "shape":
+        kind = g.pick("3-D", "empty rows", "target size", "target rank")
+        g.note(f"bad shape: {kind}")
+        if kind == "3-D":
+            shape, x = [2, c, 2], g.logits(4 * c)
+        elif kind == "empty rows":
+            shape, x = [rows, 0], []
+        elif kind == "target size":
+            ts, y = [rows + 1], y + [0]
+        else:
+            ts = [rows, 1] if rows else [1, 1]
+            y = (y + [0])[:math.prod(ts)]
+    elif bad == "target_range":
+        y[g.rng.randrange(len(y))] = g.pick(c, -1, c + 3)
+    elif bad == "p":
+        opts["p"] = g.pick(0, 3, -1)
+    inputs = {"input": g.tensor(shape, x), "target": Gen.int_tensor(ts, y)}
+    if g.chance(0.3):
+        inputs["weight"] = g.tensor([c], [g.rng.uniform(-0.5, 2.0) for _ in range(c)])
+    return inputs, ts if bad is None else []
 
 
 def gen_case(rng, case_id, loss, dtype, invalid):
@@ -661,6 +709,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_triplet(g, opts, bad)
     elif loss == "triplet_margin_with_distance_loss":
         inputs, out_shape = gen_triplet_with_distance(g, opts, bad)
+    elif loss == "multi_margin_loss":
+        inputs, out_shape = gen_multi_margin(g, opts, bad, reduction)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")

@@ -82,6 +82,12 @@ const expectation expectations[] = {
     {"huber_loss_computed_as_smooth_l1_loss",
      R"({"loss":"huber_loss","dtype":"float64","options":{"reduction":"sum","delta":0.5},"inputs":{"input":{"shape":[4],"data":[0.25,3,-1,4]},"target":{"shape":[4],"data":[0,0,0.5,-1]}}})",
      ": computes smooth_l1_loss(beta = delta)", "convention"},
+    {"multi_margin_loss_not_divided_by_c",
+     R"({"loss":"multi_margin_loss","dtype":"float64","options":{"reduction":"none"},"inputs":{"input":{"shape":[2,3],"data":[1,2,0.5,-1,0.25,0]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     ": does not divide by C = 3 (the number of classes)", "convention"},
+    {"multi_margin_loss_p2_gradient_without_factor_2",
+     R"({"loss":"multi_margin_loss","dtype":"float64","options":{"reduction":"sum","p":2},"inputs":{"input":{"shape":[2,3],"data":[1,2,0.5,-1,0.25,0]},"target":{"shape":[2],"dtype":"int64","data":[0,2]}}})",
+     "gradient of input is 1/2 × the finite-difference gradient of its own forward", "bug"},
 };
 
 std::string describe(const std::vector<finding>& fs) {
