@@ -94,7 +94,8 @@ std::set<std::string> classes_of(const loss_case& c) {
   if (record.class_index_target() && target && target->type == dtype::int64) {
     std::int64_t ignore = -100;
     if (auto it = c.options.find("ignore_index"); it != c.options.end()) ignore = std::get<std::int64_t>(it->second);
-    const std::int64_t classes = main && main->dim() >= 2 ? main->shape[1] : (main ? main->shape[0] : 0);
+    const std::int64_t classes =
+        main && main->dim() >= 2 ? main->shape[1] : (main && main->dim() == 1 ? main->shape[0] : 1);  // 0-D: one class
     bool all = target->numel() > 0;
     for (auto y : target->ints) {
       if (y == ignore) out.insert("ignored target");
@@ -103,7 +104,10 @@ std::set<std::string> classes_of(const loss_case& c) {
     }
     if (all) out.insert("all ignored");
   }
-  if (record.class_index_target() && target && target->is_floating()) out.insert("probability target");
+  // (a float target of multi_margin_loss, whose role is class_index only, is an invalid case, not a probability target)
+  if (record.input("target") && record.input("target")->role == input_role::class_index_or_probabilities && target &&
+      target->is_floating())
+    out.insert("probability target");
   if (record.output == output_rule::per_row && target) {
     if (target->type == dtype::int64) out.insert("int64 target");
     for (double y : target->type == dtype::int64 ? std::vector<double>(target->ints.begin(), target->ints.end())
