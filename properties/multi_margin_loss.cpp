@@ -137,6 +137,8 @@ void add_multi_margin_loss(std::vector<property>& out) {
                    require_ok(c, rc_, ctx.subject);
                    const auto rd = evaluate(ctx.subject, d);
                    require_ok(d, rd, ctx.subject);
+                   require_grads(c, rc_, {"input"}, ctx.subject);
+                   require_grads(d, rd, {"input"}, ctx.subject);
                    // expected for d: c's values times C / (C + 1) (long double, one more rounding each)
                    loss_result expected = rd;
                    const long double f = static_cast<long double>(C) / static_cast<long double>(C + 1);
@@ -174,6 +176,7 @@ void add_multi_margin_loss(std::vector<property>& out) {
                    cover(d);
                    const auto rc_ = evaluate(ctx.subject, c);
                    require_ok(c, rc_, ctx.subject);
+                   require_grads(c, rc_, {"input"}, ctx.subject);
                    // w[y] ≤ 2 in magnitude: a result beyond half the range could overflow when scaled
                    for (double v : rc_.output->values) RC_PRE(std::fabs(v) < check::max_finite(c.type) / 4);
                    for (double v : rc_.grads.at("input").values) RC_PRE(std::fabs(v) < check::max_finite(c.type) / 4);
@@ -213,6 +216,8 @@ void add_multi_margin_loss(std::vector<property>& out) {
                    require_ok(c1, r1, ctx.subject);
                    loss_result expected = evaluate(ctx.subject, c2);
                    require_ok(c2, expected, ctx.subject);
+                   require_grads(c1, r1, {"input"}, ctx.subject);
+                   require_grads(c2, expected, {"input"}, ctx.subject);
                    std::vector<double> out_scale, grad_scale;
                    const auto t1 = check::tolerance_for(c1);
                    for (std::size_t r = 0; r < r1.output->values.size(); ++r) {
@@ -268,6 +273,7 @@ void add_multi_margin_loss(std::vector<property>& out) {
                    const auto e = evaluate(ctx.reference, c);
                    const auto g = evaluate(ctx.subject, c);
                    require_ok(c, g, ctx.subject);
+                   require_grads(c, g, {"input"}, ctx.subject);
                    RC_ASSERT(e.ok());
                    const double gj = g.grads.at("input").values[static_cast<std::size_t>(j)];
                    const double ej = e.grads.at("input").values[static_cast<std::size_t>(j)];

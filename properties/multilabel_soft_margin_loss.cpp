@@ -96,6 +96,7 @@ void add_multilabel_soft_margin_loss(std::vector<property>& out) {
          require_ok(c, r, ctx.subject);
          const loss_result rs = evaluate(ctx.subject, s);
          require_ok(s, rs, ctx.subject);
+         require_grads(s, rs, {"input"}, ctx.subject);
          // expected: the rows of Σ_c w_c soft_c / C, and soft_margin_loss's input gradient
          loss_result expected = r;
          std::vector<long double> rows(numel / classes, 0.0L);

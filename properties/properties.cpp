@@ -191,6 +191,12 @@ const tensor* subject_grad(const loss_case& c, const loss_result& r, const std::
        {{&c, &r}}, subject);
 }
 
+void require_grads(const loss_case& c, const loss_result& r, const std::vector<std::string>& names, const target& subject) {
+  for (const auto& name : names)
+    if (!subject_grad(c, r, name, subject))
+      nothing_to_check(fmt::format("the subject computes no gradient of {} (unsupported_grads)", name));
+}
+
 void require_ok(const loss_case& c, const loss_result& r, const target& subject) {
   if (!r.ok())
     fail(fmt::format("{} rejected a valid case: {}", subject.name(), r.error.value_or(r.unsupported.value_or("?"))),

@@ -35,6 +35,10 @@ dtype pick_dtype(const context& ctx);
 /// through this; a gradient neither given nor declared fails the property, naming it.
 const tensor* subject_grad(const loss_case& c, const loss_result& r, const std::string& name, const target& subject);
 
+/// For a property that compares the subject's gradients `names` of its answer `r` to `c`: when the subject declares
+/// one of them missing the case ends as checking nothing (nothing_to_check); one neither given nor declared fails.
+void require_grads(const loss_case& c, const loss_result& r, const std::vector<std::string>& names, const target& subject);
+
 /// Ends the running case as one that checked nothing (`why`: "the subject computes none of the gradients this
 /// property checks"). Such cases are not counted as passing; a property none of whose cases checked anything is
 /// reported skipped with `why`, never passed.

@@ -149,6 +149,7 @@ void add_triplet_margin_loss(std::vector<property>& out) {
                    cover(c);
                    const auto r = evaluate(ctx.subject, c);
                    require_ok(c, r, ctx.subject);
+                   require_grads(c, r, {"positive"}, ctx.subject);
                    for (std::size_t i = 0; i < r.grads.at("positive").values.size(); ++i)
                      if (r.grads.at("positive").values[i] != 0)
                        fail(fmt::format("grads.positive[{}] = {}, expected 0 (d(a, p) = 0)", i,
