@@ -60,8 +60,6 @@ LOSSES = {
     "margin_ranking_loss": (F.margin_ranking_loss, ["input1", "input2", "target"], [], ["margin"],
                             ["input1", "input2", "target"]),  # an int64 target has no gradient (see wrt)
     "multi_margin_loss": (multi_margin_loss, ["input", "target"], ["weight"], ["p", "margin"], ["input"]),
-}
-COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two (TypeError)
     "triplet_margin_loss": (F.triplet_margin_loss, ["anchor", "positive", "negative"], [],
                             ["margin", "p", "eps", "swap"], ["anchor", "positive", "negative"]),
     # distance_function names the callable (docs/format.md): see DISTANCE_FUNCTIONS; no legacy flags
@@ -75,8 +73,8 @@ DISTANCE_FUNCTIONS = {
     "pairwise_distance": F.pairwise_distance,
     "cosine": lambda x, y: 1.0 - F.cosine_similarity(x, y, dim=-1),
 }
-NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss"}
-COMMON_OPTIONS = ["reduction", "size_average", "reduce"]
+NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss"}  # not in its signature: refused here as an unknown option
+COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two itself (TypeError)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -141,7 +139,7 @@ def make_tensor(name, obj, case_dtype):
     return torch.tensor(data, dtype=DTYPES[dtype]).reshape(shape)
 
 
-def make_option(name, value):
+def make_option(name, value, loss=""):
     if name in ("size_average", "reduce", "log_target", "swap"):
         if value is not None and not isinstance(value, bool):
             raise CaseError(f"option '{name}' must be a boolean")
@@ -156,7 +154,7 @@ def make_option(name, value):
         if not isinstance(value, str) or isinstance(value, RawFloat):
             raise CaseError("option 'reduction' must be a string")
         return str(value)
-    if name in ("ignore_index", "p"):
+    if name == "ignore_index" or (name == "p" and loss == "multi_margin_loss"):  # triplet_margin_loss's p: a number
         if not isinstance(value, int) or isinstance(value, bool):
             raise CaseError(f"option '{name}' must be an integer")
         return value
@@ -208,7 +206,7 @@ def evaluate(case):
         common = ["reduction"] if loss in NO_LEGACY_FLAGS else COMMON_OPTIONS
         if name not in common + extra_options:
             raise CaseError(f"unknown option '{name}'")
-        kwargs[name] = make_option(name, value)
+        kwargs[name] = make_option(name, value, loss)
     for name in inputs:
         if name not in required + optional:
             raise CaseError(f"unknown input '{name}'")

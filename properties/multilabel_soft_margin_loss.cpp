@@ -46,7 +46,8 @@ void generate(loss_case& c, const case_profile& p) {
     if (s.size() >= 2) shapes.push_back(shape_t(s.size() - 1, 1)), shapes.back().push_back(classes);
     if (s.size() >= 2) shapes.push_back(s), shapes.back().back() = 1;
     shape_t ws = shapes[static_cast<std::size_t>(pick(inRange<std::size_t>(0, shapes.size())))];
-    if (p.broadcast && !p.smooth && chance(5)) ws.insert(ws.begin(), 2);
+    // a leading dimension of 2 broadcasts only above a weight of the input's rank ((C) against (N, C) would not)
+    if (p.broadcast && !p.smooth && ws.size() == s.size() && chance(5)) ws.insert(ws.begin(), 2);
     c.inputs["weight"] = floats(t, ws, [&] { return pick_weight(t, p); });
   }
   if (p.invalid && chance(10)) c.inputs["input"] = floats(t, shape_t{}, [&] { return pick_real(t, p); });  // 0-D

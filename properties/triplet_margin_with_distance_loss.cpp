@@ -31,7 +31,10 @@ void generate(loss_case& c, const case_profile& p) {
     tensor x = floats(t, shape, [&] { return pick_real(t, p); });
     if (!p.smooth && chance(20)) {
       const int e = pick(element(-40, -20, 20, 40));
-      for (auto& v : x.values) v = round_to(std::ldexp(v, e), t);
+      for (auto& v : x.values) {
+        const double scaled = round_to(std::ldexp(v, e), t);
+        if (std::isfinite(scaled) || p.nonfinite) v = scaled;  // an overflow to ±inf is a non-finite input
+      }
     }
     return x;
   };

@@ -16,7 +16,7 @@ set(expect_wrong_type_data [["error":"mse_loss: inputs.input: \\"data\\" must be
 set(expect_wrong_type_value [["error":"mse_loss: inputs.input: data\[1\] must be a number, got boolean"]])
 set(expect_wrong_type_dtype [["error":"mse_loss: case: \\"dtype\\" must be \\"float32\\" or \\"float64\\", got 64"]])
 set(expect_unknown_tensor_dtype [["error":"mse_loss: inputs.input: unknown dtype \\"float16\\" \(valid: float32, float64, int64\)"]])
-set(expect_unknown_loss [["error":"unknown loss 'no_such_loss' \(valid losses: mse_loss, binary_cross_entropy, [a-z_, ]+\)"]])
+set(expect_unknown_loss [["error":"unknown loss 'no_such_loss' \(valid losses: mse_loss, binary_cross_entropy, [a-z0-9_, ]+\)"]])
 set(expect_unknown_input [["error":"nll_loss: unknown input 'weights' \(valid inputs: input, target, weight\)"]])
 set(expect_unknown_option [["error":"cross_entropy: unknown option 'smoothing' \(valid options: reduction, size_average, reduce, ignore_index, label_smoothing\)"]])
 set(expect_unknown_case_key [["error":"case: unknown key \\"input\\" \(valid keys: id, loss, dtype, options, inputs, grad_output\)"]])
