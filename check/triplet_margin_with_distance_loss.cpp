@@ -17,6 +17,9 @@ namespace losscheck::check::detail {
 //   d: D products and D − 1 additions for each of Σx², Σy², Σxy, the roots, clamps, the division and 1 − cos:
 //   k_d = D + 8, scale 1 + cos_s
 //   ∂_k = y_k / (N_x N_y) − cos x_k / N_x²: scale c (|y_k| / (N_x N_y) + cos_s |x_k| / N_x²)
+//   torch's backward reaches x_k's norm through Σx² (sqrt, then pow: 2 x_k · g_s with g_s = g_N / (2 N_x), one number
+//   per row): g_s below the normal range rounds with absolute error up to σ / 2, so ∂_k gets slack σ |x_k| whenever
+//   the gradient flows (a row of 1.76e13 and 0.0156 gives g_s ≈ 1.6e-41 in float32: 2.4e-5 relative on ∂_0)
 // output h = (d_ap − d_n) + margin: scale |margin| + the distances' scales (swap: all three), k = k_d + 2
 // gradients: k = k_d + 4, + 1 for the sum of the terms, + the fan-in of a broadcast input, + 1 for a mean.
 // Regimes outside the model: Σ m_k² (pairwise) or Σ x² (cosine) at or above the dtype's largest value: the row's
@@ -56,6 +59,7 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
     bool overflow = false, underflow = false;
     vec vx, vy;  // |∂d/∂x_k|, |∂d/∂y_k| (values)
     vec sx, sy;  // their error scales per unit incoming gradient
+    vec ux, uy;  // cosine: slack of the squared norms' gradient below the normal range (σ |x_k|, σ |y_k|)
   };
   auto measure = [&](const vec& x, const vec& y, std::size_t base, std::int64_t cols) {
     distance s;
@@ -64,6 +68,8 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
     s.vy.assign(Dz, 0.0);
     s.sx.assign(Dz, 0.0);
     s.sy.assign(Dz, 0.0);
+    s.ux.assign(Dz, 0.0);
+    s.uy.assign(Dz, 0.0);
     if (!cosine) {
       double sz = 0, sm = 0;
       vec z(s.cols), m(s.cols);
@@ -103,6 +109,8 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
       s.vy[k] = std::fabs(xv / (nx * ny) - cos * yv / (ny * ny));
       s.sx[k] = finite_or_zero(std::fabs(yv) / (nx * ny) + cs * std::fabs(xv) / (nx * nx));
       s.sy[k] = finite_or_zero(std::fabs(xv) / (nx * ny) + cs * std::fabs(yv) / (ny * ny));
+      s.ux[k] = sigma * std::fabs(xv);
+      s.uy[k] = sigma * std::fabs(yv);
     }
     return s;
   };
@@ -137,6 +145,11 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
       la[e] = sl(u) + sl(v);
       lp[e] = sl(u) + (p.swap ? sl(w) : 0.0);
       ln[e] = sl(v) + (p.swap ? sl(w) : 0.0);
+      if (cg != 0) {  // no gradient flows through an inactive hinge: its zeros are exact
+        la[e] += u.ux[k] + v.ux[k];
+        lp[e] += u.uy[k] + (p.swap ? w.ux[k] : 0.0);
+        ln[e] += v.uy[k] + (p.swap ? w.uy[k] : 0.0);
+      }
       if (hinge_tie) {
         la[e] += gr * (u.vx[k] + v.vx[k]);
         lp[e] += gr * (u.vy[k] + (p.swap ? w.vx[k] : 0.0));

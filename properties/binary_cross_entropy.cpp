@@ -8,6 +8,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace binary_cross_entropy_property_helpers {
 namespace {
 
 /// The cases of binary_cross_entropy (loss_properties::generate).
@@ -21,8 +22,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_property_helpers
 
 void add_binary_cross_entropy(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::binary_cross_entropy_property_helpers;
   out.push_back({"binary_cross_entropy", "binary_cross_entropy_is_two_class_nll_loss",
                  "for 0/1 targets, binary_cross_entropy(p, y) = nll_loss([max(log(1−p),−100), max(log p,−100)], y) "
                  "(output; and the input gradient chained through the logs where p(1−p) > 1e-12)",
@@ -85,7 +88,8 @@ void add_binary_cross_entropy(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties binary_cross_entropy_properties() {
-  return {.generate = detail::generate,
+  using namespace ::losscheck::properties::detail::binary_cross_entropy_property_helpers;
+  return {.generate = generate,
           .add = detail::add_binary_cross_entropy,
           .nonnegative = [] {
     case_profile p;  // targets in [0,1], weights ≥ 0: −w(y log x + (1−y) log(1−x)) ≥ 0

@@ -9,6 +9,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace binary_cross_entropy_with_logits_property_helpers {
 namespace {
 
 /// The cases of binary_cross_entropy_with_logits (loss_properties::generate).
@@ -27,8 +28,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_with_logits_property_helpers
 
 void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::binary_cross_entropy_with_logits_property_helpers;
   const std::string loss = "binary_cross_entropy_with_logits";
   out.push_back({loss, "binary_cross_entropy_with_logits_equals_binary_cross_entropy_of_the_sigmoid",
                  "bce_with_logits(x, y) = bce(σ(x), y) for |x| ≤ 16 (σ not saturated), reduction none",
@@ -73,7 +76,8 @@ void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties binary_cross_entropy_with_logits_properties() {
-  return {.generate = detail::generate,
+  using namespace ::losscheck::properties::detail::binary_cross_entropy_with_logits_property_helpers;
+  return {.generate = generate,
           .add = detail::add_binary_cross_entropy_with_logits,
           .nonnegative = [] {
     case_profile p;  // targets in [0,1], weight and pos_weight ≥ 0

@@ -9,6 +9,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace cosine_embedding_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -68,8 +69,10 @@ void away_from_kinks(const loss_case& c) {
 }
 
 }  // namespace
+}  // namespace cosine_embedding_loss_property_helpers
 
 void add_cosine_embedding_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::cosine_embedding_loss_property_helpers;
   const std::string loss = "cosine_embedding_loss";
   out.push_back({loss, "cosine_embedding_loss_is_unchanged_by_positive_scaling",
                  "scaling input1 by 2^k (k ∈ [−8, 8], exact) leaves the loss unchanged and divides input1's gradient "
@@ -116,11 +119,12 @@ void add_cosine_embedding_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties cosine_embedding_loss_properties() {
+  using namespace ::losscheck::properties::detail::cosine_embedding_loss_property_helpers;
   // 1 − cos ≥ 0 and max(0, ·) ≥ 0 (down to cos's rounding)
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_cosine_embedding_loss,
           .nonnegative = case_profile{},
-          .away_from_kinks = detail::away_from_kinks};
+          .away_from_kinks = away_from_kinks};
 }
 
 }  // namespace losscheck::properties

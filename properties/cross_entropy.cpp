@@ -11,6 +11,7 @@
 #include "support.h"
 
 namespace losscheck::properties::detail {
+namespace cross_entropy_property_helpers {
 namespace {
 
 const std::string ce = "cross_entropy";
@@ -70,8 +71,10 @@ void check_index_equals_probability(const context& ctx, double eps_index, double
 }
 
 }  // namespace
+}  // namespace cross_entropy_property_helpers
 
 void add_cross_entropy(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::cross_entropy_property_helpers;
 
   out.push_back({ce, "cross_entropy_equals_nll_of_log_softmax",
                  "cross_entropy(x, y) = nll_loss(log_softmax(x), y) for every weight/ignore_index/reduction "
@@ -206,6 +209,7 @@ void add_cross_entropy(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties cross_entropy_properties() {
+  using namespace ::losscheck::properties::detail::cross_entropy_property_helpers;
   return {.generate = detail::generate_class_index_case,
           .add = detail::add_cross_entropy,
           .nonnegative = [] {

@@ -9,6 +9,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace hinge_embedding_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -74,8 +75,10 @@ double near_kink(double margin, dtype t) {
 }
 
 }  // namespace
+}  // namespace hinge_embedding_loss_property_helpers
 
 void add_hinge_embedding_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::hinge_embedding_loss_property_helpers;
   const std::string loss = "hinge_embedding_loss";
   out.push_back({loss, "hinge_embedding_loss_branches_agree_with_the_reference_around_the_kink",
                  "inputs at x = margin (where torch's clamp_min passes the gradient), one ULP to either side and 0.5 "
@@ -138,12 +141,13 @@ void add_hinge_embedding_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties hinge_embedding_loss_properties() {
+  using namespace ::losscheck::properties::detail::hinge_embedding_loss_property_helpers;
   // not non-negative: the x term of y = 1 is the input itself, which torch does not restrict
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_hinge_embedding_loss,
           .nonnegative = std::nullopt,
           .own_terms_finite = nullptr,
-          .away_from_kinks = detail::away_from_kinks};
+          .away_from_kinks = away_from_kinks};
 }
 
 }  // namespace losscheck::properties

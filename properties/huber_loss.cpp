@@ -12,6 +12,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace huber_loss_property_helpers {
 namespace {
 
 /// A delta torch accepts: the default (absent), powers of two, a float32 number that is not (0.1f), a large and a
@@ -71,8 +72,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace huber_loss_property_helpers
 
 void add_huber_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::huber_loss_property_helpers;
   const std::string loss = "huber_loss";
   out.push_back({loss, "huber_loss_equals_delta_times_smooth_l1_loss_with_beta_delta",
                  "huber_loss(x, t, delta) = delta · smooth_l1_loss(x, t, beta = delta), value and both gradients, "
@@ -132,8 +135,9 @@ void add_huber_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties huber_loss_properties() {
+  using namespace ::losscheck::properties::detail::huber_loss_property_helpers;
   // 0.5 d² ≥ 0 and delta (|d| − 0.5 delta) ≥ 0.5 delta² ≥ 0 (|d| ≥ delta > 0) always
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_huber_loss,
           .nonnegative = case_profile{}};
 }

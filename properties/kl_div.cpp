@@ -11,6 +11,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace kl_div_property_helpers {
 namespace {
 
 /// The cases of kl_div (loss_properties::generate).
@@ -47,8 +48,10 @@ bool own_terms_finite(const loss_case& c, const std::string& name, double v) {
 }
 
 }  // namespace
+}  // namespace kl_div_property_helpers
 
 void add_kl_div(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::kl_div_property_helpers;
   out.push_back({"kl_div", "kl_div_with_log_target_equals_kl_div_of_the_exponential",
                  "kl_div(x, log p, log_target=True) = kl_div(x, p) with p = exp(log p) rounded once; the target "
                  "gradients differ by the chain factor p", {"kl_div"}, [](const context& ctx) {
@@ -107,10 +110,11 @@ void add_kl_div(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties kl_div_properties() {
-  return {.generate = detail::generate,
+  using namespace ::losscheck::properties::detail::kl_div_property_helpers;
+  return {.generate = generate,
           .add = detail::add_kl_div,
           .nonnegative = std::nullopt,
-          .own_terms_finite = detail::own_terms_finite};
+          .own_terms_finite = own_terms_finite};
 }
 
 }  // namespace losscheck::properties

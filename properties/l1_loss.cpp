@@ -8,6 +8,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace l1_loss_property_helpers {
 namespace {
 
 /// The cases of l1_loss (loss_properties::generate). Under the smooth profile (finite differences) every target is
@@ -39,8 +40,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace l1_loss_property_helpers
 
 void add_l1_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::l1_loss_property_helpers;
   out.push_back({"l1_loss", "l1_loss_is_symmetric",
                  "l1_loss(x, t) = l1_loss(t, x), with the two gradients swapped", {"l1_loss"},
                  [](const context& ctx) {
@@ -68,8 +71,9 @@ void add_l1_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties l1_loss_properties() {
+  using namespace ::losscheck::properties::detail::l1_loss_property_helpers;
   // |x − t| ≥ 0 always
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_l1_loss,
           .nonnegative = case_profile{}};
 }

@@ -10,6 +10,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace margin_ranking_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -111,8 +112,10 @@ void place_near_kink(loss_case& c) {
 }
 
 }  // namespace
+}  // namespace margin_ranking_loss_property_helpers
 
 void add_margin_ranking_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::margin_ranking_loss_property_helpers;
   const std::string loss = "margin_ranking_loss";
   out.push_back({loss, "margin_ranking_loss_branches_agree_with_the_reference_around_the_kink",
                  "pairs at -y (x1 - x2) + margin = 0 (where torch's clamp_min passes the gradient), one ULP to either "
@@ -161,12 +164,13 @@ void add_margin_ranking_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties margin_ranking_loss_properties() {
+  using namespace ::losscheck::properties::detail::margin_ranking_loss_property_helpers;
   // max(0, ·) ≥ 0 always
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_margin_ranking_loss,
           .nonnegative = case_profile{},
           .own_terms_finite = nullptr,
-          .away_from_kinks = detail::away_from_kinks};
+          .away_from_kinks = away_from_kinks};
 }
 
 }  // namespace losscheck::properties

@@ -6,6 +6,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace mse_loss_property_helpers {
 namespace {
 
 /// The cases of mse_loss (loss_properties::generate).
@@ -21,8 +22,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace mse_loss_property_helpers
 
 void add_mse_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::mse_loss_property_helpers;
   out.push_back({"mse_loss", "mse_loss_is_symmetric",
                  "mse_loss(x, t) = mse_loss(t, x), with the two gradients swapped", {"mse_loss"},
                  [](const context& ctx) {
@@ -50,8 +53,9 @@ void add_mse_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties mse_loss_properties() {
+  using namespace ::losscheck::properties::detail::mse_loss_property_helpers;
   // (x − t)² ≥ 0 always
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_mse_loss,
           .nonnegative = case_profile{}};
 }

@@ -12,6 +12,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace multi_margin_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -288,18 +289,20 @@ void add_multi_margin_loss(std::vector<property>& out) {
 }
 
 }  // namespace
+}  // namespace multi_margin_loss_property_helpers
 
 }  // namespace losscheck::properties::detail
 
 namespace losscheck::properties {
 
 loss_properties multi_margin_loss_properties() {
+  using namespace ::losscheck::properties::detail::multi_margin_loss_property_helpers;
   case_profile nonnegative;
   nonnegative.nonnegative_weights = true;  // max(0, z)^p ≥ 0, times w[y] ≥ 0
-  return {.generate = detail::generate,
-          .add = detail::add_multi_margin_loss,
+  return {.generate = generate,
+          .add = add_multi_margin_loss,
           .nonnegative = nonnegative,
-          .away_from_kinks = detail::away_from_kinks};
+          .away_from_kinks = away_from_kinks};
 }
 
 }  // namespace losscheck::properties

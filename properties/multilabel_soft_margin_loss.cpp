@@ -9,6 +9,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace multilabel_soft_margin_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -55,8 +56,10 @@ void generate(loss_case& c, const case_profile& p) {
 }
 
 }  // namespace
+}  // namespace multilabel_soft_margin_loss_property_helpers
 
 void add_multilabel_soft_margin_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::multilabel_soft_margin_loss_property_helpers;
   const std::string loss = "multilabel_soft_margin_loss";
   out.push_back(
       {loss, "multilabel_soft_margin_loss_is_the_mean_over_classes_of_weighted_soft_margin_terms",
@@ -124,11 +127,12 @@ void add_multilabel_soft_margin_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties multilabel_soft_margin_loss_properties() {
+  using namespace ::losscheck::properties::detail::multilabel_soft_margin_loss_property_helpers;
   // both terms are ≥ 0 for targets in [0, 1], so the loss is for non-negative weights
   case_profile nonnegative;
   nonnegative.unit_targets = true;
   nonnegative.nonnegative_weights = true;
-  return {.generate = detail::generate, .add = detail::add_multilabel_soft_margin_loss, .nonnegative = nonnegative};
+  return {.generate = generate, .add = detail::add_multilabel_soft_margin_loss, .nonnegative = nonnegative};
 }
 
 }  // namespace losscheck::properties

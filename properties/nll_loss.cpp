@@ -9,6 +9,7 @@
 #include "support.h"
 
 namespace losscheck::properties::detail {
+namespace nll_loss_property_helpers {
 namespace {
 
 std::int64_t classes_of(const tensor& in) { return in.dim() == 1 ? in.shape[0] : in.shape[1]; }
@@ -33,8 +34,10 @@ tensor classes_last(const tensor& x, std::int64_t n, std::int64_t c, std::int64_
 }
 
 }  // namespace
+}  // namespace nll_loss_property_helpers
 
 std::vector<long double> log_softmax(const tensor& input) {
+  using namespace ::losscheck::properties::detail::nll_loss_property_helpers;
   const std::int64_t c = classes_of(input), inner = inner_of(input);
   const std::int64_t n = input.dim() == 1 ? 1 : input.shape[0];
   std::vector<long double> out(input.values.size());
@@ -51,6 +54,7 @@ std::vector<long double> log_softmax(const tensor& input) {
 }
 
 void add_class_index(std::vector<property>& out, const std::string& loss) {
+  using namespace ::losscheck::properties::detail::nll_loss_property_helpers;
   out.push_back({loss, "ignored_positions_give_zero_loss_and_zero_gradient",
                  "targets equal to ignore_index (any integer: negative, in range, ≥ C) give 0 in none and a zero "
                  "gradient row, whatever the reduction", {loss}, [loss](const context& ctx) {
@@ -200,6 +204,7 @@ void add_class_index(std::vector<property>& out, const std::string& loss) {
 namespace losscheck::properties {
 
 loss_properties nll_loss_properties() {
+  using namespace ::losscheck::properties::detail::nll_loss_property_helpers;
   return {.generate = detail::generate_class_index_case,
           .add = nullptr,  // the class-index family above is all of nll_loss's own
           .nonnegative = std::nullopt};

@@ -12,6 +12,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace smooth_l1_loss_property_helpers {
 namespace {
 
 /// A beta torch accepts: ±0 (l1_loss's values; -0.0 >= 0 passes torch's check), the default (absent), powers of
@@ -80,8 +81,10 @@ long double incoming(const loss_case& c, std::size_t i, std::size_t n) {
 }
 
 }  // namespace
+}  // namespace smooth_l1_loss_property_helpers
 
 void add_smooth_l1_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::smooth_l1_loss_property_helpers;
   const std::string loss = "smooth_l1_loss";
   out.push_back({loss, "smooth_l1_loss_at_beta_0_equals_l1_loss",
                  "smooth_l1_loss(beta = 0) = l1_loss in value; in gradient too, except where torch's "
@@ -155,8 +158,9 @@ void add_smooth_l1_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties smooth_l1_loss_properties() {
+  using namespace ::losscheck::properties::detail::smooth_l1_loss_property_helpers;
   // 0.5 d²/beta ≥ 0 and |d| − 0.5 beta ≥ 0.5 beta ≥ 0 (|d| ≥ beta) always
-  return {.generate = detail::generate,
+  return {.generate = generate,
           .add = detail::add_smooth_l1_loss,
           .nonnegative = case_profile{}};
 }

@@ -9,6 +9,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace soft_margin_loss_property_helpers {
 namespace {
 
 /// The cases of soft_margin_loss (loss_properties::generate): labels ±1 mostly, sometimes any real target (torch
@@ -33,8 +34,10 @@ void to_labels(loss_case& c) {
 }
 
 }  // namespace
+}  // namespace soft_margin_loss_property_helpers
 
 void add_soft_margin_loss(std::vector<property>& out) {
+  using namespace ::losscheck::properties::detail::soft_margin_loss_property_helpers;
   const std::string loss = "soft_margin_loss";
   out.push_back(
       {loss, "soft_margin_loss_with_labels_equals_bce_with_logits_of_half_shifted_targets",
@@ -91,8 +94,9 @@ void add_soft_margin_loss(std::vector<property>& out) {
 namespace losscheck::properties {
 
 loss_properties soft_margin_loss_properties() {
+  using namespace ::losscheck::properties::detail::soft_margin_loss_property_helpers;
   // log(1 + e^z) ≥ 0 always
-  return {.generate = detail::generate, .add = detail::add_soft_margin_loss, .nonnegative = case_profile{}};
+  return {.generate = generate, .add = detail::add_soft_margin_loss, .nonnegative = case_profile{}};
 }
 
 }  // namespace losscheck::properties

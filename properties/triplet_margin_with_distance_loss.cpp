@@ -12,6 +12,7 @@
 
 namespace losscheck::properties::detail {
 
+namespace triplet_margin_with_distance_loss_property_helpers {
 namespace {
 
 using rc::gen::element;
@@ -124,16 +125,18 @@ void add_triplet_margin_with_distance_loss(std::vector<property>& out) {
 }
 
 }  // namespace
+}  // namespace triplet_margin_with_distance_loss_property_helpers
 }  // namespace losscheck::properties::detail
 
 namespace losscheck::properties {
 
 loss_properties triplet_margin_with_distance_loss_properties() {
+  using namespace ::losscheck::properties::detail::triplet_margin_with_distance_loss_property_helpers;
   // max(·, 0) >= 0
-  return {.generate = detail::generate,
-          .add = detail::add_triplet_margin_with_distance_loss,
+  return {.generate = generate,
+          .add = add_triplet_margin_with_distance_loss,
           .nonnegative = case_profile{},
-          .away_from_kinks = detail::away_from_kinks};
+          .away_from_kinks = away_from_kinks};
 }
 
 }  // namespace losscheck::properties

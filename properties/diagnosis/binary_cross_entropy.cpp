@@ -8,6 +8,7 @@
 #include "../support.h"
 
 namespace losscheck::properties {
+namespace binary_cross_entropy_diagnosis_helpers {
 namespace {
 
 std::string overflow_explanation(const loss_case& c) {
@@ -26,7 +27,8 @@ std::string overflow_explanation(const loss_case& c) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_diagnosis_helpers
 
-loss_diagnosis binary_cross_entropy_diagnosis() { return {.overflow_explanation = overflow_explanation}; }
+loss_diagnosis binary_cross_entropy_diagnosis() { using namespace ::losscheck::properties::binary_cross_entropy_diagnosis_helpers; return {.overflow_explanation = overflow_explanation}; }
 
 }  // namespace losscheck::properties

@@ -10,6 +10,7 @@
 #include "../support.h"
 
 namespace losscheck::properties {
+namespace binary_cross_entropy_with_logits_diagnosis_helpers {
 namespace {
 
 /// The largest and smallest finite value of c's input "input" (hi < lo when there is none).
@@ -33,7 +34,8 @@ std::string overflow_explanation(const loss_case& c) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_with_logits_diagnosis_helpers
 
-loss_diagnosis binary_cross_entropy_with_logits_diagnosis() { return {.overflow_explanation = overflow_explanation}; }
+loss_diagnosis binary_cross_entropy_with_logits_diagnosis() { using namespace ::losscheck::properties::binary_cross_entropy_with_logits_diagnosis_helpers; return {.overflow_explanation = overflow_explanation}; }
 
 }  // namespace losscheck::properties

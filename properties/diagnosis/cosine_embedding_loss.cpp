@@ -3,6 +3,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace cosine_embedding_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -15,7 +16,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace cosine_embedding_loss_diagnosis_helpers
 
-loss_diagnosis cosine_embedding_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis cosine_embedding_loss_diagnosis() { using namespace ::losscheck::properties::cosine_embedding_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

@@ -11,6 +11,7 @@
 #include "../support.h"
 
 namespace losscheck::properties {
+namespace cross_entropy_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -62,8 +63,10 @@ std::string overflow_explanation(const loss_case& c) {
 }
 
 }  // namespace
+}  // namespace cross_entropy_diagnosis_helpers
 
 loss_diagnosis cross_entropy_diagnosis() {
+  using namespace ::losscheck::properties::cross_entropy_diagnosis_helpers;
   return {.mistakes = mistakes, .overflow_explanation = overflow_explanation};
 }
 

@@ -4,6 +4,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace hinge_embedding_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -40,7 +41,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace hinge_embedding_loss_diagnosis_helpers
 
-loss_diagnosis hinge_embedding_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis hinge_embedding_loss_diagnosis() { using namespace ::losscheck::properties::hinge_embedding_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

@@ -4,6 +4,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace huber_loss_diagnosis_helpers {
 namespace {
 
 double delta_of(const loss_case& c) {
@@ -30,7 +31,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace huber_loss_diagnosis_helpers
 
-loss_diagnosis huber_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis huber_loss_diagnosis() { using namespace ::losscheck::properties::huber_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

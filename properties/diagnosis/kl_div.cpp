@@ -3,6 +3,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace kl_div_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -17,7 +18,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace kl_div_diagnosis_helpers
 
-loss_diagnosis kl_div_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis kl_div_diagnosis() { using namespace ::losscheck::properties::kl_div_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

@@ -4,6 +4,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace margin_ranking_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -22,7 +23,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace margin_ranking_loss_diagnosis_helpers
 
-loss_diagnosis margin_ranking_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis margin_ranking_loss_diagnosis() { using namespace ::losscheck::properties::margin_ranking_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

@@ -6,6 +6,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace multi_margin_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -38,7 +39,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace multi_margin_loss_diagnosis_helpers
 
-loss_diagnosis multi_margin_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis multi_margin_loss_diagnosis() { using namespace ::losscheck::properties::multi_margin_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

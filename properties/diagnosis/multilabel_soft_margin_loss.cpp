@@ -8,6 +8,7 @@
 #include "losscheck/problem.h"
 
 namespace losscheck::properties {
+namespace multilabel_soft_margin_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -36,7 +37,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace multilabel_soft_margin_loss_diagnosis_helpers
 
-loss_diagnosis multilabel_soft_margin_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis multilabel_soft_margin_loss_diagnosis() { using namespace ::losscheck::properties::multilabel_soft_margin_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

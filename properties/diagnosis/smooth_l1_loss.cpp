@@ -5,6 +5,7 @@
 #include "../support.h"
 
 namespace losscheck::properties {
+namespace smooth_l1_loss_diagnosis_helpers {
 namespace {
 
 double beta_of(const loss_case& c) {
@@ -37,7 +38,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace smooth_l1_loss_diagnosis_helpers
 
-loss_diagnosis smooth_l1_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis smooth_l1_loss_diagnosis() { using namespace ::losscheck::properties::smooth_l1_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

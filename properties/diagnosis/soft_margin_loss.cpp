@@ -10,6 +10,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace soft_margin_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -42,7 +43,8 @@ std::string overflow_explanation(const loss_case& c) {
 }
 
 }  // namespace
+}  // namespace soft_margin_loss_diagnosis_helpers
 
-loss_diagnosis soft_margin_loss_diagnosis() { return {.mistakes = mistakes, .overflow_explanation = overflow_explanation}; }
+loss_diagnosis soft_margin_loss_diagnosis() { using namespace ::losscheck::properties::soft_margin_loss_diagnosis_helpers; return {.mistakes = mistakes, .overflow_explanation = overflow_explanation}; }
 
 }  // namespace losscheck::properties

@@ -4,6 +4,7 @@
 #include "../loss_properties.h"
 
 namespace losscheck::properties {
+namespace triplet_margin_with_distance_loss_diagnosis_helpers {
 namespace {
 
 void mistakes(const mistake_context& m) {
@@ -33,7 +34,8 @@ void mistakes(const mistake_context& m) {
 }
 
 }  // namespace
+}  // namespace triplet_margin_with_distance_loss_diagnosis_helpers
 
-loss_diagnosis triplet_margin_with_distance_loss_diagnosis() { return {.mistakes = mistakes}; }
+loss_diagnosis triplet_margin_with_distance_loss_diagnosis() { using namespace ::losscheck::properties::triplet_margin_with_distance_loss_diagnosis_helpers; return {.mistakes = mistakes}; }
 
 }  // namespace losscheck::properties

@@ -58,6 +58,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace binary_cross_entropy_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -247,3 +248,4 @@ TEST_P(BinaryCrossEntropy, TargetShapeMustMatch) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_test

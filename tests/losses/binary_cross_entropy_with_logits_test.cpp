@@ -64,6 +64,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace binary_cross_entropy_with_logits_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -217,3 +218,4 @@ TEST_P(BinaryCrossEntropyWithLogits, PosWeightThatDoesNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace binary_cross_entropy_with_logits_test

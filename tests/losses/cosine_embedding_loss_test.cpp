@@ -76,6 +76,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace cosine_embedding_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -285,3 +286,4 @@ TEST_P(CosineEmbeddingLoss, InputDimensionMismatch) {
 }
 
 }  // namespace
+}  // namespace cosine_embedding_loss_test

@@ -108,6 +108,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace cross_entropy_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -496,3 +497,4 @@ TEST_P(CrossEntropy, IndexTargetWithWrongShape) {
 }
 
 }  // namespace
+}  // namespace cross_entropy_test

@@ -34,6 +34,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace hinge_embedding_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -135,3 +136,4 @@ TEST_P(HingeEmbeddingLoss, UnknownOptionListsValidOnes) {
 }
 
 }  // namespace
+}  // namespace hinge_embedding_loss_test

@@ -26,6 +26,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace huber_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -122,3 +123,4 @@ TEST_P(HuberLoss, ShapesThatDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace huber_loss_test

@@ -64,6 +64,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace kl_div_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -297,3 +298,4 @@ TEST_P(KlDiv, LegacyReduceFalseWithBatchmean) {
 }
 
 }  // namespace
+}  // namespace kl_div_test

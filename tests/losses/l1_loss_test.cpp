@@ -25,6 +25,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace l1_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -148,3 +149,4 @@ TEST_P(L1Loss, ShapesThatDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace l1_loss_test

@@ -33,6 +33,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace margin_ranking_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -142,3 +143,4 @@ TEST_P(MarginRankingLoss, BatchmeanIsOnlyForKlDiv) {
 }
 
 }  // namespace
+}  // namespace margin_ranking_loss_test

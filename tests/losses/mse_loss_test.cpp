@@ -53,6 +53,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace mse_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -281,3 +282,4 @@ TEST_P(MseLoss, ShapesThatDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace mse_loss_test

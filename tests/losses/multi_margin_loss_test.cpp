@@ -37,6 +37,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace multi_margin_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -166,3 +167,4 @@ TEST_P(MultiMarginLoss, RejectsWhatTorchRejects) {
 }
 
 }  // namespace
+}  // namespace multi_margin_loss_test

@@ -30,6 +30,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace multilabel_soft_margin_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -134,3 +135,4 @@ TEST_P(MultilabelSoftMarginLoss, ShapesThatDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace multilabel_soft_margin_loss_test

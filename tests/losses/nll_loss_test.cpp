@@ -72,6 +72,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace nll_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -317,3 +318,4 @@ TEST_P(NllLoss, FloatTarget) {
 }
 
 }  // namespace
+}  // namespace nll_loss_test

@@ -26,6 +26,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace smooth_l1_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -123,3 +124,4 @@ TEST_P(SmoothL1Loss, ShapesThatDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace smooth_l1_loss_test

@@ -33,6 +33,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace soft_margin_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -143,3 +144,4 @@ TEST_P(SoftMarginLoss, BatchmeanIsOnlyForKlDiv) {
 }
 
 }  // namespace
+}  // namespace soft_margin_loss_test

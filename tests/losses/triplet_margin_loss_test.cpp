@@ -39,6 +39,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace triplet_margin_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -187,3 +188,4 @@ TEST_P(TripletMarginLoss, OrderZeroIsRejected) {
 }
 
 }  // namespace
+}  // namespace triplet_margin_loss_test

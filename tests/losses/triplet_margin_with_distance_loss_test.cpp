@@ -25,6 +25,7 @@
 #include "losscheck/reference.h"
 #include "test_util.h"
 
+namespace triplet_margin_with_distance_loss_test {
 namespace {
 
 using namespace losscheck::testing;
@@ -130,3 +131,4 @@ TEST_P(TripletMarginWithDistanceLoss, ShapesDoNotBroadcast) {
 }
 
 }  // namespace
+}  // namespace triplet_margin_with_distance_loss_test
