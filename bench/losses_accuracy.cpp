@@ -438,6 +438,24 @@ std::vector<case_class> catalog() {
   };
   v.push_back({"multi_margin_loss", "random N(0,1), p = 1, weighted", mm(1, "none")});
   v.push_back({"multi_margin_loss", "random N(0,1), p = 2, weighted mean", mm(2, "mean")});
+  // multilabel_margin_loss, (32, 100) scores, lists of up to 10 targets ended by -1
+  auto ml = [](std::string red) {
+    return [red](std::mt19937_64& rng, dtype t) {
+      auto c = base("multilabel_margin_loss", t, red);
+      std::vector<double> x(rows * cls);
+      std::vector<std::int64_t> y(rows * cls, -1);
+      for (auto& e : x) e = normal(rng, 1);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t listed = rng() % 10;
+        for (std::size_t k = 0; k < listed; ++k) y[r * cls + k] = static_cast<std::int64_t>(rng() % cls);
+      }
+      c.inputs["input"] = floats(t, {rows, cls}, x);
+      c.inputs["target"] = tensor::int64s({rows, cls}, y);
+      return c;
+    };
+  };
+  v.push_back({"multilabel_margin_loss", "random N(0,1), up to 10 targets", ml("none")});
+  v.push_back({"multilabel_margin_loss", "random N(0,1), up to 10 targets, mean", ml("mean")});
   return v;
 }
 

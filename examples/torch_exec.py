@@ -38,6 +38,17 @@ def multi_margin_loss(input, target, weight=None, size_average=None, reduce=None
     return F.multi_margin_loss(input, target, weight=weight, reduction=reduction, **options)
 
 
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """F.multilabel_margin_loss, except an empty batch's sum or mean, which torch 1.13 leaves uninitialized: taken
+    over the (empty) `none` output, as losscheck defines it (docs/torch-quirks.md)."""
+    if size_average is not None or reduce is not None:
+        reduction = torch.nn._reduction.legacy_get_string(size_average, reduce, emit_warning=False)
+    if input.dim() == 2 and input.shape[0] == 0 and reduction in ("mean", "sum", "elementwise_mean"):
+        none = F.multilabel_margin_loss(input, target, reduction="none")
+        return none.sum() if reduction == "sum" else none.mean()
+    return F.multilabel_margin_loss(input, target, reduction=reduction)
+
+
 # (function, required inputs, optional inputs, loss-specific options, gradients reported)
 LOSSES = {
     "mse_loss": (F.mse_loss, ["input", "target"], [], [], ["input", "target"]),
@@ -66,6 +77,7 @@ LOSSES = {
     "triplet_margin_with_distance_loss": (F.triplet_margin_with_distance_loss, ["anchor", "positive", "negative"],
                                           [], ["distance_function", "margin", "swap"],
                                           ["anchor", "positive", "negative"]),
+    "multilabel_margin_loss": (multilabel_margin_loss, ["input", "target"], [], [], ["input"]),
 }
 # The callables a case's "distance_function" string names for triplet_margin_with_distance_loss (null: torch's
 # default, pairwise_distance).

@@ -385,6 +385,14 @@ std::vector<std::string> edge_classes(const loss_case& c) {
     if (y->numel() > 0 && std::all_of(y->ints.begin(), y->ints.end(), [&](auto v) { return v == ignore; }))
       out.push_back("all ignored");
   }
+  // class-index lists ended by -1 (multilabel_margin_loss): values outside [-1, C) are out of range
+  if (const auto* spec = record.input("target"); spec && spec->role == input_role::class_index_list) {
+    const tensor* y = c.input("target");
+    const std::int64_t classes = in && in->dim() >= 1 ? in->shape.back() : 1;  // 0-D: one class
+    if (y && y->type == dtype::int64 &&
+        std::any_of(y->ints.begin(), y->ints.end(), [&](auto v) { return v < -1 || v >= classes; }))
+      out.push_back("target out of range");
+  }
   if (const auto* spec = record.input("target"); spec && spec->role == input_role::class_index_or_probabilities &&
                                                   c.input("target") && c.input("target")->is_floating())
     out.push_back("probability target");

@@ -4,6 +4,7 @@
 
 #include "mutants.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -726,6 +727,73 @@ std::vector<mutant> mutant_catalog() {
         "p = 2: dL/dx = w[y] z / C (the 2 of the square forgotten)", [](const loss_case& c) {
           loss_result r = impl::evaluate(c);
           return r.ok() && mm(c).p == 2 ? scale_grads(r, 0.5, c.type) : r;
+        });
+  }
+  // multilabel_margin_loss
+  {
+    // A row's targets as a mutant may misread them.
+    struct ml {
+      static std::vector<std::int64_t> rewritten(const loss_case& c, bool past_minus_1, bool dedupe) {
+        const tensor& x = c.inputs.at("input");
+        const std::int64_t C = x.dim() == 0 ? 1 : x.shape.back();
+        std::vector<std::int64_t> y = c.inputs.at("target").ints;
+        for (std::size_t r = 0; C > 0 && r * static_cast<std::size_t>(C) < y.size(); ++r) {
+          std::vector<std::int64_t> row;
+          bool ended = false;
+          for (std::int64_t k = 0; k < C; ++k) {
+            const auto v = y[r * static_cast<std::size_t>(C) + static_cast<std::size_t>(k)];
+            if (v < 0) ended = true;
+            if (v < 0 || (ended && !past_minus_1)) continue;
+            if (dedupe && std::find(row.begin(), row.end(), v) != row.end()) continue;
+            row.push_back(v);
+          }
+          row.resize(static_cast<std::size_t>(C), -1);
+          std::copy(row.begin(), row.end(), y.begin() + static_cast<std::ptrdiff_t>(r * static_cast<std::size_t>(C)));
+        }
+        return y;
+      }
+    };
+    add("multilabel_margin_loss_reads_past_the_first_minus_1", "multilabel_margin_loss",
+        "every class index of a target row counts, also those after its first -1", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          loss_case d = c;
+          d.inputs["target"].ints = ml::rewritten(c, true, false);
+          return impl::evaluate(d);
+        });
+    add("multilabel_margin_loss_counts_a_repeated_target_once", "multilabel_margin_loss",
+        "the targets as a set: a class listed twice counts once (torch counts each entry)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          loss_case d = c;
+          d.inputs["target"].ints = ml::rewritten(c, false, true);
+          return impl::evaluate(d);
+        });
+    add("multilabel_margin_loss_not_divided_by_c", "multilabel_margin_loss",
+        "Σ over pairs without the division by C (output and gradients C times torch's)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          const tensor& x = c.inputs.at("input");
+          const long double C = static_cast<long double>(x.dim() == 0 ? 1 : x.shape.back());
+          for (auto& v : r.output->values) v = rnd(C * v, c.type);
+          return scale_grads(r, static_cast<double>(C), c.type);
+        });
+    add("multilabel_margin_loss_target_gradient_wrong_sign", "multilabel_margin_loss",
+        "dL/dx[t] = +a_t / C at the targets (the pairs' -1 forgotten)", [](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          if (!r.ok()) return r;
+          const tensor& x = c.inputs.at("input");
+          const std::int64_t C = x.dim() == 0 ? 1 : x.shape.back();
+          const auto& y = c.inputs.at("target").ints;
+          auto& g = r.grads["input"].values;
+          for (std::size_t r0 = 0; r0 * static_cast<std::size_t>(C) < y.size(); ++r0) {
+            std::vector<bool> listed(static_cast<std::size_t>(C), false);
+            for (std::int64_t k = 0; k < C && y[r0 * static_cast<std::size_t>(C) + static_cast<std::size_t>(k)] >= 0; ++k)
+              listed[static_cast<std::size_t>(y[r0 * static_cast<std::size_t>(C) + static_cast<std::size_t>(k)])] = true;
+            for (std::int64_t i = 0; i < C; ++i)
+              if (listed[static_cast<std::size_t>(i)]) g[r0 * static_cast<std::size_t>(C) + static_cast<std::size_t>(i)] *= -1;
+          }
+          return r;
         });
   }
   (void)impl_of;

@@ -26,7 +26,7 @@ import numpy as np
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
           "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
-          "triplet_margin_loss", "triplet_margin_with_distance_loss"]
+          "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_margin_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -45,6 +45,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "triplet_margin_loss": ["shape"],
     "triplet_margin_with_distance_loss": ["shape"],
     "multi_margin_loss": ["shape", "target_range", "p"],
+    "multilabel_margin_loss": ["shape", "target_range"],
 }
 
 
@@ -679,6 +680,48 @@ def gen_multi_margin(g, opts, bad, reduction):
     return inputs, ts if bad is None else []
 
 
+def gen_multilabel_margin(g, opts, bad, reduction):
+    """(N, C) scores (sometimes (C) or 0-D) and a target of their shape: per row a list of class indices (empty, full,
+    with a repeat) ended by -1, then any values torch accepts (never read); some scores exactly on the kink
+    x[i] = x[t] - 1. No empty batch for a reduced output (torch 1.13 leaves it uninitialized)."""
+    c = g.rng.randint(1, 5)
+    form = g.pick("batched", "batched", "batched", "unbatched", "zero_d")
+    n = g.pick(0, 1, 2, 3, 4) if reduction == "none" else g.pick(1, 2, 3, 4)
+    if form == "zero_d":
+        c = 1
+    shape = [] if form == "zero_d" else [c] if form == "unbatched" else [n, c]
+    rows = n if form == "batched" else 1
+    ts = [1] if form == "zero_d" and g.chance(0.5) else list(shape)
+    y, x = [], g.logits(math.prod(shape))
+    for r in range(rows):
+        listed = [g.rng.randrange(c) for _ in range(g.rng.randint(0, c))]
+        if listed and len(listed) < c and g.chance(0.2):
+            listed.append(listed[0])
+        row = listed + ([-1] if len(listed) < c else [])
+        row += [g.rng.randint(-1, c - 1) for _ in range(c - len(row))]
+        y += row
+        if shape and listed and g.chance(0.3):  # kinks: z = 0 exactly (dyadic scores)
+            g.note("kink")
+            x[r * c + listed[0]] = g.rng.randint(-8, 8) / 4
+            for i in range(c):
+                if i not in listed and g.chance(0.5):
+                    x[r * c + i] = x[r * c + listed[0]] - 1
+    if bad == "shape":
+        kind = g.pick("3-D", "empty rows", "flattened")
+        g.note(f"bad shape: {kind}")
+        if kind == "3-D":
+            shape, ts, x, y = [2, c, 1], [2, c, 1], g.logits(2 * c), [-1] * (2 * c)
+        elif kind == "empty rows":
+            shape, ts, x, y = [max(rows, 1), 0], [max(rows, 1), 0], [], []
+        else:
+            shape, x = [max(rows, 1), c], g.logits(max(rows, 1) * c)
+            ts, y = [max(rows, 1) * c], [-1] * (max(rows, 1) * c)
+    elif bad == "target_range":
+        y[g.rng.randrange(len(y))] = g.pick(c, -2, c + 3)
+    inputs = {"input": g.tensor(shape, x), "target": Gen.int_tensor(ts, y)}
+    return inputs, ([rows] if len(ts) == 2 else []) if bad is None else []
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -711,6 +754,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_triplet_with_distance(g, opts, bad)
     elif loss == "multi_margin_loss":
         inputs, out_shape = gen_multi_margin(g, opts, bad, reduction)
+    elif loss == "multilabel_margin_loss":
+        inputs, out_shape = gen_multilabel_margin(g, opts, bad, reduction)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")

@@ -29,6 +29,9 @@ enum class input_role : std::uint8_t {
   class_index_or_probabilities,  ///< int64 class indices, or float probabilities shaped like the input
   label,                         ///< ±1 labels, float of the case dtype or int64
   lengths,                       ///< int64 sequence lengths
+  /// int64 of the input's shape: per row a list of class indices ended by the first -1 (multilabel_margin_loss).
+  /// Not a class_index_target(): no ignore_index, and -1 is part of the format, not an index out of range.
+  class_index_list,
 };
 
 /// How an input's shape relates to the main input's.
