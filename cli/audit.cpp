@@ -6,8 +6,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 
@@ -40,6 +45,19 @@ class exec_monitor final : public target_monitor {
  private:
   exec_target& t_;
 };
+
+/// A JSON file (a baseline). Throws std::invalid_argument naming the file: unreadable, or not JSON.
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(fmt::format("{}: not JSON: {}", path, e.what()));
+  }
+}
 
 /// The counterexample fixture file: --counterexamples, else next to the JSON report, else none.
 std::string counterexamples_path(const audit_command_options& o) {
@@ -90,6 +108,22 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
       return exit_codes::usage;
     }
   }
+  for (const auto& [path, what] : {std::pair{o.write_baseline_path, "--write-baseline"}}) {
+    if (path.empty()) continue;
+    if (const std::string why = unwritable(path); !why.empty()) {
+      err << fmt::format("losscheck audit: {} {}: {}\n", what, path, why);
+      return exit_codes::usage;
+    }
+  }
+  std::optional<baseline> accepted;
+  if (!o.baseline_path.empty()) {
+    try {
+      accepted = baseline::from_json(read_json_file(o.baseline_path), o.baseline_path);
+    } catch (const std::exception& e) {
+      err << "losscheck audit: --baseline " << e.what() << '\n';
+      return exit_codes::usage;
+    }
+  }
   audit_options options = o.audit;
   std::optional<exec_monitor> monitor;
   if (auto* exec = dynamic_cast<exec_target*>(subject.get())) {
@@ -124,7 +158,8 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
   if (o.progress) err << "\r\033[K" << std::flush;
 
   name_counterexamples_file(report, counterexamples_path(o));
-  report.print(out);
+  if (accepted) report.apply_baseline(*accepted, o.baseline_path);
+  report.print(out, o.verbose);
   out.flush();
   try {
     if (!report.counterexamples_file.empty()) {
@@ -141,6 +176,12 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
     if (!o.json_path.empty()) write_file_atomically(o.json_path, report.json_text());
     if (!o.junit_path.empty()) write_file_atomically(o.junit_path, report.junit());
     if (!o.html_path.empty()) write_file_atomically(o.html_path, report.html());
+    if (!o.write_baseline_path.empty()) {
+      const baseline b = report.to_baseline();
+      write_file_atomically(o.write_baseline_path, b.to_json().dump(2) + "\n");
+      out << fmt::format("baseline: {} accepted finding{} written to {} (use: --baseline {})\n", b.accepted.size(),
+                         b.accepted.size() == 1 ? "" : "s", o.write_baseline_path, shell_quote(o.write_baseline_path));
+    }
   } catch (const std::exception& e) {
     err << "losscheck audit: " << e.what() << '\n';
     return exit_codes::usage;

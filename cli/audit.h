@@ -19,6 +19,10 @@ struct audit_command_options {
   std::string counterexamples_path;
   bool catch_signals = false;  ///< stop at SIGINT/SIGTERM and still write the reports (interrupt.h)
   bool progress = false;       ///< a progress line on `err`
+  bool verbose = false;        ///< the terminal summary lists every row and each failure's whole report
+  /// Accepted findings (report.h `baseline`): read from `baseline_path`; all of this run's failures written to
+  /// `write_baseline_path` (after the run, whatever its verdict).
+  std::string baseline_path, write_baseline_path;
 };
 
 /// Runs `losscheck audit`; returns its exit code: the report's (verdict.h: 0 pass, 1 fail, 3 incomplete,

@@ -126,6 +126,15 @@ int main(int argc, char** argv) {
   audit->add_option("--shard", shard, "I/N: run the I-th of N slices of the plan (merge: losscheck report merge)");
   audit->add_option("--time-limit", ao.time_limit_seconds, "stop after SECONDS; the reports say incomplete")
       ->check(CLI::PositiveNumber);
+  audit->add_option("--exclude-class", ao.exclude_classes,
+                    "edge classes the target deliberately does not support (empty, nonfinite, subnormal, 0-D, …): "
+                    "their cases are not asked and count as unsupported")
+      ->delimiter(',');
+  audit->add_flag("--verbose,-v", audit_opts.verbose, "list every row and each failing check's whole report");
+  audit->add_option("--baseline", audit_opts.baseline_path,
+                    "accepted findings (a file --write-baseline wrote): they are reported apart and do not fail the audit");
+  audit->add_option("--write-baseline", audit_opts.write_baseline_path,
+                    "write this run's failures as accepted findings to FILE (edit its notes, commit it, pass --baseline)");
 #endif
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES

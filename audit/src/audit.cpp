@@ -21,12 +21,14 @@
 
 #include "diagnosis.h"
 #include "fixtures.h"
+#include "generators.h"
 #include "losscheck/check.h"
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
 #include "losscheck/shell.h"
+#include "losscheck/suggest.h"
 #include "properties.h"
 #include "rapidcheck_runner.h"
 
@@ -68,13 +70,31 @@ class stopper {
   int signal_ = 0;
 };
 
+/// The first of `excluded` (audit_options::exclude_classes) that `c` belongs to, or "": "nonfinite" is NaN or inf,
+/// the other names are edge_classes' (properties/generators.h).
+std::string excluded_class(const loss_case& c, const std::vector<std::string>& excluded) {
+  if (excluded.empty()) return "";
+  const auto classes = properties::edge_classes(c);
+  for (const auto& x : excluded) {
+    const bool in = x == "nonfinite" ? std::any_of(classes.begin(), classes.end(),
+                                                   [](const std::string& k) { return k == "NaN" || k == "inf"; })
+                                     : std::find(classes.begin(), classes.end(), x) != classes.end();
+    if (in) return x;
+  }
+  return "";
+}
+
+/// What an excluded case is answered with: `unsupported`, naming the class and the option.
+std::string excluded_reason(const std::string& cls) { return fmt::format("excluded by --exclude-class {}", cls); }
+
 /// The subject as the properties see it: an `unsupported` answer discards the generated case (a row whose cases are
 /// all unsupported is skipped), and an incident of a monitored target (timeout, crash, garbage, wrong id) fails the
 /// property at once -- never taken for an answer, so that "rejects what the reference rejects" cannot pass on a
 /// crash.
 class audited_target final : public target {
  public:
-  audited_target(target& inner, target_monitor* monitor, stopper& stop) : inner_(inner), monitor_(monitor), stop_(stop) {}
+  audited_target(target& inner, target_monitor* monitor, stopper& stop, std::vector<std::string> excluded)
+      : inner_(inner), monitor_(monitor), stop_(stop), excluded_(std::move(excluded)) {}
   std::string name() const override { return inner_.name(); }
   loss_result evaluate(const loss_case& c) override {
     if (stop_.stop()) throw audit_stopped();
@@ -82,6 +102,12 @@ class audited_target final : public target {
       // one incident per property: shrinking against a crashing or hanging program would cost a restart per try
       const std::string not_asked = "exec target not asked: this property already had an incident: " + incident_->first;
       RC_FAIL(not_asked);
+    }
+    if (const std::string x = excluded_class(c, excluded_); !x.empty()) {
+      // a class the target deliberately does not support: never asked, discarded as if unsupported
+      ++unsupported_;
+      if (reasons_.size() < 4) reasons_.insert(excluded_reason(x));
+      RC_DISCARD(excluded_reason(x));
     }
     loss_result r = inner_.evaluate(c);
     if (stop_.stop()) throw audit_stopped();  // an answer cut short by the stop is no answer
@@ -109,6 +135,7 @@ class audited_target final : public target {
   target& inner_;
   target_monitor* monitor_;
   stopper& stop_;
+  std::vector<std::string> excluded_;
   int unsupported_ = 0;
   std::set<std::string> unsupported_grads_;
   std::set<std::string> reasons_;
@@ -178,7 +205,8 @@ std::vector<audit_finding> findings_of(const std::vector<properties::finding>& f
 std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
                                     const std::vector<std::pair<std::string, std::vector<cli::fixture_case>>>& files,
                                     const audit_plan& plan, stopper& stop,
-                                    std::map<std::size_t, std::string>& counterexamples) {
+                                    std::map<std::size_t, std::string>& counterexamples,
+                                    const std::vector<std::string>& excluded) {
   std::map<std::size_t, audit_row> groups;  // order → row
   std::map<std::size_t, double> worst_score;
   std::map<std::size_t, std::vector<double>> ulps;
@@ -201,14 +229,19 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
       }
       const auto start = clock::now();
       loss_result got;
-      try {
-        got = t.evaluate(fc.c);
-      } catch (const std::exception& e) {
-        got = loss_result::failure(fc.c.id, e.what());
+      const std::string excluded_as = excluded_class(fc.c, excluded);
+      if (!excluded_as.empty()) {
+        got.unsupported = excluded_reason(excluded_as);  // never asked
+      } else {
+        try {
+          got = t.evaluate(fc.c);
+        } catch (const std::exception& e) {
+          got = loss_result::failure(fc.c.id, e.what());
+        }
       }
       g.seconds += std::chrono::duration<double>(clock::now() - start).count();
       if (stop.stop()) throw audit_stopped();
-      const bool incident = monitor && monitor->last_was_incident();
+      const bool incident = excluded_as.empty() && monitor && monitor->last_was_incident();
       for (const auto& [name, why] : got.unsupported_grads) {
         const std::string grad = name + ": " + why;
         if (std::find(g.unsupported_grads.begin(), g.unsupported_grads.end(), grad) == g.unsupported_grads.end())
@@ -339,6 +372,7 @@ audit_settings settings_of(const audit_options& o, const planned_audit& p, const
   st.properties = o.properties;
   st.precision = o.precision;
   st.timeout = o.timeout_seconds;
+  st.exclude_classes = o.exclude_classes;
   st.fixtures = p.fixture_names;
   st.plan = p.plan.rows;
   st.planned_checks = static_cast<long long>(p.plan.rows.size());
@@ -357,7 +391,7 @@ class audit_run {
         planned_(std::move(planned)),
         reference_(reference::make_target(o.precision)),
         stop_(o.interrupted, deadline_of(o, started)),
-        audited_(subject, o.monitor, stop_),
+        audited_(subject, o.monitor, stop_, o.exclude_classes),
         rows_(planned_.plan.shard_rows()) {
     if (const auto deadline = deadline_of(o, started); o.monitor && deadline) o.monitor->set_deadline(*deadline);
   }
@@ -383,7 +417,8 @@ class audit_run {
     if (plan.rows.size() == plan.property_rows || !stopped_.empty()) return;
     progress("fixtures");
     try {
-      auto fr = losscheck::fixture_rows(subject_, o_.monitor, planned_.fixture_files, plan, stop_, counterexamples_);
+      auto fr = losscheck::fixture_rows(subject_, o_.monitor, planned_.fixture_files, plan, stop_, counterexamples_,
+                                        o_.exclude_classes);
       std::set<std::size_t> reported;
       for (auto& r : fr) {
         reported.insert(*r.order);
@@ -624,6 +659,17 @@ class audit_run {
 
 audit_report audit(target& subject, const audit_options& o) {
   const auto started = clock::now();
+  // the edge classes --exclude-class may name (properties::edge_classes, and nonfinite = NaN or inf)
+  static const std::vector<std::string> excludable = {
+      "nonfinite", "NaN",  "inf",         "-0",         "0",           "1",           "subnormal",  "huge",
+      "empty",     "N=1",  "0-D",         "unbatched",  "K-dim",       "C=1",         "C=2",        "ignored target",
+      "all ignored", "target out of range", "probability target", "label smoothing", "weight", "pos_weight",
+      "log_target", "legacy flags", "grad_output", "reduction=(default)", "reduction=none", "reduction=mean",
+      "reduction=sum", "reduction=batchmean"};
+  for (const auto& x : o.exclude_classes)
+    if (std::find(excludable.begin(), excludable.end(), x) == excludable.end())
+      throw std::invalid_argument(fmt::format("unknown edge class '{}' for --exclude-class{} (classes: {})", x,
+                                              did_you_mean(x, excludable), fmt::join(excludable, ", ")));
   planned_audit planned = plan_of(o);  // usage errors throw here, before anything runs
   audit_report report;
   report.settings = settings_of(o, planned, subject);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,9 @@ margin:14px 0}
 .msg{font-weight:600;overflow-wrap:anywhere}
 svg.hist{display:block}svg.hist text{font:8px ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;fill:#57606a}
 details summary{cursor:pointer;color:var(--muted)}
+.finding{border:1px solid #ffcecb;border-left:4px solid var(--fail);border-radius:6px;padding:4px 14px 10px;margin:14px 0}
+.finding.accepted{border-color:#d0d7de;border-left-color:var(--muted)}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:10px}.side pre{margin:0}
 a{color:#0969da}
 )";
 
@@ -273,6 +277,65 @@ std::string audit_report::html() const {
   if (!settings.losscheck_version.empty()) html_meta_row(o, "losscheck", h(settings.losscheck_version));
   o += "</table>\n</header>\n";
 
+  // ---- the findings first: one per root cause ----
+  const std::vector<finding_group> groups = findings();
+  if (!groups.empty()) {
+    o += fmt::format("<h2 id=\"findings\">Findings ({} root cause{}, {} failing check{})</h2>\n", groups.size(),
+                     groups.size() == 1 ? "" : "s", c.failed + c.accepted, c.failed + c.accepted == 1 ? "" : "s");
+    std::vector<const finding_group*> ordered;
+    for (const auto& g : groups)
+      if (!g.accepted) ordered.push_back(&g);
+    for (const auto& g : groups)
+      if (g.accepted) ordered.push_back(&g);
+    for (const finding_group* g : ordered) {
+      const audit_row& ex = rows[g->example];
+      const std::string cls = g->kind.empty() ? std::string("unexplained") : g->kind;
+      o += fmt::format("<section class=\"finding{}\">\n<h3>{} {} <span class=\"cls cls-{}\">{}</span> {}</h3>\n",
+                       g->accepted ? " accepted" : "",
+                       g->accepted ? badge("skipped", "accepted") : row_badge(check_verdict::fail), h(g->loss), h(cls),
+                       h(cls), h(g->text));
+      std::vector<std::string> links;
+      for (auto i : g->rows)
+        links.push_back(fmt::format("<a href=\"#{}\">{} [{}]</a>", row_id(rows[i], i), breakable(rows[i].check),
+                                    h(rows[i].dtype)));
+      o += fmt::format("<p>{} check{}: {}</p>\n", g->rows.size(), g->rows.size() == 1 ? "" : "s", join(links, ", "));
+      o += fmt::format("<p class=\"msg\">smallest counterexample ({} [{}]): {}</p>\n", breakable(ex.check), h(ex.dtype),
+                       h(ex.message));
+      // expected and got side by side, from the failure's report
+      std::string expected, got;
+      std::istringstream in(ex.report);
+      for (std::string line; std::getline(in, line);) {
+        const auto p = line.find_first_not_of(' ');
+        if (p == std::string::npos) continue;
+        const std::string t = line.substr(p);
+        if (expected.empty() && t.rfind("expected (reference): ", 0) == 0) expected = t.substr(22);
+        else if (got.empty() && t.find(" gave: ") != std::string::npos && t.find(" gave: ") < 40) got = t;
+      }
+      if (!ex.counterexample.is_null())
+        o += "<details><summary>the case</summary>\n<pre>" + h(pretty(ex.counterexample)) + "</pre>\n</details>\n";
+      if (!expected.empty() && !got.empty()) {
+        const auto gp = got.find(" gave: ");
+        const auto pretty_text = [](const std::string& t) {
+          try {
+            return pretty(nlohmann::json::parse(t));
+          } catch (const std::exception&) {
+            return t;
+          }
+        };
+        o += fmt::format("<div class=\"side\"><div><b>expected (the reference)</b><pre>{}</pre></div><div><b>{} gave"
+                         "</b><pre>{}</pre></div></div>\n",
+                         h(pretty_text(expected)), h(got.substr(0, gp)), h(pretty_text(got.substr(gp + 7))));
+      }
+      std::string replay = detail::fixture_replay(*this, ex);
+      if (replay.empty()) {
+        const auto lines = detail::replay_lines(ex.report);
+        if (!lines.empty()) replay = lines.front().substr(lines.front().find(':') + 2);
+      }
+      if (!replay.empty()) o += "<p><b>Replay</b></p>\n<pre>" + h(replay) + "</pre>\n";
+      o += "</section>\n";
+    }
+  }
+
   // ---- per loss, at a glance ----
   o += "<h2>Losses</h2>\n<table>\n<tr><th>loss</th><th>verdict</th><th>passed</th><th>failed</th><th>skipped</th>"
        "<th>cases</th></tr>\n";
@@ -326,8 +389,8 @@ std::string audit_report::html() const {
   }
 
   // ---- the failures ----
-  if (c.failed) {
-    o += fmt::format("<h2 id=\"failures\">Failures ({})</h2>\n", c.failed);
+  if (c.failed + c.accepted) {
+    o += fmt::format("<h2 id=\"failures\">Failing checks ({})</h2>\n", c.failed + c.accepted);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const audit_row& r = rows[k];
       if (r.verdict != check_verdict::fail) continue;

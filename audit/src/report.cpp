@@ -61,13 +61,13 @@ const std::vector<std::string> known_keys = {
     "format",  "version",  "losscheck", "target",  "seed",          "cases_per_property", "losses",
     "dtypes",  "fixtures", "properties", "precision", "timeout",    "plan",               "planned_checks",
     "shard",   "incomplete", "incomplete_reason", "counterexamples_file", "counterexamples_files", "merged_from",
-    "verdict", "summary",  "timings",   "results"};
+    "verdict", "summary",  "timings",   "results", "findings", "baseline", "exclude_classes"};
 
 const std::vector<std::string> known_row_keys = {
     "order",   "loss",    "check",          "kind",    "dtype",          "verdict",        "gave_up",
     "cases",   "unsupported", "max_ulps",   "ulps_histogram", "seconds", "message",        "report",
     "counterexample", "counterexample_fixture", "diagnosis", "diagnosis_class", "unsupported_grads",
-    "unsupported_reasons"};
+    "unsupported_reasons", "accepted"};
 
 json extra_of(const json& j, const std::vector<std::string>& known) {
   json extra = json::object();
@@ -102,6 +102,7 @@ json row_json(const audit_row& r) {
   for (const auto& f : r.diagnosis) d.push_back({{"finding", f.text}, {"class", f.kind}, {"detail", f.detail}});
   e["diagnosis"] = std::move(d);
   e["diagnosis_class"] = null_if_empty(r.diagnosis_class);
+  e["accepted"] = r.accepted;
   return e;
 }
 
@@ -142,6 +143,7 @@ audit_row row_from_json(const json& r) {
   row.diagnosis_class = str(r, "diagnosis_class");
   row.unsupported_grads = strings(field(r, "unsupported_grads"));
   row.unsupported_reasons = strings(field(r, "unsupported_reasons"));
+  row.accepted = field(r, "accepted") == true && row.verdict == check_verdict::fail;
   row.extra = extra_of(r, known_row_keys);
   return row;
 }
@@ -151,7 +153,7 @@ std::vector<std::pair<std::string, json>> shared_settings(const audit_report& r)
   const json j = r.to_json();
   std::vector<std::pair<std::string, json>> out;
   for (const char* key : {"losscheck", "target", "seed", "cases_per_property", "losses", "dtypes", "fixtures",
-                          "planned_checks", "properties", "precision", "timeout", "plan"})
+                          "planned_checks", "properties", "precision", "timeout", "plan", "exclude_classes"})
     out.emplace_back(key, field(j, key));
   return out;
 }
@@ -190,7 +192,8 @@ audit_report::counts audit_report::count() const {
   for (const auto& r : rows) {
     ++c.checks;
     c.passed += r.verdict == check_verdict::pass;
-    c.failed += r.verdict == check_verdict::fail;
+    c.failed += r.verdict == check_verdict::fail && !r.accepted;
+    c.accepted += r.verdict == check_verdict::fail && r.accepted;
     c.skipped += r.verdict == check_verdict::skipped;
     c.gave_up += r.gave_up;
     c.cases += r.cases;
@@ -227,6 +230,7 @@ json audit_report::to_json() const {
   if (settings.properties) j["properties"] = *settings.properties;
   if (settings.precision) j["precision"] = *settings.precision;
   if (settings.timeout) j["timeout"] = *settings.timeout;
+  if (!settings.exclude_classes.empty()) j["exclude_classes"] = settings.exclude_classes;
   if (settings.plan) {
     auto plan = json::array();
     for (const auto& p : *settings.plan) plan.push_back({{"loss", p.loss}, {"check", p.check}, {"kind", p.kind}, {"dtype", p.dtype}});
@@ -242,7 +246,23 @@ json audit_report::to_json() const {
   j["verdict"] = to_string(verdict());
   const counts c = count();
   j["summary"] = {{"checks", c.checks}, {"passed", c.passed},   {"failed", c.failed},         {"skipped", c.skipped},
-                  {"gave_up", c.gave_up}, {"cases", c.cases}, {"seconds", timings.total}};
+                  {"gave_up", c.gave_up}, {"cases", c.cases}, {"accepted", c.accepted}, {"seconds", timings.total}};
+  j["baseline"] = null_if_empty(baseline_file);
+  auto fs = json::array();
+  for (const auto& g : findings()) {
+    const audit_row& ex = rows[g.example];
+    auto checks = json::array();
+    for (auto i : g.rows) checks.push_back({{"check", rows[i].check}, {"dtype", rows[i].dtype}});
+    fs.push_back({{"loss", g.loss},
+                  {"class", null_if_empty(g.kind)},
+                  {"finding", g.text},
+                  {"key", g.key},
+                  {"accepted", g.accepted},
+                  {"checks", std::move(checks)},
+                  {"example", {{"check", ex.check}, {"dtype", ex.dtype}, {"message", null_if_empty(ex.message)},
+                               {"counterexample", ex.counterexample}}}});
+  }
+  j["findings"] = std::move(fs);
   j["timings"] = {{"properties", {{"seconds", timings.properties}}},
                   {"fixtures", {{"seconds", timings.fixtures}}},
                   {"diagnosis", {{"seconds", timings.diagnosis}}}};
@@ -319,6 +339,8 @@ audit_report audit_report::from_json(const json& a, const std::string& name) {
   out.timings.fixtures = phase("fixtures");
   out.timings.diagnosis = phase("diagnosis");
   for (const auto& r : field(a, "results")) out.rows.push_back(row_from_json(r));
+  out.baseline_file = str(a, "baseline");
+  out.settings.exclude_classes = strings(field(a, "exclude_classes"));
   // plan order, where every row says where it belongs (a report edited by hand may not)
   if (std::all_of(out.rows.begin(), out.rows.end(), [](const audit_row& r) { return r.order.has_value(); }))
     std::stable_sort(out.rows.begin(), out.rows.end(), [](const audit_row& x, const audit_row& y) { return *x.order < *y.order; });

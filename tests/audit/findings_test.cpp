@@ -120,6 +120,25 @@ class empty_mean_is_zero_target final : public target {
   std::unique_ptr<target> impl_ = impl::make_target();
 };
 
+/// mse_loss times `factor` (output and gradients): a library's documented convention (factor 2), or a new bug.
+class scaled_mse_target final : public target {
+ public:
+  explicit scaled_mse_target(double factor) : factor_(factor) {}
+  std::string name() const override { return "mse-scaled"; }
+  loss_result evaluate(const loss_case& c) override {
+    loss_result r = impl_->evaluate(c);
+    if (c.loss != "mse_loss" || !r.ok()) return r;
+    for (auto& v : r.output->values) v *= factor_;
+    for (auto& [name, g] : r.grads)
+      for (auto& v : g.values) v *= factor_;
+    return r;
+  }
+
+ private:
+  double factor_;
+  std::unique_ptr<target> impl_ = impl::make_target();
+};
+
 std::string findings_text(const audit_row& r) {
   std::string s;
   for (const auto& f : r.diagnosis) s += "[" + f.kind + "] " + f.text + " (" + f.detail + ")\n";
@@ -239,6 +258,68 @@ TEST(findings, a_number_where_torch_gives_nan_is_never_called_a_convention) {
     EXPECT_EQ(found.find("`sum` reduction"), std::string::npos) << found;
   }
   EXPECT_TRUE(seen) << "the empty mean was never met: the test shows nothing";
+}
+
+// A library with one documented convention runs green with a baseline, and the next bug still fails: the baseline
+// written from the convention's audit accepts exactly its findings.
+TEST(findings, a_baseline_accepts_a_convention_and_still_catches_the_next_bug) {
+  audit_options o;
+  o.losses = {"mse_loss"};
+  o.dtypes = {"float64"};
+  o.properties = {"mse_loss_agrees_with_the_reference", "sum_reduction_is_sum_of_none"};
+  o.cases = 30;
+  scaled_mse_target times_two(2.0);
+  audit_report first = audit(times_two, o);
+  ASSERT_EQ(first.verdict(), verdict::fail);
+  const auto groups = first.findings();
+  ASSERT_EQ(groups.size(), 1u) << "one root cause: " << groups.size() << " findings";
+  EXPECT_EQ(groups[0].kind, "convention");
+  const baseline accepted = first.to_baseline();
+  // the same library again: green
+  audit_report again = audit(times_two, o);
+  again.apply_baseline(accepted, "baseline.json");
+  EXPECT_EQ(again.verdict(), verdict::pass) << again.count().failed << " failed";
+  EXPECT_GT(again.count().accepted, 0);
+  // a release that multiplies by 3 instead: not what was accepted
+  scaled_mse_target times_three(3.0);
+  audit_report next = audit(times_three, o);
+  next.apply_baseline(accepted, "baseline.json");
+  EXPECT_EQ(next.verdict(), verdict::fail);
+  EXPECT_EQ(next.count().accepted, 0);
+}
+
+// A target that deliberately does not support a class of inputs says so with --exclude-class: the empty-mean target
+// above fails only on empty inputs, so excluding them leaves nothing to fail; the excluded cases are counted as
+// unsupported with the reason, never hidden. An unknown class name is a usage error with a suggestion.
+TEST(findings, an_excluded_edge_class_is_not_asked_and_is_counted) {
+  empty_mean_is_zero_target t;
+  audit_options o;
+  o.losses = {"mse_loss"};
+  o.dtypes = {"float64"};
+  o.properties = {"mse_loss_agrees_with_the_reference", "fixtures"};
+  o.fixtures_dir = LOSSCHECK_FIXTURES_DIR;
+  o.cases = 300;
+  o.exclude_classes = {"empty"};
+  const audit_report r = audit(t, o);
+  EXPECT_EQ(r.verdict(), verdict::pass);
+  long long excluded = 0;
+  for (const auto& row : r.rows) {
+    EXPECT_NE(row.verdict, check_verdict::fail) << describe(row);
+    excluded += row.unsupported;
+    if (row.unsupported > 0)
+      EXPECT_NE(std::find(row.unsupported_reasons.begin(), row.unsupported_reasons.end(),
+                          "excluded by --exclude-class empty"),
+                row.unsupported_reasons.end());
+  }
+  EXPECT_GT(excluded, 0) << "no empty case was met: the test shows nothing";
+  EXPECT_EQ(r.to_json()["exclude_classes"], nlohmann::json::array({"empty"}));
+  o.exclude_classes = {"emtpy"};
+  try {
+    audit(t, o);
+    ADD_FAILURE() << "an unknown class was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'empty'"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -47,6 +47,11 @@ struct audit_options {
   std::vector<std::string> losses;      ///< loss names; empty: every loss
   std::vector<std::string> dtypes;      ///< "float32", "float64"; empty: both
   std::vector<std::string> properties;  ///< property names, and "fixtures" for the fixture rows; empty: all
+  /// Edge classes the target deliberately does not support (`--exclude-class`): a case in one of them is never
+  /// asked, and counts as unsupported with the reason "excluded by --exclude-class C". Names: "nonfinite" (NaN or
+  /// inf) and those of properties::edge_classes ("empty", "NaN", "inf", "subnormal", "huge", "0-D", "unbatched",
+  /// "K-dim", "ignored target", "weight", "legacy flags", …); an unknown name is a usage error.
+  std::vector<std::string> exclude_classes;
   int cases = 100;                      ///< cases per property
   std::uint64_t seed = default_audit_seed;  ///< RapidCheck seed
   unsigned precision = 256;             ///< bits of the reference: at least 53, so that every input converts exactly

@@ -65,7 +65,42 @@ struct audit_row {
   std::string diagnosis_class;           ///< the most serious kind among the findings; "" none
   std::vector<std::string> unsupported_grads;    ///< "input: reason" for each gradient the target does not compute
   std::vector<std::string> unsupported_reasons;  ///< up to four reasons the target gave for `unsupported`
+  /// A failure the baseline accepts (apply_baseline): still a failure in the table, but not counted as one.
+  bool accepted = false;
   nlohmann::json extra = nlohmann::json::object();  ///< fields of a JSON row this version does not know (kept)
+};
+
+/// One root cause: the failing rows of one loss whose diagnoses say the same thing (numbers aside, and whatever
+/// outputs and gradients each row names), in plan order. A baseline accepts findings by loss, check and `key`.
+struct finding_group {
+  std::string loss;
+  std::string kind;  ///< the diagnosis class: "convention", "bug", "unexplained"; "" when there is no diagnosis
+  std::string text;  ///< the example row's diagnosis ("output, gradient of input: 2 × the reference's") or message
+  std::string key;   ///< what groups the rows: the mistake without the components it names, numbers as '#'
+  std::vector<std::size_t> rows;  ///< indices into audit_report::rows
+  std::size_t example = 0;        ///< the row with the smallest counterexample
+  bool accepted = false;          ///< every row of the group is accepted by the baseline
+};
+
+/// The grouping key of a failing row (finding_group::key).
+std::string finding_key(const audit_row& r);
+
+/// Accepted findings (docs/audit.md "Baseline"): a file a project commits, `losscheck audit --write-baseline FILE`
+/// writes and `--baseline FILE` reads. A failure whose loss, check and finding key match an entry is accepted: shown
+/// apart, not counted as failed, so an audit with only accepted findings passes and any new one fails.
+struct baseline_entry {
+  std::string loss, check, key;
+  std::string note;  ///< why it is accepted (free text; the written file says what was diagnosed)
+  bool operator==(const baseline_entry&) const = default;
+};
+struct baseline {
+  std::vector<baseline_entry> accepted;
+  /// Reads a baseline document. Throws std::invalid_argument naming `name` and the field when `j` is not one
+  /// (format "losscheck-baseline", version 1, accepted: [{loss, check, key}]).
+  static baseline from_json(const nlohmann::json& j, const std::string& name);
+  nlohmann::json to_json() const;
+  /// Whether `r` (a failure) is accepted.
+  bool accepts(const audit_row& r) const;
 };
 
 /// A failure's counterexample with the reference's result: one case of the counterexample fixture file.
@@ -89,6 +124,7 @@ struct audit_settings {
   std::optional<std::vector<plan_row>> plan;           ///< the whole plan (every shard's rows)
   std::optional<long long> planned_checks;             ///< rows of the whole plan
   std::optional<losscheck::shard> shard;               ///< absent: unsharded, or merged
+  std::vector<std::string> exclude_classes;            ///< --exclude-class (audit_options::exclude_classes)
   // for the terminal header only (not in the JSON)
   std::string fixtures_dir;
   bool all_losses = false;
@@ -118,8 +154,11 @@ struct audit_report {
   std::string target_summary;  ///< what the target did besides answering (an exec target's incidents); terminal only
   nlohmann::json extra = nlohmann::json::object();  ///< top-level fields of a JSON report this version does not know
 
+  std::string baseline_file;  ///< the baseline applied ("" none)
+
   struct counts {
-    long long checks = 0, passed = 0, failed = 0, skipped = 0, gave_up = 0, cases = 0;
+    /// failed: failures not accepted by the baseline; accepted: those it accepts
+    long long checks = 0, passed = 0, failed = 0, skipped = 0, gave_up = 0, cases = 0, accepted = 0;
   };
   /// The rows counted by verdict, and their cases.
   counts count() const;
@@ -141,9 +180,16 @@ struct audit_report {
   std::string html() const;
   /// The header printed before the audit runs: target, seed, cases, dtypes, losses, fixtures, shard.
   void print_header(std::ostream& out) const;
-  /// The summary for a terminal: the table of rows, the per-loss lines, the totals, each failure with its diagnosis
-  /// and report, the give-ups, INCOMPLETE when it is, and the verdict.
-  void print(std::ostream& out) const;
+  /// The failures grouped by root cause (finding_group), in the order of their first row.
+  std::vector<finding_group> findings() const;
+  /// Marks the failures `b` accepts (audit_row::accepted) and records `file` as the baseline.
+  void apply_baseline(const baseline& b, const std::string& file);
+  /// A baseline accepting every failure of this report (notes: each finding's class and text).
+  baseline to_baseline() const;
+  /// The summary for a terminal: the findings (one per root cause: its checks, smallest counterexample, replay), the
+  /// table (the fixture rows and every row that did not pass; `verbose`: every row), the per-loss lines, the totals,
+  /// the give-ups, INCOMPLETE when it is, and the verdict; `verbose` adds each failure's whole report.
+  void print(std::ostream& out, bool verbose = false) const;
 
   /// Reads a JSON report. Throws std::invalid_argument naming `name` (a file) and the field when `j` is not a
   /// losscheck audit report this version reads (format "losscheck-audit", version 1, target, seed, results with loss,

@@ -1,0 +1,162 @@
+// Failures grouped by root cause, and the baseline of accepted findings (report.h, docs/audit.md "Findings" and
+// "Baseline").
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <regex>
+#include <stdexcept>
+
+#include "losscheck/audit/report.h"
+
+namespace losscheck {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// The finding that stands for a row: the first of its diagnosis's most serious class, or none.
+const audit_finding* primary_finding(const audit_row& r) {
+  for (const auto& f : r.diagnosis)
+    if (f.kind == r.diagnosis_class) return &f;
+  return r.diagnosis.empty() ? nullptr : &r.diagnosis.front();
+}
+
+/// "output, gradient of input: 2 × the reference's" → "2 × the reference's": the components a property happened to
+/// compare are not part of the mistake (one property checks the output only, another the gradients too).
+std::string without_components(const std::string& text) {
+  static const std::regex components(R"(^(output|gradient of [A-Za-z0-9_]+)(, (output|gradient of [A-Za-z0-9_]+))*: )");
+  return std::regex_replace(text, components, "", std::regex_constants::format_first_only);
+}
+
+/// The numbers that describe the case rather than the mistake replaced by '#': those in brackets or parentheses
+/// (indices, "(divides by 3, not 12)"), after "= " ("N = 4") and before " (" ("12 (the number of input elements)").
+/// A factor stays: "2 × the reference's" and "3 × the reference's" are different mistakes.
+std::string without_numbers(const std::string& text) {
+  static const std::regex number(R"([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)");
+  std::string out;
+  std::size_t done = 0;
+  int depth = 0;  // of () and [] before the number
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
+    const auto at = static_cast<std::size_t>(it->position()), len = static_cast<std::size_t>(it->length());
+    for (std::size_t k = done; k < at; ++k)
+      depth += text[k] == '(' || text[k] == '[' ? 1 : text[k] == ')' || text[k] == ']' ? -1 : 0;
+    const bool after_equals = at >= 2 && text.compare(at - 2, 2, "= ") == 0;
+    const bool before_explanation = text.compare(at + len, 2, " (") == 0;
+    out += text.substr(done, at - done);
+    out += depth > 0 || after_equals || before_explanation ? std::string("#") : it->str();
+    done = at + len;
+  }
+  return out + text.substr(done);
+}
+
+std::string str_field(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string finding_key(const audit_row& r) {
+  const audit_finding* f = primary_finding(r);
+  if (!f) return without_numbers(r.message);
+  // an unexplained difference keeps what differs (an output and a gradient are different stories); a named mistake
+  // is the same root cause whichever outputs and gradients show it
+  return without_numbers(f->kind == "unexplained" ? f->text : without_components(f->text));
+}
+
+std::vector<finding_group> audit_report::findings() const {
+  std::vector<finding_group> out;
+  std::map<std::pair<std::string, std::string>, std::size_t> index;  // (loss, key) -> group
+  std::vector<std::size_t> example_size;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const audit_row& r = rows[i];
+    if (r.verdict != check_verdict::fail) continue;
+    const std::string key = finding_key(r);
+    auto [it, fresh] = index.emplace(std::pair{r.loss, key}, out.size());
+    if (fresh) {
+      finding_group g;
+      g.loss = r.loss;
+      g.key = key;
+      g.accepted = true;
+      out.push_back(std::move(g));
+      example_size.push_back(std::numeric_limits<std::size_t>::max());
+    }
+    finding_group& g = out[it->second];
+    g.rows.push_back(i);
+    g.accepted = g.accepted && r.accepted;
+    // the smallest counterexample (a failure without one is the last choice)
+    const std::size_t size = r.counterexample.is_null() ? std::numeric_limits<std::size_t>::max() - 1
+                                                         : r.counterexample.dump().size();
+    if (size < example_size[it->second]) {
+      example_size[it->second] = size;
+      g.example = i;
+    }
+  }
+  for (auto& g : out) {
+    const audit_row& ex = rows[g.example];
+    g.kind = ex.diagnosis_class;
+    const audit_finding* f = primary_finding(ex);
+    g.text = f ? f->text : ex.message;
+  }
+  return out;
+}
+
+void audit_report::apply_baseline(const baseline& b, const std::string& file) {
+  baseline_file = file;
+  for (auto& r : rows) r.accepted = r.verdict == check_verdict::fail && b.accepts(r);
+}
+
+baseline audit_report::to_baseline() const {
+  baseline b;
+  for (const auto& g : findings())
+    for (auto i : g.rows) {
+      baseline_entry e{rows[i].loss, rows[i].check, g.key,
+                       fmt::format("{}: {}", g.kind.empty() ? std::string("no diagnosis") : g.kind, g.text)};
+      if (std::find_if(b.accepted.begin(), b.accepted.end(), [&](const baseline_entry& x) {
+            return x.loss == e.loss && x.check == e.check && x.key == e.key;
+          }) == b.accepted.end())
+        b.accepted.push_back(std::move(e));
+    }
+  return b;
+}
+
+bool baseline::accepts(const audit_row& r) const {
+  if (r.verdict != check_verdict::fail) return false;
+  const std::string key = finding_key(r);
+  return std::any_of(accepted.begin(), accepted.end(), [&](const baseline_entry& e) {
+    return e.loss == r.loss && (e.check == r.check || e.check == "*") && e.key == key;
+  });
+}
+
+json baseline::to_json() const {
+  auto entries = json::array();
+  for (const auto& e : accepted)
+    entries.push_back({{"loss", e.loss}, {"check", e.check}, {"key", e.key}, {"note", e.note}});
+  return {{"format", "losscheck-baseline"}, {"version", 1}, {"accepted", std::move(entries)}};
+}
+
+baseline baseline::from_json(const json& j, const std::string& name) {
+  const auto bad = [&](const std::string& why) {
+    throw std::invalid_argument(fmt::format("{}: not a losscheck baseline: {}", name, why));
+  };
+  if (!j.is_object()) bad("not a JSON object");
+  if (str_field(j, "format") != "losscheck-baseline") bad("\"format\" must be \"losscheck-baseline\"");
+  if (!j.contains("version") || j["version"] != 1) bad("\"version\" must be 1");
+  if (!j.contains("accepted") || !j["accepted"].is_array()) bad("\"accepted\" is missing or not an array");
+  baseline b;
+  std::size_t k = 0;
+  for (const auto& e : j["accepted"]) {
+    if (!e.is_object()) bad(fmt::format("accepted[{}] is not an object", k));
+    baseline_entry x{str_field(e, "loss"), str_field(e, "check"), str_field(e, "key"), str_field(e, "note")};
+    for (const auto& [field, value] : {std::pair{"loss", &x.loss}, {"check", &x.check}, {"key", &x.key}})
+      if (value->empty()) bad(fmt::format("accepted[{}].{} is missing or not a non-empty string", k, field));
+    b.accepted.push_back(std::move(x));
+    ++k;
+  }
+  return b;
+}
+
+}  // namespace losscheck
