@@ -70,8 +70,17 @@ tolerance kl_div_tolerance(const loss_case& c, const kl_div_problem& p) {
   e.grads["input"] = {p.input, gx, 2};
   e.grads["target"] = {p.target, gt, 5};
   const bool batchmean = p.red == reduction::batchmean;
-  return finish(c, e, p.red, batchmean ? static_cast<double>(p.batch_size) : static_cast<double>(x.size()),
-                p.legacy_batchmean ? static_cast<double>(p.batch_size) : 1.0);
+  tolerance tol = finish(c, e, p.red, batchmean ? static_cast<double>(p.batch_size) : static_cast<double>(x.size()),
+                         p.legacy_batchmean ? static_cast<double>(p.batch_size) : 1.0);
+  // torch forms e^t on the target's own shape, before broadcasting (docs/torch-quirks.md): an e^t that overflows
+  // meets the zero gradient of an empty broadcast as 0 · inf = NaN (float32 target [88.72284] against a (0, 2)
+  // input), so such a target element is in the overflow regime whatever the broadcast
+  if (auto it = tol.grads.find("target"); p.log_target && it != tol.grads.end() &&
+                                         it->second.scale.size() == p.target->values.size())
+    for (std::size_t j = 0; j < p.target->values.size(); ++j)
+      if (std::isfinite(p.target->values[j]) && std::exp(p.target->values[j]) >= max_finite(c.type))
+        it->second.scale[j] = saturated;
+  return tol;
 }
 
 }  // namespace losscheck::check::detail

@@ -128,7 +128,11 @@ tolerance triplet_margin_loss_tolerance(const loss_case& c, const triplet_margin
       if (k >= s.cols) return 0.0;
       if (order == 1) return 1.0;
       if (s.d == 0) return 0.0;
-      return finite_or_zero(std::pow(std::fabs(s.z[k]) / s.d, q));
+      const double az = std::fabs(s.z[k]);
+      // (|z_k| / d)^q in logarithms: the quotient itself underflows for a subnormal z_k (float64 z_k = 4e-323,
+      // d = 38: 0 in double), while its power for q < 0 is large and finite (p = 0.5: 9.8e161)
+      if (az == 0 || !std::isfinite(az) || !std::isfinite(s.d)) return finite_or_zero(std::pow(az / s.d, q));
+      return finite_or_zero(std::exp(q * (std::log(az) - std::log(s.d))));
     };
     auto scale = [&](const distance& s, std::size_t k, double cw) {
       if (k >= s.cols) return 0.0;
@@ -137,7 +141,9 @@ tolerance triplet_margin_loss_tolerance(const loss_case& c, const triplet_margin
       if (order == 1) return cw;
       if (s.d == 0) return 0.0;
       const double az = std::fabs(s.z[k]);
-      double lin = std::fabs(q) * std::pow(az, q - 1) * s.m[k] / std::pow(s.d, q);
+      // |q| |z_k|^(q-1) m_k / d^q = |q| (|z_k| / d)^q m_k / |z_k| (the left form overflows for a subnormal z_k)
+      double lin = az > 0 ? finite_or_zero(std::fabs(q) * value(s, k) * (s.m[k] / az))
+                          : finite_or_zero(std::fabs(q) * std::pow(az, q - 1) * s.m[k] / std::pow(s.d, q));
       if (q > 0 && q < 1) lin = std::min(lin, std::pow(4 * unit * s.m[k], q) / std::pow(s.d, q) / (k_grad * unit));
       double under = 0;
       if (q > 0 && cw / std::pow(s.d, q) < lambda) under = lambda * std::pow(s.m[k], q);

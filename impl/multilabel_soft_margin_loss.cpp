@@ -85,6 +85,7 @@ void multilabel_soft_margin_loss_forward_backward(const multilabel_soft_margin_l
           t = literal_term(x, y, w, g);
         }
         row_sum.add(t.loss);
+        if (args.weighted_upstream) args.weighted_upstream[e] = g * w;
         if (grad_input) grad_input[e] = t.dx;
         if (grad_target) grad_target[e] = t.dy;
         if (grad_weight) grad_weight[e] = t.dw;
@@ -122,12 +123,40 @@ loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_proble
     const auto out_shape = output_shape(problem{p});
     std::vector<T> output(static_cast<std::size_t>(checked_numel(out_shape)));
     std::vector<double> grad_input(input.size()), grad_target(input.size()), grad_weight(p.weight ? input.size() : 0);
+    // a weight that enlarges the shape of input and target: torch sums the weighted incoming gradient over that
+    // broadcast first, U_e = Σ G w, and only then meets the term's derivative (an infinite one gives ±inf, where
+    // per-copy products summed afterwards would give inf − inf = NaN)
+    const shape_t xy_shape = broadcast_shapes(p.input->shape, p.target->shape).value_or(p.shape);
+    const bool weight_enlarges = xy_shape != p.shape;
+    std::vector<double> weighted(weight_enlarges ? input.size() : 0);
+    if (weight_enlarges) args.weighted_upstream = weighted.data();
     multilabel_soft_margin_loss_forward_backward(args, data_or_null(grad_output), output.data(), grad_input.data(),
                                                  grad_target.data(), p.weight ? grad_weight.data() : nullptr);
     loss_result r;
     r.output = result_tensor(ctx.type, out_shape, output);
-    r.grads["input"] = sum_to_shape<T>(ctx.type, grad_input, p.shape, p.input->shape);
-    r.grads["target"] = sum_to_shape<T>(ctx.type, grad_target, p.shape, p.target->shape);
+    if (weight_enlarges) {
+      const auto xy_n = static_cast<std::size_t>(checked_numel(xy_shape));
+      std::vector<double> u(xy_n, 0.0), dx(xy_n, 0.0), dy(xy_n, 0.0);
+      broadcast_walker to_xy(xy_shape, p.shape);
+      for (std::size_t f = 0; f < weighted.size(); ++f, to_xy.next()) u[static_cast<std::size_t>(to_xy.offset())] += weighted[f];
+      const auto x = broadcast_values<T>(*p.input, xy_shape), y = broadcast_values<T>(*p.target, xy_shape);
+      for (std::size_t e = 0; e < xy_n; ++e) {
+        const double xe = static_cast<double>(x[e]), ye = static_cast<double>(y[e]);
+        term_value t;
+        if (std::isfinite(xe) && std::isfinite(ye) && std::isfinite(u[e])) {
+          t = finite_term(xe, ye, 1.0);
+          t.dx *= u[e], t.dy *= u[e];
+        } else {
+          t = literal_term(xe, ye, 1.0, u[e]);
+        }
+        dx[e] = t.dx, dy[e] = t.dy;
+      }
+      r.grads["input"] = sum_to_shape<T>(ctx.type, dx, xy_shape, p.input->shape);
+      r.grads["target"] = sum_to_shape<T>(ctx.type, dy, xy_shape, p.target->shape);
+    } else {
+      r.grads["input"] = sum_to_shape<T>(ctx.type, grad_input, p.shape, p.input->shape);
+      r.grads["target"] = sum_to_shape<T>(ctx.type, grad_target, p.shape, p.target->shape);
+    }
     if (p.weight) r.grads["weight"] = sum_to_shape<T>(ctx.type, grad_weight, p.shape, p.weight->shape);
     return r;
   });

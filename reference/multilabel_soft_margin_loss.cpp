@@ -55,45 +55,61 @@ term literal_term(const mp& x, const mp& y, const mp& w, const mp& g) {
 
 }  // namespace
 
-// Over the broadcast shape of input, target and weight (w = 1 when absent), per element e:
-//   l_e = -w [y log σ(x) + (1 - y) log σ(-x)]
-// row r (the shape without class_dim = input.dim() - 1): out_r = Σ_{e in r} l_e / C, C = input.size(-1); then the
-// reduction over rows. Each element's incoming gradient is G_e = g_r / C (g_r / (R C) for mean over R rows):
-//   dL/dx = G w (σ(x) - y),  dL/dy = -G w x,  dL/dw = G l_e / w   (summed back to each input's shape)
+// Over the broadcast shape S of input, target and weight (w = 1 when absent), per element f of S and its element e of
+// S_xy = broadcast(input, target) (torch forms the unweighted terms on S_xy, then multiplies by w, which may enlarge
+// the shape):
+//   ℓ_e = -[y log σ(x) + (1 - y) log σ(-x)],   l_f = w_f ℓ_e
+// row r (S without class_dim = input.dim() - 1): out_r = Σ_{f in r} l_f / C, C = input.size(-1); then the
+// reduction over rows. Each element's incoming gradient is G_f = g_r / C (g_r / (R C) for mean over R rows); ℓ_e's is
+// U_e = Σ_{f over e} G_f w_f, reduced over w's broadcast before it meets ℓ's derivative, as torch's autograd does (a
+// term with an infinite derivative then gives ±inf where per-copy products would meet as inf − inf):
+//   dL/dx_e = U_e (σ(x) - y),  dL/dy_e = -U_e x,  dL/dw_f = G_f ℓ_e   (summed back to each input's shape)
 /// multilabel_soft_margin_loss: forward and the gradients with respect to input, target and weight.
 loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_problem& p, const context& ctx) {
   return evaluate_rounded(ctx, [&] {
-    const mp_vector x = expand_to(*p.input, p.shape);
-    const mp_vector y = expand_to(*p.target, p.shape);
-    const mp_vector w = p.weight ? expand_to(*p.weight, p.shape) : mp_vector(x.size(), mp(1));
+    const shape_t xy_shape = broadcast_shapes(p.input->shape, p.target->shape).value_or(p.shape);
+    const mp_vector x = expand_to(*p.input, xy_shape);
+    const mp_vector y = expand_to(*p.target, xy_shape);
+    const mp_vector w = p.weight ? expand_to(*p.weight, p.shape) : mp_vector(static_cast<std::size_t>(checked_numel(p.shape)), mp(1));
     const auto rows = checked_numel(p.none_shape);
     const upstream g(ctx, p.red, mp(1));
     const mp classes = mp(static_cast<double>(p.classes));
     const mp row_divisor = p.red == reduction::mean ? classes * mp(static_cast<double>(rows)) : classes;
-    // element e of the shape lies in row (e / (inner K)) inner + e % inner, K = shape[class_dim]
+    // element f of S lies in row (f / (inner K)) inner + f % inner, K = S[class_dim]
     std::int64_t inner = 1;
     for (std::size_t d = static_cast<std::size_t>(p.class_dim) + 1; d < p.shape.size(); ++d) inner *= p.shape[d];
     const std::int64_t k = p.shape[static_cast<std::size_t>(p.class_dim)];
 
-    mp_vector row_sum(static_cast<std::size_t>(rows), mp(0));
-    mp_vector dx(x.size()), dy(x.size()), dw(x.size());
+    // the unweighted terms, once per element of S_xy: finite ones in closed form, the others as the composite
+    mp_vector ell(x.size());
+    std::vector<bool> literal(x.size());
     for (std::size_t e = 0; e < x.size(); ++e) {
-      const auto i = static_cast<std::int64_t>(e);
+      literal[e] = !is_finite(x[e]) || !is_finite(y[e]);
+      ell[e] = literal[e] ? mp(-(y[e] * log_sigmoid(x[e]) + (1 - y[e]) * log_sigmoid(-x[e])))
+                          : finite_term(x[e], y[e], mp(1)).loss;
+    }
+    mp_vector row_sum(static_cast<std::size_t>(rows), mp(0));
+    mp_vector u(x.size(), mp(0)), dw(w.size());
+    broadcast_walker to_xy(xy_shape, p.shape);
+    for (std::size_t f = 0; f < w.size(); ++f, to_xy.next()) {
+      const auto e = static_cast<std::size_t>(to_xy.offset());
+      const auto i = static_cast<std::int64_t>(f);
       const std::int64_t r = (i / (inner * k)) * inner + i % inner;
-      const mp ge = g[r] / row_divisor;
-      const bool finite = is_finite(x[e]) && is_finite(y[e]) && is_finite(w[e]) && is_finite(ge);
-      if (finite) {
-        const term t = finite_term(x[e], y[e], w[e]);
-        row_sum[static_cast<std::size_t>(r)] += t.loss;
-        dx[e] = t.dx * ge;
-        dy[e] = t.dy * ge;
-        dw[e] = t.dw * ge;
+      const mp gf = g[r] / row_divisor;
+      row_sum[static_cast<std::size_t>(r)] += ell[e] * w[f];
+      u[e] += gf * w[f];
+      dw[f] = gf * ell[e];
+    }
+    mp_vector dx(x.size()), dy(x.size());
+    for (std::size_t e = 0; e < x.size(); ++e) {
+      if (!literal[e] && is_finite(u[e])) {
+        const term t = finite_term(x[e], y[e], mp(1));
+        dx[e] = t.dx * u[e];
+        dy[e] = t.dy * u[e];
       } else {
-        const term t = literal_term(x[e], y[e], w[e], ge);
-        row_sum[static_cast<std::size_t>(r)] += t.loss;
+        const term t = literal_term(x[e], y[e], mp(1), u[e]);
         dx[e] = t.dx;
         dy[e] = t.dy;
-        dw[e] = t.dw;
       }
     }
     mp_vector none(row_sum.size());
@@ -101,8 +117,8 @@ loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_proble
 
     mp_result out;
     out.output = reduce(std::move(none), p.none_shape, p.red);
-    out.grads["input"] = {p.input->shape, sum_to(std::move(dx), p.shape, p.input->shape)};
-    out.grads["target"] = {p.target->shape, sum_to(std::move(dy), p.shape, p.target->shape)};
+    out.grads["input"] = {p.input->shape, sum_to(std::move(dx), xy_shape, p.input->shape)};
+    out.grads["target"] = {p.target->shape, sum_to(std::move(dy), xy_shape, p.target->shape)};
     if (p.weight) out.grads["weight"] = {p.weight->shape, sum_to(std::move(dw), p.shape, p.weight->shape)};
     return out;
   });

@@ -21,6 +21,9 @@ struct multilabel_soft_margin_loss_args {
   std::int64_t inner = 1;     ///< the dimensions after it
   std::int64_t classes = 0;   ///< C = input.size(-1), the divisor of each row's sum
   reduction red = reduction::mean;  ///< none, mean or sum
+  /// When not nullptr, forward_backward also writes each element's G w (rows k inner values): the incoming gradient
+  /// of the unweighted term, before it is summed over a broadcast that only the weight introduced.
+  double* weighted_upstream = nullptr;
 };
 
 /// Writes the loss: outer × inner row values for `none`, one value otherwise (an empty mean is NaN, C = 0 gives NaN
