@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <tuple>
 
 #include "losscheck/dtype_traits.h"
@@ -131,7 +132,11 @@ tolerance triplet_margin_loss_tolerance(const loss_case& c, const triplet_margin
       const double az = std::fabs(s.z[k]);
       // (|z_k| / d)^q in logarithms: the quotient itself underflows for a subnormal z_k (float64 z_k = 4e-323,
       // d = 38: 0 in double), while its power for q < 0 is large and finite (p = 0.5: 9.8e161)
-      if (az == 0 || !std::isfinite(az) || !std::isfinite(s.d)) return finite_or_zero(std::pow(az / s.d, q));
+      // (the direct form where the quotient is a normal number: the kink's slack is this value, and exp/log would
+      // lose ~1e-14 of it, tens of ULPs against a bound of the scale's)
+      const double ratio = az / s.d;
+      if (az == 0 || !std::isfinite(az) || !std::isfinite(s.d) || ratio >= std::numeric_limits<double>::min())
+        return finite_or_zero(std::pow(ratio, q));
       return finite_or_zero(std::exp(q * (std::log(az) - std::log(s.d))));
     };
     auto scale = [&](const distance& s, std::size_t k, double cw) {
