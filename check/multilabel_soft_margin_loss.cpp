@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "losscheck/dtype_traits.h"
 #include "tolerance_support.h"
 
 namespace losscheck::check::detail {
@@ -19,7 +20,10 @@ namespace losscheck::check::detail {
 //                                       exp, sum, division, product, difference; × y, 1 - y, × w; the difference)
 //   dl/dy = G w (B - A)                    |G w| (|A| + |B| + 2)                           k = 8
 //   dl/dw = -G (y A + (1 - y) B)           |G| s_e / |w|                                   k = 8
-// Finite operands whose terms exceed double's range saturate (the overflow regime).
+// Finite operands whose terms exceed double's range saturate (the overflow regime). Also in that regime: dl/dx where
+// y is infinite and e^-|x| rounds to 0 in the dtype (|x| > 103.97 in float32, 745.13 in float64): torch's
+// log_sigmoid_backward multiplies that 0 by the infinite incoming y G (0 · inf = NaN) where the value is ±inf
+// (float32 x = -7113.116, y = +inf: torch NaN, the limit -inf or +inf by the sign of G).
 tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multilabel_soft_margin_loss_problem& p) {
   const vec x = broadcast_values(p.input, p.shape, 0);
   const vec y = broadcast_values(p.target, p.shape, 0);
@@ -37,12 +41,15 @@ tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multil
   auto sigmoid = [](double v) { return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v)); };
 
   // nonfinite: the element has an infinite or NaN operand (its scale must not saturate: matched exactly)
-  vec row_scale(rows, 0.0), row_nonfinite(rows, 0.0), sx(n), sy(n), sw(n), nonfinite(n, 0.0);
+  vec row_scale(rows, 0.0), row_nonfinite(rows, 0.0), sx(n), sy(n), sw(n), nonfinite(n, 0.0), underflow_x(n, 0.0);
+  // e^-|x| rounds to 0 beyond -ln(σ / 2) = ln 2 - ln σ (σ / 2 itself is 0 in double)
+  const double vanishing = std::log(2.0) - std::log(dtype_traits(c.type).min_subnormal);
   for (std::size_t e = 0; e < n; ++e) {
     const auto i = static_cast<std::int64_t>(e);
     const auto r = static_cast<std::size_t>((i / (inner * k)) * inner + i % inner);
     const bool finite = std::isfinite(x[e]) && std::isfinite(y[e]) && std::isfinite(w[e]);
     if (!finite) nonfinite[e] = row_nonfinite[r] = 1;
+    if (std::isinf(y[e]) && std::isfinite(x[e]) && std::fabs(x[e]) > vanishing) underflow_x[e] = 1;
     const double a = softplus(-x[e]), b = softplus(x[e]);
     const double aw = std::fabs(w[e]), ay = std::fabs(y[e]), a1y = std::fabs(1 - y[e]);
     const double unweighted = ay * (a + 1) + a1y * (b + 1);
@@ -70,14 +77,16 @@ tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multil
                 k_row + static_cast<double>(rows) + (p.red == reduction::mean ? 1 : 0), {}};
   }
   const double k_mean = p.red == reduction::mean ? 1 : 0;
-  const auto grad = [&](const tensor* input, const vec& s, double k_grad) {
-    vec out, mask;
+  const auto grad = [&](const tensor* input, const vec& s, double k_grad, const vec* overflow = nullptr) {
+    vec out, mask, regime;
     const auto fan_in = reduce_to(input->shape, p.shape, s, out);
     reduce_to(input->shape, p.shape, nonfinite, mask);
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = mask[i] > 0 ? finite_or_zero(out[i]) : saturate(out[i]);
+    if (overflow) reduce_to(input->shape, p.shape, *overflow, regime);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = !regime.empty() && regime[i] > 0 ? saturated : mask[i] > 0 ? finite_or_zero(out[i]) : saturate(out[i]);
     return tensor_tolerance{out, k_grad + 2 + k_mean + static_cast<double>(fan_in - 1), {}};
   };
-  t.grads["input"] = grad(p.input, sx, 10);
+  t.grads["input"] = grad(p.input, sx, 10, &underflow_x);
   t.grads["target"] = grad(p.target, sy, 8);
   if (p.weight) t.grads["weight"] = grad(p.weight, sw, 8);
   return t;

@@ -20,6 +20,9 @@ namespace losscheck::check::detail {
 //   torch's backward reaches x_k's norm through Σx² (sqrt, then pow: 2 x_k · g_s with g_s = g_N / (2 N_x), one number
 //   per row): g_s below the normal range rounds with absolute error up to σ / 2, so ∂_k gets slack σ |x_k| whenever
 //   the gradient flows (a row of 1.76e13 and 0.0156 gives g_s ≈ 1.6e-41 in float32: 2.4e-5 relative on ∂_0)
+//   torch also normalizes first: y_k / N_y below the normal range is rounded with absolute error up to σ / 2, and
+//   ∂_k's direct term divides it by N_x: slack c σ / (2 N_x) (float32 anchor [33.87, 0, 2.2e-44], positive of norm
+//   below 1e-8: x_2 / N_x = 6.5e-46 is 0 in float32, the exact ∂ = 2.6e-37)
 // output h = (d_ap − d_n) + margin: scale |margin| + the distances' scales (swap: all three), k = k_d + 2
 // gradients: k = k_d + 4, + 1 for the sum of the terms, + the fan-in of a broadcast input, + 1 for a mean.
 // Regimes outside the model: Σ m_k² (pairwise) or Σ x² (cosine) at or above the dtype's largest value: the row's
@@ -60,6 +63,7 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
     vec vx, vy;  // |∂d/∂x_k|, |∂d/∂y_k| (values)
     vec sx, sy;  // their error scales per unit incoming gradient
     vec ux, uy;  // cosine: slack of the squared norms' gradient below the normal range (σ |x_k|, σ |y_k|)
+    double tx = 0, ty = 0;  // cosine: slack of the normalized other vector below the normal range, per unit gradient
   };
   auto measure = [&](const vec& x, const vec& y, std::size_t base, std::int64_t cols) {
     distance s;
@@ -102,6 +106,8 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
     const double cos = xy / (nx * ny), cs = axy / (nx * ny) + std::fabs(cos) + static_cast<double>(s.cols) * lambda / (nx * ny);
     s.d = 1 - cos;
     s.scale = 1 + cs;
+    s.tx = finite_or_zero(sigma / (2 * nx));
+    s.ty = finite_or_zero(sigma / (2 * ny));
     s.overflow = saturate(xx) >= top || saturate(yy) >= top;
     for (std::size_t k = 0; k < s.cols; ++k) {
       const double xv = x[base + k], yv = y[base + k];
@@ -146,9 +152,10 @@ tolerance triplet_margin_with_distance_loss_tolerance(const loss_case& c,
       lp[e] = sl(u) + (p.swap ? sl(w) : 0.0);
       ln[e] = sl(v) + (p.swap ? sl(w) : 0.0);
       if (cg != 0) {  // no gradient flows through an inactive hinge: its zeros are exact
-        la[e] += u.ux[k] + v.ux[k];
-        lp[e] += u.uy[k] + (p.swap ? w.ux[k] : 0.0);
-        ln[e] += v.uy[k] + (p.swap ? w.uy[k] : 0.0);
+        const auto in = [&](const distance& s) { return k < s.cols ? 1.0 : 0.0; };
+        la[e] += u.ux[k] + v.ux[k] + cg * (in(u) * u.tx + in(v) * v.tx);
+        lp[e] += u.uy[k] + (p.swap ? w.ux[k] : 0.0) + cg * (in(u) * u.ty + (p.swap ? in(w) * w.tx : 0.0));
+        ln[e] += v.uy[k] + (p.swap ? w.uy[k] : 0.0) + cg * (in(v) * v.ty + (p.swap ? in(w) * w.ty : 0.0));
       }
       if (hinge_tie) {
         la[e] += gr * (u.vx[k] + v.vx[k]);

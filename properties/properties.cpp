@@ -24,6 +24,7 @@ namespace {
 /// The coverage of the property being run (one at a time per thread).
 thread_local std::map<std::string, int>* running_coverage = nullptr;
 thread_local std::vector<double>* running_ulps = nullptr;  // where expect_agreement records its errors
+thread_local std::vector<double>* running_magnitudes = nullptr;  // and the magnitude of each one's worst element
 thread_local int* running_vacuous = nullptr;                // cases that checked nothing (nothing_to_check)
 thread_local std::string* running_vacuous_reason = nullptr;
 thread_local std::string* running_first_failure = nullptr;  // the first failing case (before shrinking), as JSON
@@ -80,6 +81,7 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
   run_outcome out;
   running_coverage = &out.coverage;
   running_ulps = &out.agreement_ulps;
+  running_magnitudes = &out.agreement_magnitudes;
   std::string vacuous_reason;
   running_vacuous = &out.vacuous;
   running_vacuous_reason = &vacuous_reason;
@@ -88,6 +90,7 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
                                         options.seed, options.max_success, options.shrink);
   running_coverage = nullptr;
   running_ulps = nullptr;
+  running_magnitudes = nullptr;
   running_vacuous = nullptr;
   running_vacuous_reason = nullptr;
   running_first_failure = nullptr;
@@ -208,7 +211,12 @@ namespace {
 void report_agreement(const loss_case& c, const loss_result& expected, const loss_result& got, const target& subject,
                       std::string_view expected_from, const std::vector<const loss_case*>& also_show,
                       const check::comparison& cmp) {
-  if (running_ulps && (cmp.elements > 0 || !cmp.passed)) running_ulps->push_back(cmp.max_ulps);
+  if (running_ulps && (cmp.elements > 0 || !cmp.passed)) {
+    running_ulps->push_back(cmp.max_ulps);
+    if (running_magnitudes)
+      running_magnitudes->push_back(!cmp.worst ? 0.0
+                                    : cmp.worst->expected != 0 ? std::fabs(cmp.worst->expected) : cmp.worst->scale);
+  }
   if (cmp.passed) return;
   std::string msg = fmt::format("{} disagrees with {}: {}", subject.name(), expected_from, cmp.message);
   if (cmp.worst)

@@ -86,6 +86,9 @@ struct run_outcome {
   /// one that the property made (expect_agreement), failing ones (and those of shrinking) included; empty for
   /// properties that compare otherwise.
   std::vector<double> agreement_ulps;
+  /// Beside each of agreement_ulps: the magnitude of that comparison's worst element (|expected|, or its scale where
+  /// the expected value is 0; 0 when no element was compared) -- the x of the report's error-versus-magnitude plot.
+  std::vector<double> agreement_magnitudes;
   /// failed: the first failing case as JSON, before RapidCheck shrank it (the shrunk one is in `report`); shrinking
   /// can reach a degenerate case (an empty input, zero weights) that a diagnosis should not be drawn from alone.
   std::string original_counterexample;

@@ -200,6 +200,16 @@ std::vector<audit_finding> findings_of(const std::vector<properties::finding>& f
   return out;
 }
 
+/// " --id ID" selecting a fixture case whose id (JSON text) is a string; "" for another id.
+std::string id_option(const std::string& id_json) {
+  try {
+    const auto j = nlohmann::json::parse(id_json);
+    if (j.is_string()) return " --id " + shell_quote(j.get<std::string>());
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
 /// The fixture rows: every case of `files` whose (loss, dtype) has a row in `plan`'s shard, grouped by that row.
 /// A failing row's case goes to `counterexamples` (order → the case as JSON text). A stop throws audit_stopped.
 std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
@@ -209,7 +219,7 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
                                     const std::vector<std::string>& excluded) {
   std::map<std::size_t, audit_row> groups;  // order → row
   std::map<std::size_t, double> worst_score;
-  std::map<std::size_t, std::vector<double>> ulps;
+  std::map<std::size_t, std::vector<double>> ulps, magnitudes;
   std::set<std::size_t> had_incident;
   for (const auto& [path, cases] : files) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -266,7 +276,11 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
       } else {
         cmp = check::compare(fc.c, fc.expected, got);
         if (!std::isnan(cmp.max_ulps)) g.max_ulps = std::max(*g.max_ulps, cmp.max_ulps);
-        if (cmp.elements > 0) ulps[order].push_back(cmp.max_ulps);
+        if (cmp.elements > 0) {
+          ulps[order].push_back(cmp.max_ulps);
+          magnitudes[order].push_back(!cmp.worst ? 0.0
+                                      : cmp.worst->expected != 0 ? std::fabs(cmp.worst->expected) : cmp.worst->scale);
+        }
       }
       if (cmp.passed) continue;
       const double score = cmp.worst && cmp.worst->bound > 0 ? cmp.worst->ulps / cmp.worst->bound
@@ -285,14 +299,15 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
       }
       counterexamples[order] = to_json(fc.c);
       g.counterexample = counterexample_json(counterexamples[order]);
-      g.report = fmt::format("{}\n  case: {}\n  expected: {}\n  {} gave: {}\n  replay: losscheck fixtures verify --target {} {}\n",
+      g.report = fmt::format("{}\n  case: {}\n  expected: {}\n  {} gave: {}\n  replay: losscheck fixtures verify --target {}{} {}\n",
                              g.message, to_json(fc.c), to_json(fc.expected), t.name(), to_json(got),
-                             shell_quote(t.name()), path);
+                             shell_quote(t.name()), id_option(fc.c.id), shell_quote(path));
     }
   }
   std::vector<audit_row> out;
   for (auto& [order, g] : groups) {
     if (!ulps[order].empty()) g.histogram = ulps_histogram::of(ulps[order]);
+    g.error_points = error_points_of(magnitudes[order], ulps[order]);
     if (g.verdict == check_verdict::pass && g.cases == 0 && g.unsupported > 0) {
       g.verdict = check_verdict::skipped;
       g.message = fmt::format("all {} fixture cases unsupported by the target", g.unsupported);
@@ -519,6 +534,7 @@ class audit_run {
     if (!outcome.agreement_ulps.empty()) {
       r.max_ulps = *std::max_element(outcome.agreement_ulps.begin(), outcome.agreement_ulps.end());
       r.histogram = ulps_histogram::of(outcome.agreement_ulps);
+      r.error_points = error_points_of(outcome.agreement_magnitudes, outcome.agreement_ulps);
     }
     if (const auto incident = audited_.take_incident()) {
       r.verdict = check_verdict::fail;

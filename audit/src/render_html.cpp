@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -120,7 +122,7 @@ margin:10px 0;font-weight:600}
 .failure{border:1px solid #ffcecb;border-left:4px solid var(--fail);border-radius:6px;padding:4px 14px 10px;
 margin:14px 0}
 .msg{font-weight:600;overflow-wrap:anywhere}
-svg.hist{display:block}svg.hist text{font:8px ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;fill:#57606a}
+svg.hist,svg.scatter{display:block}svg.scatter text{font:8px ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;fill:#57606a}svg.hist text{font:8px ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;fill:#57606a}
 details summary{cursor:pointer;color:var(--muted)}
 .finding{border:1px solid #ffcecb;border-left:4px solid var(--fail);border-radius:6px;padding:4px 14px 10px;margin:14px 0}
 .finding.accepted{border-color:#d0d7de;border-left-color:var(--muted)}
@@ -213,6 +215,44 @@ std::string histogram_svg(const ulps_histogram& hist) {
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>", x + bw / 2, height - 2, h(label));
   }
   s += fmt::format("<desc>errors in ULPs: {}</desc></svg>", h(desc));
+  return s;
+}
+
+/// Error versus magnitude as an inline SVG scatter plot: x = log10 of the magnitude of each comparison's worst
+/// element, y = its error in ULPs of the scale on a log axis from 0.01 to 1e4 (0 at the bottom, above 1e4 or not
+/// finite at the top, in red). Where the errors grow with the magnitude, the implementation loses accuracy on large
+/// (or tiny) values; the histogram beside it cannot show that.
+std::string scatter_svg(const std::vector<std::array<double, 2>>& points) {
+  if (points.empty()) return "";
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& [m, u] : points)
+    if (m > 0 && std::isfinite(m)) lo = std::min(lo, std::log10(m)), hi = std::max(hi, std::log10(m));
+  if (!(lo <= hi)) lo = hi = 0;
+  if (hi - lo < 1) lo -= 0.5, hi += 0.5;
+  const int w = 150, ht = 42, left = 2, top = 4;
+  const double ulo = -2, uhi = 4;  // log10 ULPs
+  std::string s = fmt::format("<svg class=\"scatter\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\">",
+                              w, ht + 10, w, ht + 10);
+  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f6f8fa\"/>", left, top, w - 2 * left, ht - top);
+  // the 1-ULP line
+  const double y1 = top + (ht - top) * (1 - (0 - ulo) / (uhi - ulo));
+  s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#d0d7de\"/>", left, w - left, y1, y1);
+  long long above = 0;
+  for (const auto& [m, u] : points) {
+    const double xm = m > 0 && std::isfinite(m) ? std::log10(m) : lo;
+    const bool off = !(u <= std::pow(10.0, uhi));
+    above += off;
+    const double lu = u <= 0 ? ulo : off ? uhi : std::clamp(std::log10(u), ulo, uhi);
+    const double x = left + 3 + (w - 2 * left - 6) * (xm - lo) / (hi - lo);
+    const double y = top + (ht - top) * (1 - (lu - ulo) / (uhi - ulo));
+    s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"1.6\" fill=\"{}\" fill-opacity=\"0.6\"/>", x, y,
+                     off ? "#cf222e" : "#0969da");
+  }
+  s += fmt::format("<text x=\"{}\" y=\"{}\">1e{:.0f}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">1e{:.0f}</text>",
+                   left, ht + 9, lo, w - left, ht + 9, hi);
+  s += fmt::format("<desc>error in ULPs versus magnitude, {} comparisons ({} above 1e4 ULPs or not finite); the line is "
+                   "1 ULP</desc></svg>",
+                   points.size(), above);
   return s;
 }
 
@@ -361,7 +401,7 @@ std::string audit_report::html() const {
   for (const auto& loss : losses) {
     o += fmt::format("<h2 id=\"{}\">{}</h2>\n", anchor("loss-", loss), h(loss));
     o += fmt::format("<table class=\"rows\">\n<tr><th>check</th><th>dtype</th><th>verdict</th><th>cases</th>{}"
-                     "<th>max ULPs</th><th>errors in ULPs</th><th>note</th></tr>\n",
+                     "<th>max ULPs</th><th>errors in ULPs</th><th>error vs magnitude</th><th>note</th></tr>\n",
                      any_unsupported ? "<th>unsupported</th>" : "");
     for (std::size_t k = 0; k < rows.size(); ++k) {
       const audit_row& r = rows[k];
@@ -380,10 +420,11 @@ std::string audit_report::html() const {
       if (!r.unsupported_grads.empty())
         note += fmt::format("{}gradients not offered: {}", note.empty() ? "" : "<br>", h(join(r.unsupported_grads, "; ")));
       o += fmt::format("<tr class=\"{}\"><td>{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td class=\"n\">{}</td>{}"
-                       "<td class=\"n\">{}</td><td class=\"d\">{}</td><td class=\"note\">{}</td></tr>\n",
+                       "<td class=\"n\">{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td class=\"note\">{}</td></tr>\n",
                        to_string(r.verdict), check, h(r.dtype), row_badge(r.verdict), r.cases,
                        any_unsupported ? fmt::format("<td class=\"n\">{}</td>", r.unsupported) : "",
-                       h(detail::ulps_text(r.max_ulps)), r.histogram ? histogram_svg(*r.histogram) : "", note);
+                       h(detail::ulps_text(r.max_ulps)), r.histogram ? histogram_svg(*r.histogram) : "",
+                       scatter_svg(r.error_points), note);
     }
     o += "</table>\n";
   }

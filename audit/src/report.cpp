@@ -67,7 +67,7 @@ const std::vector<std::string> known_row_keys = {
     "order",   "loss",    "check",          "kind",    "dtype",          "verdict",        "gave_up",
     "cases",   "unsupported", "max_ulps",   "ulps_histogram", "seconds", "message",        "report",
     "counterexample", "counterexample_fixture", "diagnosis", "diagnosis_class", "unsupported_grads",
-    "unsupported_reasons", "accepted"};
+    "unsupported_reasons", "accepted", "error_points"};
 
 json extra_of(const json& j, const std::vector<std::string>& known) {
   json extra = json::object();
@@ -91,6 +91,11 @@ json row_json(const audit_row& r) {
   e["unsupported_reasons"] = r.unsupported_reasons;
   e["max_ulps"] = !r.max_ulps ? json(nullptr) : std::isfinite(*r.max_ulps) ? json(*r.max_ulps) : json("inf");
   e["ulps_histogram"] = r.histogram ? json{{"edges", r.histogram->edges}, {"counts", r.histogram->counts}} : json(nullptr);
+  {
+    auto pts = json::array();
+    for (const auto& [m, u] : r.error_points) pts.push_back({m, std::isfinite(u) ? json(u) : json("inf")});
+    e["error_points"] = std::move(pts);
+  }
   e["seconds"] = r.seconds;
   e["message"] = null_if_empty(r.message);
   e["report"] = null_if_empty(r.report);
@@ -132,6 +137,11 @@ audit_row row_from_json(const json& r) {
       for (const auto& x : counts) hist.counts.push_back(x.get<long long>());
     row.histogram = std::move(hist);
   }
+  if (const json& pts = field(r, "error_points"); pts.is_array())
+    for (const auto& pt : pts)
+      if (pt.is_array() && pt.size() == 2 && pt[0].is_number() && (pt[1].is_number() || pt[1].is_string()))
+        row.error_points.push_back(
+            {pt[0].get<double>(), pt[1].is_number() ? pt[1].get<double>() : std::numeric_limits<double>::infinity()});
   row.seconds = field(r, "seconds").is_number() ? field(r, "seconds").get<double>() : 0.0;
   row.message = str(r, "message");
   row.report = str(r, "report");
@@ -185,6 +195,25 @@ ulps_histogram ulps_histogram::of(const std::vector<double>& ulps) {
     ++h.counts[i];  // i == edges.size(): above 1024, or NaN/inf
   }
   return h;
+}
+
+std::vector<std::array<double, 2>> error_points_of(const std::vector<double>& magnitudes, const std::vector<double>& ulps) {
+  const std::size_t n = std::min(magnitudes.size(), ulps.size());
+  std::vector<std::array<double, 2>> out;
+  if (n == 0) return out;
+  const std::size_t step = (n + audit_row::max_error_points - 2) / (audit_row::max_error_points - 1);
+  std::size_t worst = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(ulps[i] <= ulps[worst])) worst = i;  // NaN and inf count as the largest
+  // as JSON keeps them: a magnitude that is not finite is drawn at 0, an error that is not finite (NaN) is inf
+  const auto point = [&](std::size_t i) {
+    return std::array<double, 2>{std::isfinite(magnitudes[i]) ? magnitudes[i] : 0.0,
+                                 std::isnan(ulps[i]) ? std::numeric_limits<double>::infinity() : ulps[i]};
+  };
+  for (std::size_t i = 0; i < n; i += std::max<std::size_t>(step, 1))
+    if (i != worst) out.push_back(point(i));
+  out.push_back(point(worst));
+  return out;
 }
 
 audit_report::counts audit_report::count() const {

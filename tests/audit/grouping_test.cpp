@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -185,6 +188,27 @@ TEST(baseline, a_malformed_baseline_is_refused_with_its_field) {
   EXPECT_NE(refused({{"format", "losscheck-baseline"}, {"version", 1}, {"accepted", {{{"loss", "mse_loss"}}}}})
                 .find("accepted[0].check"),
             std::string::npos);
+}
+
+// The error-versus-magnitude points of a row: thinned to at most max_error_points with the largest error kept, read
+// back from JSON (inf included), and drawn in the HTML report.
+TEST(error_points, thinned_kept_and_drawn) {
+  std::vector<double> magnitudes, ulps;
+  for (int i = 0; i < 5000; ++i) magnitudes.push_back(std::ldexp(1.0, i % 60 - 30)), ulps.push_back(0.25 * (i % 7));
+  ulps[4321] = 37.5;  // the worst
+  const auto pts = error_points_of(magnitudes, ulps);
+  EXPECT_LE(pts.size(), audit_row::max_error_points);
+  EXPECT_GT(pts.size(), audit_row::max_error_points / 2);
+  EXPECT_TRUE(std::any_of(pts.begin(), pts.end(), [](const auto& p) { return p[1] == 37.5; })) << "the worst was dropped";
+  EXPECT_EQ(error_points_of({}, {}).size(), 0u);
+  audit_report a = report();
+  a.rows[8].error_points = {{1e-3, 0.5}, {2.0, std::numeric_limits<double>::infinity()}};
+  const auto back = audit_report::from_json(a.to_json(), "r.json");
+  ASSERT_EQ(back.rows[8].error_points.size(), 2u);
+  EXPECT_EQ(back.rows[8].error_points[0][0], 1e-3);
+  EXPECT_TRUE(std::isinf(back.rows[8].error_points[1][1]));
+  const std::string h = a.html();
+  EXPECT_NE(h.find("error in ULPs versus magnitude, 2 comparisons (1 above 1e4 ULPs or not finite)"), std::string::npos);
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ class Page(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack, self.errors, self.text, self.pres, self.svgs, self.tags, self.attrs = [], [], [], [], [], [], []
+        self.scatters = 0
         self._pre = self._title = None
 
     def handle_starttag(self, tag, attrs):
@@ -77,8 +78,10 @@ class Page(html.parser.HTMLParser):
         self.attrs += attrs
         if tag == "pre":
             self._pre = []
-        if tag == "svg":
+        if tag == "svg" and dict(attrs).get("class") == "hist":
             self.svgs.append([])
+        if tag == "svg" and dict(attrs).get("class") == "scatter":
+            self.scatters += 1
         if tag == "title" and "svg" in self.stack:
             self._title = []
         if tag not in VOID:
@@ -167,6 +170,9 @@ def test_html():
     check(hists, "the report has no histogram to draw (the lead's ulps_histogram)")
     check(len(page.svgs) == len(hists), f"{len(page.svgs)} SVG histograms for {len(hists)} rows with a histogram")
     drawn = [histogram_counts(t) for t in page.svgs]
+    scattered = [r for r in doc["results"] if r.get("error_points")]
+    check(scattered and page.scatters == len(scattered),
+          f"{page.scatters} error-versus-magnitude plots for {len(scattered)} rows with error points")
     # rows are drawn per loss in plan order; with one loss that is the plan order
     check(drawn == [h["counts"] for h in hists], f"histogram counts drawn {drawn[:3]} != report {[h['counts'] for h in hists][:3]}")
 

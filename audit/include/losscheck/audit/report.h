@@ -4,6 +4,7 @@
 /// (docs/audit.md, format "losscheck-audit" version 1), JUnit XML and one self-contained HTML file — and that
 /// `losscheck report merge` builds from the JSON documents of the shards of one audit.
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -56,6 +57,10 @@ struct audit_row {
   long long unsupported = 0;  ///< cases the target answered `unsupported`
   std::optional<double> max_ulps;          ///< the largest error in ULPs of the scale (+inf: not finite)
   std::optional<ulps_histogram> histogram;
+  /// Error versus magnitude: per comparison (as the histogram counts them) the magnitude of its worst element and its
+  /// error in ULPs of the scale, at most max_error_points of them (evenly thinned, the largest error always kept).
+  std::vector<std::array<double, 2>> error_points;
+  static constexpr std::size_t max_error_points = 400;
   double seconds = 0;
   std::string message;  ///< a failure's one-line reason, a skip's or give-up's; "" none
   std::string report;   ///< a failure's whole report (cases, results, replay lines); "" none
@@ -196,6 +201,9 @@ struct audit_report {
   /// check, dtype, verdict and cases). Optional fields may be missing or odd: the renderers show what is there.
   static audit_report from_json(const nlohmann::json& j, const std::string& name);
 };
+
+/// (magnitude, ULPs) pairs thinned to at most audit_row::max_error_points: every k-th, and the largest error.
+std::vector<std::array<double, 2>> error_points_of(const std::vector<double>& magnitudes, const std::vector<double>& ulps);
 
 /// Merges the reports of the shards of one sharded audit (`--shard I/N`, any order) into the report of one run: the
 /// rows sorted by their order in the plan, the summary and verdict recomputed, `shard` replaced by merged_from = N,
