@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <regex>
+#include <set>
 #include <stdexcept>
 
 #include "losscheck/audit/report.h"
@@ -67,19 +68,50 @@ std::string finding_key(const audit_row& r) {
   return without_numbers(f->kind == "unexplained" ? f->text : without_components(f->text));
 }
 
+namespace {
+
+/// Every named mistake a row's diagnosis gives (each finding's key; unexplained differences name none), and its own key.
+std::set<std::string> named_keys(const audit_row& r) {
+  std::set<std::string> out{finding_key(r)};
+  for (const auto& f : r.diagnosis)
+    if (f.kind == "convention" || f.kind == "bug") out.insert(without_numbers(without_components(f.text)));
+  return out;
+}
+
+int seriousness(const std::string& kind) { return kind == "bug" ? 3 : kind == "unexplained" ? 2 : kind == "convention" ? 1 : 0; }
+
+}  // namespace
+
 std::vector<finding_group> audit_report::findings() const {
+  // the failing rows of each loss, joined when their diagnoses name a mistake in common (one property may see a
+  // gradient that is 1/2 × the reference's where another also sees it disagree with its own forward: one cause)
+  std::vector<std::size_t> failing;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].verdict == check_verdict::fail) failing.push_back(i);
+  std::vector<std::size_t> parent(failing.size());
+  for (std::size_t a = 0; a < parent.size(); ++a) parent[a] = a;
+  const auto root = [&](std::size_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  std::vector<std::set<std::string>> keys;
+  for (auto i : failing) keys.push_back(named_keys(rows[i]));
+  for (std::size_t a = 0; a < failing.size(); ++a)
+    for (std::size_t b = 0; b < a; ++b) {
+      if (rows[failing[a]].loss != rows[failing[b]].loss) continue;
+      const bool shared = std::any_of(keys[a].begin(), keys[a].end(), [&](const std::string& k) { return keys[b].count(k) > 0; });
+      if (shared) parent[root(a)] = root(b);
+    }
   std::vector<finding_group> out;
-  std::map<std::pair<std::string, std::string>, std::size_t> index;  // (loss, key) -> group
+  std::map<std::size_t, std::size_t> group_of_root;
   std::vector<std::size_t> example_size;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  for (std::size_t a = 0; a < failing.size(); ++a) {
+    const std::size_t i = failing[a];
     const audit_row& r = rows[i];
-    if (r.verdict != check_verdict::fail) continue;
-    const std::string key = finding_key(r);
-    auto [it, fresh] = index.emplace(std::pair{r.loss, key}, out.size());
+    auto [it, fresh] = group_of_root.emplace(root(a), out.size());
     if (fresh) {
       finding_group g;
       g.loss = r.loss;
-      g.key = key;
       g.accepted = true;
       out.push_back(std::move(g));
       example_size.push_back(std::numeric_limits<std::size_t>::max());
@@ -96,10 +128,14 @@ std::vector<finding_group> audit_report::findings() const {
     }
   }
   for (auto& g : out) {
-    const audit_row& ex = rows[g.example];
-    g.kind = ex.diagnosis_class;
-    const audit_finding* f = primary_finding(ex);
-    g.text = f ? f->text : ex.message;
+    // the headline: the most serious row diagnosis of the group (the first such row), its key the group's
+    std::size_t head = g.rows.front();
+    for (auto i : g.rows)
+      if (seriousness(rows[i].diagnosis_class) > seriousness(rows[head].diagnosis_class)) head = i;
+    g.kind = rows[head].diagnosis_class;
+    const audit_finding* f = primary_finding(rows[head]);
+    g.text = f ? f->text : rows[head].message;
+    g.key = finding_key(rows[head]);
   }
   return out;
 }

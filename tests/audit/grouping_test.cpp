@@ -102,6 +102,24 @@ TEST(grouping, one_finding_per_root_cause) {
   EXPECT_EQ(groups[4].rows, (std::vector<std::size_t>{7}));
 }
 
+// Rows whose diagnoses name a mistake in common are one finding, headed by the most serious diagnosis: a gradient that
+// is 1/2 × the reference's, in one property also inconsistent with its own forward (a bug), in another (NaN inputs,
+// no finite differences) only the convention.
+TEST(grouping, rows_sharing_a_named_mistake_are_one_finding) {
+  audit_report a = report();
+  a.rows.resize(2);
+  a.rows[0].diagnosis = {{"gradient of input: 1/2 × the reference's", "convention", ""},
+                         {"gradient of input is 1/2 × the finite-difference gradient of its own forward", "bug", "…"}};
+  a.rows[0].diagnosis_class = "bug";
+  a.rows[1].diagnosis = {{"gradient of input: 1/2 × the reference's", "convention", ""}};
+  a.rows[1].diagnosis_class = "convention";
+  const auto groups = a.findings();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].rows, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(groups[0].kind, "bug");
+  EXPECT_EQ(groups[0].text, "gradient of input is 1/2 × the finite-difference gradient of its own forward");
+}
+
 TEST(grouping, the_terminal_leads_with_one_entry_per_finding) {
   const std::string t = printed(report());
   EXPECT_EQ(t.find("\nfindings: 5 root causes in 8 failing checks"), 0u) << t;
