@@ -89,6 +89,11 @@ void compare_tensor(const std::string& name, const tensor& expected, const tenso
 
 }  // namespace
 
+double worst_magnitude(const comparison& cmp) {
+  if (!cmp.worst) return 0.0;
+  return cmp.worst->expected != 0 ? std::fabs(cmp.worst->expected) : cmp.worst->scale;
+}
+
 std::string format_ulps(double ulps) {
   if (std::isnan(ulps)) return "nan";
   if (!std::isfinite(ulps)) return "inf";

@@ -1,6 +1,6 @@
 #pragma once
 // Writing a file whole or not at all: through a temporary file next to it, fsync and a rename. The one writer of
-// reports and fixture files.
+// reports and fixture files; and the one reader of the JSON documents the commands take (reports, baselines).
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -71,6 +74,19 @@ inline void write_file_atomically(const std::string& path, const std::string& te
   if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);
+  }
+}
+
+/// A JSON file's document. Throws std::invalid_argument naming the file: unreadable ("cannot read: …") or not JSON.
+inline nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(fmt::format("{}: not JSON: {}", path, e.what()));
   }
 }
 

@@ -17,19 +17,7 @@
 namespace losscheck::cli {
 namespace {
 
-audit_report read_report(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::invalid_argument(fmt::format("{}: not JSON: {}", path, e.what()));
-  }
-  return audit_report::from_json(j, path);
-}
+audit_report read_report(const std::string& path) { return audit_report::from_json(read_json_file(path), path); }
 
 }  // namespace
 

@@ -213,9 +213,7 @@ void report_agreement(const loss_case& c, const loss_result& expected, const los
                       const check::comparison& cmp) {
   if (running_ulps && (cmp.elements > 0 || !cmp.passed)) {
     running_ulps->push_back(cmp.max_ulps);
-    if (running_magnitudes)
-      running_magnitudes->push_back(!cmp.worst ? 0.0
-                                    : cmp.worst->expected != 0 ? std::fabs(cmp.worst->expected) : cmp.worst->scale);
+    if (running_magnitudes) running_magnitudes->push_back(check::worst_magnitude(cmp));
   }
   if (cmp.passed) return;
   std::string msg = fmt::format("{} disagrees with {}: {}", subject.name(), expected_from, cmp.message);

@@ -278,8 +278,7 @@ std::vector<audit_row> fixture_rows(target& t, target_monitor* monitor,
         if (!std::isnan(cmp.max_ulps)) g.max_ulps = std::max(*g.max_ulps, cmp.max_ulps);
         if (cmp.elements > 0) {
           ulps[order].push_back(cmp.max_ulps);
-          magnitudes[order].push_back(!cmp.worst ? 0.0
-                                      : cmp.worst->expected != 0 ? std::fabs(cmp.worst->expected) : cmp.worst->scale);
+          magnitudes[order].push_back(check::worst_magnitude(cmp));
         }
       }
       if (cmp.passed) continue;

@@ -20,4 +20,8 @@ std::vector<std::string> replay_lines(const std::string& report);
 /// "losscheck fixtures verify --target T --id ID FILE" for a counterexample written as a fixture; "" without one.
 std::string fixture_replay(const audit_report& a, const audit_row& r);
 
+/// One command that replays a failing row: its counterexample fixture's, else the first replay line of its report
+/// (without the "replay…:" label); "" when there is neither.
+std::string one_replay(const audit_report& a, const audit_row& r);
+
 }  // namespace losscheck::detail

@@ -366,12 +366,7 @@ std::string audit_report::html() const {
                          "</b><pre>{}</pre></div></div>\n",
                          h(pretty_text(expected)), h(got.substr(0, gp)), h(pretty_text(got.substr(gp + 7))));
       }
-      std::string replay = detail::fixture_replay(*this, ex);
-      if (replay.empty()) {
-        const auto lines = detail::replay_lines(ex.report);
-        if (!lines.empty()) replay = lines.front().substr(lines.front().find(':') + 2);
-      }
-      if (!replay.empty()) o += "<p><b>Replay</b></p>\n<pre>" + h(replay) + "</pre>\n";
+      if (const std::string replay = detail::one_replay(*this, ex); !replay.empty()) o += "<p><b>Replay</b></p>\n<pre>" + h(replay) + "</pre>\n";
       o += "</section>\n";
     }
   }

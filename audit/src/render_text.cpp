@@ -48,6 +48,15 @@ std::string fixture_replay(const audit_report& a, const audit_row& r) {
                      f.id.empty() ? "" : " --id " + shell_quote(f.id), shell_quote(f.file));
 }
 
+std::string one_replay(const audit_report& a, const audit_row& r) {
+  if (std::string replay = fixture_replay(a, r); !replay.empty()) return replay;
+  const auto lines = replay_lines(r.report);
+  if (lines.empty()) return "";
+  const std::string& line = lines.front();
+  const auto start = line.find_first_not_of(' ', line.find(':') + 1);
+  return start == std::string::npos ? std::string() : line.substr(start);
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -101,12 +110,7 @@ void print_finding(std::ostream& out, const audit_report& a, const finding_group
   for (const auto& f : ex.diagnosis)
     if (&f != &ex.diagnosis.front() || f.text != g.text || !f.detail.empty())
       out << fmt::format("   diagnosis ({}): {}{}\n", f.kind, f.text, f.detail.empty() ? "" : " -- " + f.detail);
-  std::string replay = detail::fixture_replay(a, ex);
-  if (replay.empty()) {
-    const auto lines = detail::replay_lines(ex.report);
-    if (!lines.empty()) replay = lines.front().substr(lines.front().find(':') + 1);
-  }
-  if (!replay.empty()) out << "   replay: " << replay.substr(replay.find_first_not_of(' ')) << '\n';
+  if (const std::string replay = detail::one_replay(a, ex); !replay.empty()) out << "   replay: " << replay << '\n';
 }
 
 }  // namespace

@@ -64,6 +64,10 @@ struct comparison {
   std::vector<std::string> skipped_grads;  ///< expected gradients the result lists in unsupported_grads
 };
 
+/// The magnitude of a comparison's worst element: |expected|, or its scale where the expected value is 0; 0 when no
+/// element was compared (the x of the audit report's error-versus-magnitude plot).
+double worst_magnitude(const comparison& cmp);
+
 /// An error in ULPs for people: "0.50", "12.00", "2.3e+15" (beyond a million), "inf".
 std::string format_ulps(double ulps);
 /// "relative error 3.1e-07" for |got − expected| / |expected| (or "" when expected is 0 or either is not finite).
