@@ -102,6 +102,8 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
     }
   }
   audit_options options = o.audit;
+  options.baseline = accepted;
+  options.baseline_file = o.baseline_path;
   std::optional<exec_monitor> monitor;
   if (auto* exec = dynamic_cast<exec_target*>(subject.get())) {
     // a command that cannot run at all is one usage error, not a row of failures per property
@@ -135,7 +137,6 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
   if (o.progress) err << "\r\033[K" << std::flush;
 
   name_counterexamples_file(report, counterexamples_path(o));
-  if (accepted) report.apply_baseline(*accepted, o.baseline_path);
   report.print(out, o.verbose);
   out.flush();
   try {

@@ -42,6 +42,26 @@ check::tolerance scale_tolerance(check::tolerance t, double f, double extra_roun
   return t;
 }
 
+/// Every value of `r` divided by 0 in IEEE arithmetic: NaN where it is 0 or NaN, ±inf otherwise.
+loss_result divided_by_zero(loss_result r) {
+  auto divide = [](tensor& t) {
+    for (auto& v : t.values) v = v == 0 || std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : std::copysign(HUGE_VAL, v);
+  };
+  if (r.output) divide(*r.output);
+  for (auto& [n, g] : r.grads) divide(g);
+  return r;
+}
+
+/// `t` with every scale infinite: values compared exactly (NaN with NaN, inf with inf of the same sign).
+check::tolerance exactly(check::tolerance t) {
+  auto s = [](check::tensor_tolerance& x) {
+    for (auto& v : x.scale) v = HUGE_VAL;
+  };
+  s(t.output);
+  for (auto& [n, g] : t.grads) s(g);
+  return t;
+}
+
 std::optional<loss_result> linear_combination(long double a, const loss_result& x, long double b, const loss_result& y, dtype type) {
   if (!x.ok() || !y.ok() || x.output->values.size() != y.output->values.size()) return std::nullopt;
   loss_result r = x;
@@ -211,14 +231,20 @@ std::vector<candidate> candidates(const loss_case& c, target& reference) {
     }
   };
   // a divisor other than torch's: Σ·(1/d), from the reference's `sum`
+  // (a divisor of 0 -- every target ignored -- divides as IEEE does: NaN for 0, ±inf otherwise, compared exactly)
   auto add_divided = [&](std::string text, std::string kind, long double divisor) {
-    if (!(divisor > 0)) return;
+    if (!(divisor >= 0)) return;
     try {
       const loss_case s = reduced_as(c, "sum");
       loss_result v = reference.evaluate(s);
       if (!v.ok()) return;
+      check::tolerance t = check::tolerance_for(s);
+      if (divisor == 0) {
+        out.push_back({std::move(text), std::move(kind), divided_by_zero(std::move(v)), exactly(std::move(t))});
+        return;
+      }
       out.push_back({std::move(text), std::move(kind), scale_result(v, 1 / divisor, c.type),
-                     scale_tolerance(check::tolerance_for(s), static_cast<double>(1 / divisor), 2)});
+                     scale_tolerance(std::move(t), static_cast<double>(1 / divisor), 2)});
     } catch (const std::exception&) {
       // the reference or the tolerance model rejects this variant of the case: the mistake cannot be
       // evaluated here and is not a candidate (a candidate is never guessed)
@@ -334,31 +360,49 @@ std::optional<finding> check_against_own_forward(const loss_case& c, const loss_
     const double an = grad.values[i];
     if (!std::isfinite(an)) continue;
     const double xi = d.inputs.at(name).values[i];
-    const double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) + step_exp);
     auto at = [&](double step) -> std::optional<long double> {
       loss_case e = d;
       e.inputs[name].values[i] = xi + step;
       return objective(subject, e, g);
     };
-    const auto a1 = at(h), a2 = at(-h), b1 = at(h / 2), b2 = at(-h / 2);
-    if (!a1 || !a2 || !b1 || !b2) return std::nullopt;
-    // a kink within the step (a hinge, a clamp, the tie of cosine's margin) makes a central difference meaningless:
-    // the one-sided slopes on [x+h/2, x+h] and [x−h, x−h/2] then disagree by far more than a smooth function's
-    // O(h·f'') -- no evidence either way
-    const long double right = (*a1 - *b1) / (h / 2), left = (*b2 - *a2) / (h / 2);
-    if (std::fabs(right - left) > 0.5L * (std::fabs(right) + std::fabs(left))) continue;
-    const long double d1 = (*a1 - *a2) / (2 * h), d2 = (*b1 - *b2) / h;
-    const long double fd = (4 * d2 - d1) / 3;  // Richardson: O(h^4)
-    if (!std::isfinite(static_cast<double>(fd))) continue;  // the forward is not finite around x: no evidence
+    // The step starts at 2^step_exp relative to max(1, |x|) and shrinks by 8 until the central differences at h and
+    // h/2 agree (a smooth forward: they differ by O(h^2 f''')). Where the forward changes regime within the step (a
+    // clamp at eps beside an input of 1e-14, a norm near 0) the first steps cross it and the differences disagree;
+    // a smaller step then measures the slope at x itself. When rounding (eps·|f|/h) outgrows the disagreement before
+    // they agree, or a kink sits at x itself, there is no evidence either way.
+    const long double eps = d.type == dtype::float64 ? 0x1p-52L : 0x1p-23L;
+    double h = std::ldexp(1.0, std::ilogb(std::max(1.0, std::fabs(xi))) + step_exp);
+    std::optional<long double> fd, spread;
+    for (int level = 0; level < 16 && !fd; ++level, h /= 8) {
+      if (xi + h / 2 == xi) break;  // the step no longer moves x
+      const auto a1 = at(h), a2 = at(-h), b1 = at(h / 2), b2 = at(-h / 2);
+      if (!a1 || !a2 || !b1 || !b2) return std::nullopt;
+      const long double d1 = (*a1 - *a2) / (2 * h), d2 = (*b1 - *b2) / h;
+      if (!std::isfinite(static_cast<double>(d1)) || !std::isfinite(static_cast<double>(d2))) break;  // no evidence
+      const long double noise = eps * (std::fabs(*a1) + std::fabs(*a2) + std::fabs(*b1) + std::fabs(*b2)) / h;
+      if (std::fabs(d1 - d2) <= rel * (std::fabs(d1) + std::fabs(d2)) + 4 * noise) {
+        // a kink at x itself (a hinge, a clamp, the tie of cosine's margin): the one-sided slopes on [x+h/2, x+h]
+        // and [x-h, x-h/2] disagree by far more than a smooth function's O(h f'') at every step, and a central
+        // difference only averages them: no evidence
+        const long double right = (*a1 - *b1) / (h / 2), left = (*b2 - *a2) / (h / 2);
+        if (std::fabs(right - left) > 0.5L * (std::fabs(right) + std::fabs(left)) + 4 * noise) break;
+        fd = (4 * d2 - d1) / 3;  // Richardson: O(h^4)
+        spread = std::fabs(d1 - d2) + 4 * noise;
+        break;
+      }
+      if (noise > 0.1L * (std::fabs(d1) + std::fabs(d2))) break;  // rounding would swamp a smaller step
+    }
+    if (!fd || !std::isfinite(static_cast<double>(*fd))) continue;  // no evidence at this element
     checked = true;
     // Tolerance: relative 1e-6 in float64 (truncation at h = 2^-12·|x|), 2e-2 in float32 (the forward's rounding,
-    // 2^-24 relative, divided by a step of 2^-6 relative, times a few roundings); a diagnosis, not a verdict.
-    const long double tol = rel * (std::fabs(an) + std::fabs(fd)) + 1e-300L;
-    if (std::fabs(an - fd) <= tol) continue;
+    // 2^-24 relative, divided by a step of 2^-6 relative, times a few roundings), plus the estimate's own spread at
+    // the step it was taken with; a diagnosis, not a verdict.
+    const long double tol = rel * (std::fabs(an) + std::fabs(*fd)) + *spread + 1e-300L;
+    if (std::fabs(an - *fd) <= tol) continue;
     consistent = false;
     if (worst.empty()) worst = fmt::format("{}[{}] = {} but the central difference of its own forward is {}", name, i, an,
-                                           static_cast<double>(fd));
-    const long double rr = fd != 0 ? an / fd : 0;
+                                           static_cast<double>(*fd));
+    const long double rr = *fd != 0 ? an / *fd : 0;
     if (!ratio) ratio = rr;
     else if (std::fabs(*ratio - rr) > 10 * rel * std::fabs(rr)) ratio = 0.0L;  // not constant
   }
@@ -397,6 +441,52 @@ std::string degenerate_reason(const loss_case& c, const loss_result& want) {
     // the case does not resolve: no reason beyond the NaN itself
   }
   return "torch's answer is NaN although every input is a number";
+}
+
+std::optional<loss_case> with_batch_doubled(const loss_case& c) {
+  const loss_record& record = record_of(c.loss);
+  const tensor* in0 = c.input(main_input(c.loss));
+  if (!in0) return std::nullopt;
+  const bool by_rows = record.rowwise() || record.class_index_target();
+  loss_case d = c;
+  if (in0->dim() == (by_rows ? 1 : 0)) {
+    // unbatched ((C), (D) or 0-D): as the batch of one it equals (unbatched_input_equals_a_batch_of_one), every
+    // batch-aligned input (a 0-D class index, a (C) probability target) given a leading 1 first
+    for (auto& [name, t] : d.inputs) {
+      const auto* spec = record.input(name);
+      if (!spec || spec->batch == batch_axis::none) continue;
+      if (t.dim() == in0->dim() || (by_rows && t.dim() == in0->dim() - 1)) t.shape.insert(t.shape.begin(), 1);
+    }
+    if (d.grad_output && d.grad_output->dim() == 0 && effective_reduction(c) == "none")
+      d.grad_output->shape.insert(d.grad_output->shape.begin(), 1);
+  } else if (record.rowwise() && in0->dim() != 2) {
+    return std::nullopt;
+  }
+  const tensor* in = d.input(main_input(c.loss));
+  if (in->dim() == 0) return std::nullopt;
+  const auto n = in->shape[0];
+  if (n == 0) return std::nullopt;
+  auto doubled = [](tensor t) {
+    t.shape[0] *= 2;
+    if (t.is_floating()) t.values.insert(t.values.end(), t.values.begin(), t.values.end());
+    else t.ints.insert(t.ints.end(), t.ints.begin(), t.ints.end());
+    return t;
+  };
+  const tensor main = *in;
+  in = &main;
+  for (auto& [name, t] : d.inputs) {
+    const auto* spec = record.input(name);
+    if (!spec || t.dim() == 0 || t.shape[0] != n) continue;
+    const bool aligned = spec->batch == batch_axis::leading ||
+                         (spec->batch == batch_axis::leading_if_full_rank && t.dim() == in->dim()) ||
+                         (spec->batch == batch_axis::last_if_one_dim && t.dim() == 1 && in->dim() == 1);
+    if (aligned) t = doubled(t);
+  }
+  if (d.grad_output && d.grad_output->dim() > 0) {
+    if (d.grad_output->shape[0] != n) return std::nullopt;
+    d.grad_output = doubled(*d.grad_output);
+  }
+  return d;
 }
 
 std::string overall_kind(const std::vector<finding>& findings) {
@@ -489,7 +579,12 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
         std::vector<std::string> others;
         for (std::size_t k = 1; k < matched.size(); ++k) others.push_back(matched[k]->text);
         f.detail += fmt::format("; on this case it equally {}", fmt::join(others, "; or "));
+        f.equally = others;
       }
+      // a constant factor that fits too (a mean that divides by N where the batch holds 2 elements per sample is
+      // 2 × torch's): not a competing diagnosis, but what a baseline may have accepted it as
+      if (auto r = constant_factor(*gv, *wv, *tt, c))
+        f.equally.push_back(fmt::format("{} × the reference's", factor_text(*r, c, c.type == dtype::float32 ? 1e-5L : 1e-12L)));
       out.push_back(std::move(f));
       explained = true;
     }
@@ -547,6 +642,8 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
     same->text = same->text.substr(0, mc) + ", " + what + same->text.substr(mc);
     same->detail += "; " + f.detail;
     same->ambiguous = same->ambiguous || f.ambiguous;
+    for (auto& e : f.equally)
+      if (std::find(same->equally.begin(), same->equally.end(), e) == same->equally.end()) same->equally.push_back(std::move(e));
   }
   // a gradient that disagrees with torch but agrees with the target's own forward: the forward's convention
   if (!self_consistent.empty())

@@ -9,6 +9,7 @@
 /// forward, and reports every match as a finding. Nothing is guessed: a finding is only made when the target's
 /// numbers equal the mistake's numbers within the tolerance of docs/tolerances.md; when nothing matches it says so.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct finding {
   /// Several known mistakes coincide on this case (one target, N = 1, …): `text` names the first, `detail` the
   /// others; a larger case tells them apart.
   bool ambiguous = false;
+  /// Other explanations that fit this case just as well, without the component ("2 × the reference's" beside
+  /// "divides by the batch size (2), …" when the batch holds 2 elements per sample): a baseline that accepts any
+  /// of them accepts the case.
+  std::vector<std::string> equally;
 };
 
 /// Explains how `subject`'s answer to `c` differs from `reference`'s. Evaluates both (and variants of `c`) again;
@@ -35,6 +40,12 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
 /// Why `c` is a degenerate case to draw a diagnosis from — an empty input, a mean over no (or zero-weight) targets,
 /// an answer of torch (`want`, the reference's) that is NaN although no input is — or "" for an ordinary case.
 std::string degenerate_reason(const loss_case& c, const loss_result& want);
+
+/// `c` with its batch twice over (every input whose dimension 0 is the batch concatenated with itself, and a
+/// `none` grad_output along), for telling apart mistakes that coincide on a small case: with one target, dividing by
+/// the number of targets and `sum` agree; with the batch doubled they do not. An unbatched case is taken as its batch
+/// of one first. None for an empty batch, or a rowwise input that is not (N, D).
+std::optional<loss_case> with_batch_doubled(const loss_case& c);
 
 /// The most serious kind among `findings`: "bug" over "unexplained" over "convention"; "" when empty.
 std::string overall_kind(const std::vector<finding>& findings);

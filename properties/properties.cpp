@@ -28,6 +28,9 @@ thread_local std::vector<double>* running_magnitudes = nullptr;  // and the magn
 thread_local int* running_vacuous = nullptr;                // cases that checked nothing (nothing_to_check)
 thread_local std::string* running_vacuous_reason = nullptr;
 thread_local std::string* running_first_failure = nullptr;  // the first failing case (before shrinking), as JSON
+thread_local const std::function<bool(const loss_case&)>* running_accepts = nullptr;  // the baseline's hook, or null
+thread_local int* running_accepted = nullptr;                 // failures it accepted
+thread_local std::string* running_first_accepted = nullptr;  // the first accepted failure's message, as fail() wrote it
 
 }  // namespace
 
@@ -86,6 +89,10 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
   running_vacuous = &out.vacuous;
   running_vacuous_reason = &vacuous_reason;
   running_first_failure = &out.original_counterexample;
+  std::string first_accepted;
+  running_accepts = options.accepts ? &options.accepts : nullptr;
+  running_accepted = &out.accepted;
+  running_first_accepted = &first_accepted;
   const auto result = rapidcheck::check(p.loss + "." + p.name + "@" + ctx.subject.name(), p.name, [&] { p.fn(ctx); },
                                         options.seed, options.max_success, options.shrink);
   running_coverage = nullptr;
@@ -94,11 +101,27 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
   running_vacuous = nullptr;
   running_vacuous_reason = nullptr;
   running_first_failure = nullptr;
-  out.vacuous = std::min(out.vacuous, result.successes);  // (shrinking may re-run vacuous cases)
-  out.cases = result.successes - out.vacuous;
+  running_accepts = nullptr;
+  running_accepted = nullptr;
+  running_first_accepted = nullptr;
+  out.vacuous = std::min(out.vacuous, result.successes);  // (shrinking may re-run vacuous and accepted cases)
+  out.accepted = std::min(out.accepted, result.successes - out.vacuous);
+  out.cases = result.successes - out.vacuous - out.accepted;
   std::ostringstream report;
   switch (result.status) {
     case rapidcheck::check_status::success:
+      if (out.accepted > 0) {  // no failure but accepted ones: reported as the first of them (the audit marks it so)
+        out.status = run_status::failed;
+        out.only_accepted = true;
+        report << "FAILED " << p.name << " against " << ctx.subject.name() << " only in ways the baseline accepts: "
+               << out.accepted << " of " << out.accepted + out.cases << " cases (seed=" << options.seed
+               << "); the first:\n"
+               << first_accepted;
+        out.original_counterexample.clear();  // the shown case is the one to diagnose
+        if (!options.replay_command.empty())
+          report << "replay this property: " << options.replay_command << "\n";
+        break;
+      }
       if (out.cases == 0 && out.vacuous > 0) {  // every case ran, none checked anything: no evidence either way
         out.status = run_status::skipped;
         report << "skipped: " << vacuous_reason << " (all " << out.vacuous << " cases)";
@@ -121,6 +144,8 @@ run_outcome run_property(const property& p, const context& ctx, const run_option
       }
       if (!options.replay_command.empty())
         report << "replay this property: RC_PARAMS=\"" << result.replay_params << "\" " << options.replay_command << "\n";
+      if (out.accepted > 0)
+        report << "(before it, " << out.accepted << " cases failed only in ways the baseline accepts)\n";
       break;
     }
     case rapidcheck::check_status::gave_up:
@@ -166,6 +191,22 @@ void fail(const std::string& message, const std::vector<std::pair<const loss_cas
   for (const auto& [c, r] : shown) {
     text += "  case: " + to_json(*c) + "\n";
     if (r) text += "  " + subject.name() + " gave: " + to_json(*r) + "\n";
+  }
+  if (!shown.empty() && running_accepts) {
+    bool accepted = false;
+    try {
+      accepted = (*running_accepts)(*shown.front().first);
+    } catch (const std::exception&) {
+      // a diagnosis that cannot be made accepts nothing
+    }
+    if (accepted) {
+      ++*running_accepted;
+      if (running_first_accepted->empty()) {
+        *running_first_accepted = text;  // holds the case ("  case: {...}"), which the audit diagnoses
+      }
+      RC_SUCCEED("a failure the baseline accepts");
+      std::abort();  // RC_SUCCEED throws
+    }
   }
   if (!shown.empty() && running_first_failure && running_first_failure->empty())
     *running_first_failure = to_json(*shown.front().first);
@@ -266,10 +307,17 @@ void expect_close(const loss_case& c, std::string_view what, const tensor& expec
     if (std::isnan(e) || std::isnan(g)) ok = std::isnan(e) && std::isnan(g);
     else if (!std::isfinite(e) || !std::isfinite(g) || !std::isfinite(s)) ok = e == g;
     else ok = std::fabs(g - e) <= k * check::error_unit(s, c.type);
-    if (!ok)
-      fail(fmt::format("{}[{}]: got {} expected {} (scale {:.3g}, bound {} ULPs; {:.3g} ULPs)", what, i, g, e, s, k,
-                       std::fabs(g - e) / check::error_unit(s, c.type)),
+    if (!ok) {
+      // an error in ULPs only where both are finite numbers; otherwise say what differs
+      const std::string error = std::isfinite(g) && std::isfinite(e) && std::isfinite(s)
+                                    ? check::format_ulps(std::fabs(g - e) / check::error_unit(s, c.type)) + " ULPs"
+                                : std::isnan(g) ? std::string("NaN where the expected value is not")
+                                : std::isnan(e) ? std::string("a value where NaN is expected")
+                                                : std::string("non-finite values differ");
+      fail(fmt::format("{}[{}]: got {} expected {} (scale {:.3g}, bound {} ULPs; {})", what, i, format_float(g, c.type),
+                       format_float(e, c.type), s, k, error),
            shown, subject);
+    }
   }
 }
 

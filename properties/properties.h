@@ -51,6 +51,10 @@ struct run_options {
   int max_success = 100;       ///< cases per property
   bool shrink = true;          ///< shrink counterexamples (off for the mutant catalog: the first failure suffices)
   std::string replay_command;  ///< how to rerun this property ("./build/tests/property_test --gtest_filter=...")
+  /// Accepted failures (an audit's baseline, docs/audit.md "Baseline"): asked about the case a failure shows first;
+  /// true when the failure on that case is an accepted finding. The property then goes on as if the case had passed
+  /// (counted in run_outcome::accepted), so a second, different failure of the same property is still found.
+  std::function<bool(const loss_case&)> accepts;
 };
 
 /// The suite's default seed, printed by every run and used unless RC_PARAMS sets one.
@@ -92,6 +96,10 @@ struct run_outcome {
   /// failed: the first failing case as JSON, before RapidCheck shrank it (the shrunk one is in `report`); shrinking
   /// can reach a degenerate case (an empty input, zero weights) that a diagnosis should not be drawn from alone.
   std::string original_counterexample;
+  /// Cases whose failure `run_options::accepts` accepted (not in `cases`). When no other failure was found the
+  /// property ends `failed` with the first accepted failure as its report, so that the audit shows it as accepted.
+  int accepted = 0;
+  bool only_accepted = false;  ///< failed only in ways `accepts` accepted (the report shows the first of them)
 
   bool passed() const { return status == run_status::passed; }
   /// A failure found (a kill, for the mutant catalog): not a give-up or an error.

@@ -172,6 +172,17 @@ std::string first_message(const std::string& report) {
 }
 
 /// The first "case: {...}" line of a failure report (the shrunk counterexample as the property printed it).
+/// Every case a failure report shows ("  case: {...}" lines), in order: the counterexample, then the cases the
+/// property compared it with.
+std::vector<std::string> shown_cases(const std::string& report) {
+  std::vector<std::string> out;
+  std::istringstream in(report);
+  std::string line;
+  while (std::getline(in, line))
+    if (const auto p = line.find("case: {"); p != std::string::npos) out.push_back(line.substr(p + 6));
+  return out;
+}
+
 std::optional<std::string> first_case(const std::string& report) {
   std::istringstream in(report);
   std::string line;
@@ -196,7 +207,7 @@ std::string fmt_ulps(double v) { return check::format_ulps(v); }
 
 std::vector<audit_finding> findings_of(const std::vector<properties::finding>& fs) {
   std::vector<audit_finding> out;
-  for (const auto& f : fs) out.push_back({f.text, f.kind, f.detail});
+  for (const auto& f : fs) out.push_back({f.text, f.kind, f.detail, f.equally});
   return out;
 }
 
@@ -514,6 +525,10 @@ class audit_run {
                                     o_.precision == reference::default_precision_bits
                                         ? std::string()
                                         : fmt::format(" --precision {}", o_.precision));
+    if (o_.baseline) {
+      ro.replay_command += " --baseline " + shell_quote(o_.baseline_file);
+      if (accepts_anything(pr.loss, pr.check)) ro.accepts = [this, &pr](const loss_case& c) { return accepted(pr, c); };
+    }
     const properties::context ctx{audited_, *reference_, dtypes};
     const auto t0 = clock::now();
     const auto outcome = properties::run_property(*p, ctx, ro);
@@ -572,6 +587,7 @@ class audit_run {
           r.counterexample = counterexample_json(*c);
         }
         if (!outcome.original_counterexample.empty()) originals_[pr.order] = outcome.original_counterexample;
+        r.accepted = outcome.only_accepted;  // every failing case was accepted by the baseline, case by case
         break;
       case properties::run_status::error:
         // RapidCheck could not run it: nothing was shown to hold, so it is no pass
@@ -581,6 +597,27 @@ class audit_run {
         break;
     }
     return r;
+  }
+
+  /// Whether the baseline names a finding of `loss` for `check` (or for every check).
+  bool accepts_anything(const std::string& loss, const std::string& check) const {
+    return std::any_of(o_.baseline->accepted.begin(), o_.baseline->accepted.end(),
+                       [&](const baseline_entry& e) { return e.loss == loss && (e.check == check || e.check == "*"); });
+  }
+
+  /// Whether the failure of property row `pr` on case `c` is an accepted finding: `c` diagnosed as a row's
+  /// counterexample is, and its finding key (the most serious finding's) is one the baseline accepts for the row.
+  bool accepted(const plan_row& pr, const loss_case& c) {
+    incident_throwing_target asked(subject_, o_.monitor);
+    const auto found = properties::diagnose(c, asked, *reference_);
+    if (found.empty()) return false;
+    audit_row r;
+    r.loss = pr.loss;
+    r.check = pr.check;
+    r.verdict = check_verdict::fail;
+    r.diagnosis = findings_of(found);
+    r.diagnosis_class = properties::overall_kind(found);
+    return o_.baseline->accepts(r);
   }
 
   void diagnose_row(audit_row& r, std::vector<counterexample_case>& out) {
@@ -633,8 +670,51 @@ class audit_run {
             }
           }
         }
+        // still ambiguous: the same case with its batch doubled tells the coinciding mistakes apart (one target:
+        // the count of targets and `sum`; doubled, the count is 2 and the sum twice the mean)
+        if (ambiguous(found)) {
+          const auto bigger = properties::with_batch_doubled(c);
+          const loss_result want = bigger ? reference_->evaluate(*bigger) : loss_result{};
+          if (bigger && want.ok() && properties::degenerate_reason(*bigger, want).empty()) {
+            auto from_bigger = properties::diagnose(*bigger, asked, *reference_);
+            if (!from_bigger.empty() && !ambiguous(from_bigger)) {
+              for (auto& f : from_bigger)
+                f.detail += fmt::format("{}diagnosed on the counterexample with its batch doubled: on the case itself "
+                                        "known mistakes coincide",
+                                        f.detail.empty() ? "" : "; ");
+              found = std::move(from_bigger);
+              c = *bigger;
+              r.counterexample = counterexample_json(to_json(c));
+              r.report += fmt::format("{}known mistakes coincide on the counterexample; the diagnosis and the "
+                                      "counterexample fixture use it with its batch doubled: {}\n",
+                                      r.report.empty() || r.report.ends_with('\n') ? "" : "\n", to_json(c));
+            }
+          }
+        }
       } catch (const std::exception& e) {
         found = {{fmt::format("diagnosis failed: {}", e.what()), "unexplained", ""}};
+      }
+      // the counterexample itself agrees with torch: the property compared it with another case (the mapped
+      // reduction of legacy flags, the permuted batch, the batch of one); the mistake may be in that one
+      if (found.empty()) {
+        const auto cases = shown_cases(r.report);
+        for (std::size_t k = 1; k < cases.size() && found.empty(); ++k) {
+          try {
+            const loss_case other = case_from_json(parse_json(cases[k]));
+            incident_throwing_target asked(subject_, o_.monitor);
+            auto from_other = properties::diagnose(other, asked, *reference_);
+            if (from_other.empty()) continue;
+            for (auto& f : from_other)
+              f.detail += fmt::format("{}diagnosed on the case the property compared the counterexample with (the "
+                                      "counterexample itself agrees with the reference)",
+                                      f.detail.empty() ? "" : "; ");
+            found = std::move(from_other);
+            c = other;
+            r.counterexample = counterexample_json(cases[k]);
+          } catch (const std::exception&) {
+            // not a case, or the diagnosis failed: no evidence from it
+          }
+        }
       }
       if (found.empty())
         found.push_back({"agrees with the reference on the counterexample itself, and its gradients agree with its "
@@ -707,6 +787,7 @@ audit_report audit(target& subject, const audit_options& o) {
   report.incomplete_reason = stopped;
   if (stopped == "interrupted") report.interrupt_signal = run.signal() ? run.signal() : SIGINT;
   if (o.monitor) report.target_summary = o.monitor->summary();
+  if (o.baseline) report.apply_baseline(*o.baseline, o.baseline_file);
   report.timings.total = seconds_since(started);
   return report;
 }

@@ -53,6 +53,12 @@ std::string without_numbers(const std::string& text) {
   return out + text.substr(done);
 }
 
+/// The key of one finding: its text without the components, and without the numbers that describe the case (an
+/// unexplained difference keeps its components: an output and a gradient are different stories).
+std::string key_of(const audit_finding& f) {
+  return without_numbers(f.kind == "unexplained" ? f.text : without_components(f.text));
+}
+
 std::string str_field(const json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -65,18 +71,25 @@ std::string finding_key(const audit_row& r) {
   if (!f) return without_numbers(r.message);
   // an unexplained difference keeps what differs (an output and a gradient are different stories); a named mistake
   // is the same root cause whichever outputs and gradients show it
-  return without_numbers(f->kind == "unexplained" ? f->text : without_components(f->text));
+  return key_of(*f);
 }
 
 namespace {
 
-/// Every named mistake a row's diagnosis gives (each finding's key; unexplained differences name none), and its own key.
+/// Every named mistake a row's diagnosis gives (each finding's key and the explanations that fit equally;
+/// unexplained differences name none), and its own key.
 std::set<std::string> named_keys(const audit_row& r) {
   std::set<std::string> out{finding_key(r)};
   for (const auto& f : r.diagnosis)
-    if (f.kind == "convention" || f.kind == "bug") out.insert(without_numbers(without_components(f.text)));
+    if (f.kind == "convention" || f.kind == "bug") {
+      out.insert(key_of(f));
+      for (const auto& e : f.equally) out.insert(without_numbers(e));
+    }
   return out;
 }
+
+/// Whether a finding is about the target (not the diagnosis's own trouble: "diagnosis failed: …").
+bool is_explanation(const audit_finding& f) { return f.kind == "bug" || f.kind == "convention" || f.kind == "unexplained"; }
 
 int seriousness(const std::string& kind) { return kind == "bug" ? 3 : kind == "unexplained" ? 2 : kind == "convention" ? 1 : 0; }
 
@@ -142,29 +155,53 @@ std::vector<finding_group> audit_report::findings() const {
 
 void audit_report::apply_baseline(const baseline& b, const std::string& file) {
   baseline_file = file;
-  for (auto& r : rows) r.accepted = r.verdict == check_verdict::fail && b.accepts(r);
+  // (a property whose every failing case the baseline accepted, case by case, is accepted already)
+  for (auto& r : rows) r.accepted = r.verdict == check_verdict::fail && (r.accepted || b.accepts(r));
 }
 
 baseline audit_report::to_baseline() const {
   baseline b;
+  auto add = [&](baseline_entry e) {
+    if (std::find_if(b.accepted.begin(), b.accepted.end(), [&](const baseline_entry& x) {
+          return x.loss == e.loss && x.check == e.check && x.key == e.key;
+        }) == b.accepted.end())
+      b.accepted.push_back(std::move(e));
+  };
   for (const auto& g : findings())
     for (auto i : g.rows) {
-      baseline_entry e{rows[i].loss, rows[i].check, g.key,
-                       fmt::format("{}: {}", g.kind.empty() ? std::string("no diagnosis") : g.kind, g.text)};
-      if (std::find_if(b.accepted.begin(), b.accepted.end(), [&](const baseline_entry& x) {
-            return x.loss == e.loss && x.check == e.check && x.key == e.key;
-          }) == b.accepted.end())
-        b.accepted.push_back(std::move(e));
+      const audit_row& r = rows[i];
+      add({r.loss, r.check, g.key, fmt::format("{}: {}", g.kind.empty() ? std::string("no diagnosis") : g.kind, g.text)});
+      // every finding of the row: a baseline accepts a failure when it accepts each of its findings
+      // and the explanations that fit its cases as well ("2 × the reference's" beside "divides by the batch size
+      // (2)"), so that the same behaviour is accepted on cases where only one of them fits
+      for (const auto& f : r.diagnosis) {
+        if (!is_explanation(f)) continue;
+        add({r.loss, r.check, key_of(f), fmt::format("{}: {}", f.kind, f.text)});
+        for (const auto& e : f.equally)
+          add({r.loss, r.check, without_numbers(e), fmt::format("{}: {} (fits as well as: {})", f.kind, e, f.text)});
+      }
     }
   return b;
 }
 
 bool baseline::accepts(const audit_row& r) const {
   if (r.verdict != check_verdict::fail) return false;
-  const std::string key = finding_key(r);
-  return std::any_of(accepted.begin(), accepted.end(), [&](const baseline_entry& e) {
-    return e.loss == r.loss && (e.check == r.check || e.check == "*") && e.key == key;
-  });
+  const auto accepted_key = [&](const std::string& key) {
+    return std::any_of(accepted.begin(), accepted.end(), [&](const baseline_entry& e) {
+      return e.loss == r.loss && (e.check == r.check || e.check == "*") && e.key == key;
+    });
+  };
+  // each finding must be accepted, under its own key or an explanation that fits as well; a row without any
+  // finding of its own is accepted by its key (the message)
+  bool any = false;
+  for (const auto& f : r.diagnosis) {
+    if (!is_explanation(f)) continue;
+    any = true;
+    if (accepted_key(key_of(f))) continue;
+    if (std::none_of(f.equally.begin(), f.equally.end(), [&](const std::string& e) { return accepted_key(without_numbers(e)); }))
+      return false;
+  }
+  return any || accepted_key(finding_key(r));
 }
 
 json baseline::to_json() const {

@@ -104,7 +104,11 @@ json row_json(const audit_row& r) {
       r.counterexample_fixture ? json{{"file", r.counterexample_fixture->file}, {"id", r.counterexample_fixture->id}}
                                : json(nullptr);
   auto d = json::array();
-  for (const auto& f : r.diagnosis) d.push_back({{"finding", f.text}, {"class", f.kind}, {"detail", f.detail}});
+  for (const auto& f : r.diagnosis) {
+    json x{{"finding", f.text}, {"class", f.kind}, {"detail", f.detail}};
+    if (!f.equally.empty()) x["equally"] = f.equally;
+    d.push_back(std::move(x));
+  }
   e["diagnosis"] = std::move(d);
   e["diagnosis_class"] = null_if_empty(r.diagnosis_class);
   e["accepted"] = r.accepted;
@@ -149,7 +153,7 @@ audit_row row_from_json(const json& r) {
   if (const json& f = field(r, "counterexample_fixture"); !str(f, "file").empty())
     row.counterexample_fixture = fixture_ref{str(f, "file"), str(f, "id")};
   if (const json& d = field(r, "diagnosis"); d.is_array())
-    for (const auto& f : d) row.diagnosis.push_back({str(f, "finding"), str(f, "class"), str(f, "detail")});
+    for (const auto& f : d) row.diagnosis.push_back({str(f, "finding"), str(f, "class"), str(f, "detail"), strings(field(f, "equally"))});
   row.diagnosis_class = str(r, "diagnosis_class");
   row.unsupported_grads = strings(field(r, "unsupported_grads"));
   row.unsupported_reasons = strings(field(r, "unsupported_reasons"));

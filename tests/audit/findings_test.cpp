@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,57 @@ class scaled_mse_target final : public target {
 
  private:
   double factor_;
+  std::unique_ptr<target> impl_ = impl::make_target();
+};
+
+
+/// mse_loss times 2 (the accepted convention above) and, under reduction='sum', the gradient of target with the
+/// wrong sign as well: a second bug met on fewer cases than the first, and only beside it.
+class two_bugs_mse_target final : public target {
+ public:
+  std::string name() const override { return "mse-two-bugs"; }
+  loss_result evaluate(const loss_case& c) override {
+    loss_result r = times_two_.evaluate(c);
+    const auto red = c.options.find("reduction");
+    const bool sum = red != c.options.end() && std::holds_alternative<std::string>(red->second) &&
+                     std::get<std::string>(red->second) == "sum" && !c.options.count("size_average") &&
+                     !c.options.count("reduce");
+    if (c.loss != "mse_loss" || !r.ok() || !sum) return r;
+    if (auto it = r.grads.find("target"); it != r.grads.end())
+      for (auto& v : it->second.values) v = -v;
+    return r;
+  }
+
+ private:
+  scaled_mse_target times_two_{2.0};
+};
+
+/// Four losses, each wrong in its own way, as a third-party library might be (docs/audit.md "Findings"): mse_loss
+/// times 2 (a convention), cross_entropy's weighted mean over the count of targets, kl_div ignoring
+/// `log_target=True`, l1_loss's input gradient halved. The rest is the impl.
+class planted_bugs_target final : public target {
+ public:
+  std::string name() const override { return "planted-bugs"; }
+  loss_result evaluate(const loss_case& c) override {
+    if (c.loss == "mse_loss") return times_two_.evaluate(c);
+    if (c.loss == "cross_entropy") return over_count_.evaluate(c);
+    if (c.loss == "kl_div") {
+      loss_case d = c;
+      d.options["log_target"] = false;
+      loss_result r = impl_->evaluate(d);
+      r.id = c.id;
+      return r;
+    }
+    loss_result r = impl_->evaluate(c);
+    if (c.loss == "l1_loss" && r.ok())
+      if (auto it = r.grads.find("input"); it != r.grads.end())
+        for (auto& v : it->second.values) v /= 2;
+    return r;
+  }
+
+ private:
+  scaled_mse_target times_two_{2.0};
+  mean_over_count_target over_count_;
   std::unique_ptr<target> impl_ = impl::make_target();
 };
 
@@ -286,6 +338,83 @@ TEST(findings, a_baseline_accepts_a_convention_and_still_catches_the_next_bug) {
   next.apply_baseline(accepted, "baseline.json");
   EXPECT_EQ(next.verdict(), verdict::fail);
   EXPECT_EQ(next.count().accepted, 0);
+}
+
+// Acceptance is per case, inside each property: the cases that show only the accepted convention pass, and a second
+// bug of the same property, met on other cases (or on the same ones beside the convention), still fails -- a
+// baseline accepting whole rows would have hidden it behind the first.
+TEST(findings, an_accepted_finding_does_not_hide_a_second_bug_in_the_same_property) {
+  audit_options o;
+  o.losses = {"mse_loss"};
+  o.dtypes = {"float64"};
+  o.properties = {"mse_loss_agrees_with_the_reference", "mean_reduction_is_mean_of_none"};  // (the second passes)
+  o.cases = 40;
+  scaled_mse_target times_two(2.0);
+  const baseline accepted = audit(times_two, o).to_baseline();
+  ASSERT_FALSE(accepted.accepted.empty());
+  o.baseline = accepted;
+  o.baseline_file = "baseline.json";
+  const audit_report green = audit(times_two, o);
+  EXPECT_EQ(green.verdict(), verdict::pass) << findings_text(green.rows.at(0)) << green.rows.at(0).report;
+  ASSERT_EQ(green.rows.size(), 2u);
+  EXPECT_TRUE(green.rows[0].accepted) << describe(green.rows[0]);
+
+  two_bugs_mse_target two;
+  // a baseline applied to whole rows (the property stopped at its first failure, which shows only the accepted
+  // convention) would call this library green
+  audit_options whole_rows = o;
+  whole_rows.baseline.reset();
+  audit_report masked = audit(two, whole_rows);
+  masked.apply_baseline(accepted, "baseline.json");
+  EXPECT_EQ(masked.verdict(), verdict::pass) << "the first failure already shows the second bug: the test shows nothing\n"
+                                             << findings_text(masked.rows.at(0)) << masked.rows.at(0).report;
+
+  const audit_report r = audit(two, o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  const auto& row = r.rows[0];
+  EXPECT_EQ(r.verdict(), verdict::fail) << "the second bug was hidden behind the accepted one\n" << row.report;
+  EXPECT_FALSE(row.accepted);
+  EXPECT_NE(findings_text(row).find("gradient of target"), std::string::npos) << findings_text(row) << row.report;
+  EXPECT_NE(row.report.find("cases failed only in ways the baseline accepts"), std::string::npos) << row.report;
+}
+
+// A library with four different mistakes: the findings summary says four things, one per root cause, each naming
+// its mistake, and it comes first and fits on a screen -- not one entry per failing property.
+TEST(findings, planted_bugs_give_one_finding_per_root_cause_on_the_first_screen) {
+  planted_bugs_target t;
+  audit_options o = every_property(30);
+  o.losses = {"mse_loss", "cross_entropy", "kl_div", "l1_loss"};
+  const audit_report r = audit(t, o);
+  const auto groups = r.findings();
+  std::string listed;
+  for (const auto& g : groups) {
+    listed += g.loss + ": " + g.text + " (" + std::to_string(g.rows.size()) + " rows)\n";
+    for (auto i : g.rows) listed += "    " + r.rows[i].check + " " + r.rows[i].dtype + ": " + findings_text(r.rows[i]);
+  }
+  ASSERT_EQ(groups.size(), 4u) << listed;
+  const std::vector<std::pair<std::string, std::string>> planted = {
+      {"mse_loss", "2 × the reference's"},
+      {"cross_entropy", "divides by the number of targets"},
+      {"kl_div", "treats the target as probabilities although `log_target=True`"},
+      {"l1_loss", "1/2 ×"}};
+  for (const auto& [loss, words] : planted) {
+    const auto g = std::find_if(groups.begin(), groups.end(), [&](const finding_group& x) { return x.loss == loss; });
+    ASSERT_NE(g, groups.end()) << loss << " has no finding:\n" << listed;
+    EXPECT_NE(g->text.find(words), std::string::npos) << loss << ": " << g->text << "\n" << listed;
+  }
+  std::ostringstream out;
+  r.print(out, false);
+  const std::string screen = out.str();
+  // the first screen (40 lines): the header and the four findings, before the table of rows
+  std::istringstream lines(screen);
+  std::string line;
+  int n = 0, findings_seen = 0;
+  while (std::getline(lines, line) && n < 40) {
+    ++n;
+    for (const auto& [loss, words] : planted)
+      if (line.find(loss) != std::string::npos && line.find(words) != std::string::npos) ++findings_seen;
+  }
+  EXPECT_EQ(findings_seen, 4) << "the four findings are not all on the first 40 lines:\n" << screen;
 }
 
 // A target that deliberately does not support a class of inputs says so with --exclude-class: the empty-mean target

@@ -123,5 +123,67 @@ TEST(Diagnosis, FindsNothingAgainstTheImpl) {
   }
 }
 
+/// Another target's answer with the gradient `name` scaled by `factor`: a stand-in for a reference that disagrees a
+/// little with a correct subject, so that the diagnosis examines the subject's gradients against its own forward.
+class nudged_target final : public target {
+ public:
+  nudged_target(target& inner, std::string name, double factor) : inner_(inner), name_(std::move(name)), factor_(factor) {}
+  std::string name() const override { return "nudged"; }
+  loss_result evaluate(const loss_case& c) override {
+    loss_result r = inner_.evaluate(c);
+    if (auto it = r.grads.find(name_); it != r.grads.end())
+      for (auto& v : it->second.values) v *= factor_;
+    return r;
+  }
+
+ private:
+  target& inner_;
+  std::string name_;
+  double factor_;
+};
+
+// The subject's own forward changes regime within the first finite-difference step: positive's values (1.4e-14) are
+// far below cosine distance's norm clamp (eps = 1e-8), and a step of 2^-12 leaves the clamped region. A central
+// difference at that step measured another function and called the correct gradient (4e8) "10463 × the
+// finite-difference gradient of its own forward" (libtorch, seed 108). The step now shrinks until two central
+// differences agree, which happens inside the clamp, where the impl's gradient is the slope.
+TEST(Diagnosis, AGradientBesideARegimeChangeAgreesWithItsOwnForward) {
+  const loss_case c = case_from_json(parse_json(
+      R"({"loss":"triplet_margin_with_distance_loss","dtype":"float32","options":{"distance_function":"cosine","margin":2,"reduction":"none"},"inputs":{"anchor":{"data":[33.869953,0.0,2.2e-44],"dtype":"float32","shape":[1,3]},"negative":{"data":[-4,-4,0.015625],"dtype":"float32","shape":[1,3]},"positive":{"data":[1.4210855e-14,1.4210855e-14,0.0],"dtype":"float32","shape":[1,3]}},"grad_output":{"data":[-4],"dtype":"float32","shape":[1]}})"));
+  auto impl = impl::make_target();
+  auto reference = reference::make_target(256);
+  nudged_target off(*reference, "positive", 1.01);
+  const auto findings = diagnose(c, *impl, off);
+  ASSERT_FALSE(findings.empty()) << "the nudged reference must disagree, or the test shows nothing";
+  std::string all;
+  for (const auto& f : findings) all += f.text + " -- " + f.detail + "\n";
+  EXPECT_EQ(all.find("finite-difference gradient of its own forward"), std::string::npos) << all;
+  EXPECT_EQ(all.find("disagrees with the finite difference"), std::string::npos) << all;
+  EXPECT_NE(all.find("the gradients of positive are consistent with its own forward"), std::string::npos) << all;
+}
+
+// A batch doubled: every batch-aligned input (and a `none` grad_output) twice over, the rest as it was; an unbatched
+// case as its batch of one, doubled; an empty batch stays as it is (nothing to double).
+TEST(Diagnosis, DoublesTheBatchOfEveryBatchAlignedInput) {
+  const loss_case c = case_from_json(parse_json(
+      R"({"loss":"cross_entropy","dtype":"float64","inputs":{"input":{"shape":[1,3],"data":[1,2,3]},"target":{"shape":[1],"dtype":"int64","data":[2]},"weight":{"shape":[3],"data":[0.5,1,2]}}})"));
+  const auto d = with_batch_doubled(c);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->inputs.at("input").shape, (shape_t{2, 3}));
+  EXPECT_EQ(d->inputs.at("input").values, (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  EXPECT_EQ(d->inputs.at("target").ints, (std::vector<std::int64_t>{2, 2}));
+  EXPECT_EQ(d->inputs.at("weight").shape, (shape_t{3}));  // per class, not per sample
+  const loss_case unbatched = case_from_json(parse_json(
+      R"({"loss":"cross_entropy","dtype":"float64","inputs":{"input":{"shape":[3],"data":[1,2,3]},"target":{"shape":[],"dtype":"int64","data":[2]}}})"));
+  const auto u = with_batch_doubled(unbatched);  // as the batch of one, doubled
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->inputs.at("input").shape, (shape_t{2, 3}));
+  EXPECT_EQ(u->inputs.at("target").shape, (shape_t{2}));
+  EXPECT_EQ(u->inputs.at("target").ints, (std::vector<std::int64_t>{2, 2}));
+  const loss_case empty = case_from_json(parse_json(
+      R"({"loss":"mse_loss","dtype":"float64","inputs":{"input":{"shape":[0,2],"data":[]},"target":{"shape":[0,2],"data":[]}}})"));
+  EXPECT_FALSE(with_batch_doubled(empty).has_value());
+}
+
 }  // namespace
 }  // namespace losscheck::properties

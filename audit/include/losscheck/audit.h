@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,11 @@ struct audit_options {
   /// "K-dim", "ignored target", "weight", "legacy flags", …); an unknown name is a usage error.
   std::vector<std::string> exclude_classes;
   int cases = 100;                      ///< cases per property
+  /// Accepted findings (`--baseline`). Inside each property a failing case whose diagnosis is an accepted finding
+  /// counts as accepted and the property goes on, so a second root cause in the same property is still found; the
+  /// report's rows are then marked (audit_report::apply_baseline, with `baseline_file` as the name shown).
+  std::optional<losscheck::baseline> baseline;
+  std::string baseline_file;
   std::uint64_t seed = default_audit_seed;  ///< RapidCheck seed
   unsigned precision = 256;             ///< bits of the reference: at least 53, so that every input converts exactly
   /// Fixture files: every *.json in `fixtures_dir` (sorted by name), then `fixture_files`. None: no fixture rows.

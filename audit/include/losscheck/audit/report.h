@@ -23,6 +23,9 @@ struct audit_finding {
   std::string text;    ///< "output is 2 × the reference's", "diagnosis failed: …"
   std::string kind;    ///< "convention", "bug" or "unexplained"
   std::string detail;  ///< the numbers behind it
+  /// Other explanations that fit the case as well (properties::finding::equally): "2 × the reference's" beside
+  /// "divides by the batch size (2), …". A baseline entry for any of them accepts the finding.
+  std::vector<std::string> equally;
   bool operator==(const audit_finding&) const = default;
 };
 
