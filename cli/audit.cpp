@@ -20,7 +20,7 @@
 #include "losscheck/loss_record.h"
 #include "losscheck/shell.h"
 #include "losscheck/suggest.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 
 namespace losscheck::cli {
 namespace {

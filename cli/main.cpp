@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
@@ -22,6 +23,21 @@
 #include "losscheck/suggest.h"  // the exit codes (header only: built with or without the audit library)
 
 namespace {
+
+/// The committed fixtures: share/losscheck/fixtures beside an installed command line (<prefix>/bin/losscheck), else
+/// the source tree's fixtures/ this one was built from, else none.
+std::string default_fixtures_dir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "losscheck" / "fixtures";
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+#ifdef LOSSCHECK_FIXTURES_DIR
+  if (std::filesystem::is_directory(LOSSCHECK_FIXTURES_DIR, ec)) return LOSSCHECK_FIXTURES_DIR;
+#endif
+  return "";
+}
 
 /// --precision BITS: at least min_precision_bits (a float64 input must convert exactly), at most 100000.
 const CLI::Validator precision_bits(
@@ -103,9 +119,7 @@ int main(int argc, char** argv) {
 #ifdef LOSSCHECK_HAVE_PROPERTIES
   losscheck::cli::audit_command_options audit_opts;
   auto& ao = audit_opts.audit;
-#ifdef LOSSCHECK_FIXTURES_DIR
-  ao.fixtures_dir = LOSSCHECK_FIXTURES_DIR;
-#endif
+  ao.fixtures_dir = default_fixtures_dir();
   auto* audit = app.add_subcommand("audit", "Run every property and every committed fixture that applies against a target");
   audit->add_option("--target", audit_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   audit->add_option("--loss", ao.losses, "losses to audit (default: all)")->delimiter(',');

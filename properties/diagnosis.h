@@ -29,7 +29,7 @@ struct finding {
   /// Other explanations that fit this case just as well, without the component ("2 × the reference's" beside
   /// "divides by the batch size (2), …" when the batch holds 2 elements per sample): a baseline that accepts any
   /// of them accepts the case.
-  std::vector<std::string> equally;
+  std::vector<std::string> equally = {};
 };
 
 /// Explains how `subject`'s answer to `c` differs from `reference`'s. Evaluates both (and variants of `c`) again;

@@ -15,7 +15,7 @@
 #include "losscheck/check.h"
 #include "losscheck/loss_list.h"
 #include "losscheck/loss_record.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 
 namespace losscheck::properties {
 

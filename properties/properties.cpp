@@ -1,7 +1,7 @@
 // The registry, the runner (RapidCheck under a fixed default seed, with failure reports that replay) and the helpers
 // shared by the property files.
 
-#include "properties.h"
+#include "losscheck/properties.h"
 
 #include <fmt/format.h>
 #include <rapidcheck.h>

@@ -6,7 +6,7 @@
 #include <array>
 
 #include "loss_properties.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 #include "support.h"
 
 namespace losscheck::properties {

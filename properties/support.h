@@ -13,7 +13,7 @@
 #include "losscheck/case.h"
 #include "losscheck/check.h"
 #include "losscheck/loss_record.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 
 namespace losscheck::properties::detail {
 

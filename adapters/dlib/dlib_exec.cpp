@@ -48,12 +48,12 @@
 #include <vector>
 
 #include "losscheck/error.h"
-#include "protocol.h"
+#include "losscheck/protocol.h"
 
 namespace {
 
 using namespace losscheck;
-using adapters::unsupported;
+using protocol::unsupported;
 
 /// The SUBNET interface of layers_abstract.h as compute_loss_value_and_gradient() uses it: an output tensor (the
 /// case's input) and a zero-initialized gradient tensor of the same dimensions.
@@ -91,7 +91,7 @@ loss_result run(const Loss& loss, stand_in_subnet& sub, const Labels& labels, co
     std::cerr << "dlib_exec: unexpected dlib assertion for " << c.loss << ": " << what << std::endl;
     std::exit(3);
   }
-  const double g = adapters::scalar_grad_output(c);
+  const double g = protocol::scalar_grad_output(c);
   loss_result r;
   r.output = tensor::floats(dtype::float32, {}, {static_cast<double>(static_cast<float>(value))});
   const float* gp = sub.gradient.host();
@@ -114,11 +114,11 @@ void require_float32_nonempty(const loss_case& c, std::int64_t numel) {
 
 loss_result mse_loss(const loss_case& c, const mse_loss_problem& p) {
   require_float32_nonempty(c, checked_numel(p.shape));
-  adapters::require_reduction(p.red, reduction::mean, mean_only);
+  protocol::require_reduction(p.red, reduction::mean, mean_only);
   if (p.input->shape != p.shape)
     throw unsupported(fmt::format("input {} broadcast to {}: dlib takes one label per output and has no broadcasting",
                                   format_shape(p.input->shape), format_shape(p.shape)));
-  const std::vector<double> y = adapters::broadcast_values(*p.target, p.shape);
+  const std::vector<double> y = protocol::broadcast_values(*p.target, p.shape);
   const std::int64_t n = p.input->numel();
   loss_result r;
   if (p.input->dim() <= 1) {
@@ -142,13 +142,13 @@ loss_result mse_loss(const loss_case& c, const mse_loss_problem& p) {
 
 loss_result binary_cross_entropy_with_logits(const loss_case& c, const binary_cross_entropy_with_logits_problem& p) {
   require_float32_nonempty(c, p.input->numel());
-  adapters::require_reduction(p.red, reduction::mean, mean_only);
+  protocol::require_reduction(p.red, reduction::mean, mean_only);
   if (p.pos_weight) throw unsupported("pos_weight: dlib's binary log loss has no per-class positive weight");
   if (p.input->dim() > 2)
     throw unsupported(fmt::format("input of {} dimensions: loss_binary_log_ takes (N), loss_multibinary_log_ (N, M)",
                                   p.input->dim()));
   std::vector<double> w(p.input->values.size(), 1.0);
-  if (p.weight) w = adapters::broadcast_values(*p.weight, p.input->shape);
+  if (p.weight) w = protocol::broadcast_values(*p.weight, p.input->shape);
   std::vector<float> labels(w.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double t = p.target->values[i];
@@ -177,7 +177,7 @@ loss_result binary_cross_entropy_with_logits(const loss_case& c, const binary_cr
 loss_result cross_entropy(const loss_case& c, const cross_entropy_problem& p) {
   const class_layout& l = p.layout;
   require_float32_nonempty(c, p.input->numel());
-  adapters::require_reduction(p.red, reduction::mean, mean_only);
+  protocol::require_reduction(p.red, reduction::mean, mean_only);
   if (p.probability_target) throw unsupported("probability targets: dlib's labels are class indices");
   if (p.weight) throw unsupported("class weights: dlib's multiclass log loss has no per-class weight");
   if (p.label_smoothing > 0) throw unsupported("label_smoothing: dlib has no label smoothing");
@@ -234,5 +234,5 @@ loss_result evaluate(const loss_case& c, const problem& p) {
 
 int main() {
   std::ios::sync_with_stdio(false);
-  return losscheck::adapters::serve(evaluate, std::cin, std::cout);
+  return losscheck::protocol::serve(evaluate, std::cin, std::cout);
 }

@@ -50,12 +50,12 @@
 #include <vector>
 
 #include "losscheck/error.h"
-#include "protocol.h"
+#include "losscheck/protocol.h"
 
 namespace {
 
 using namespace losscheck;
-using adapters::unsupported;
+using protocol::unsupported;
 using tiny_dnn::float_t;
 using tiny_dnn::tensor_t;
 using tiny_dnn::vec_t;
@@ -109,38 +109,38 @@ std::pair<float_t, std::vector<float_t>> through_layer(const tensor_t& x, const 
 
 loss_result mse_loss(const loss_case& c, const mse_loss_problem& p) {
   require_float32(c);
-  adapters::require_reduction(p.red, reduction::mean, "tiny_dnn::mse::f is the mean over the vector");
+  protocol::require_reduction(p.red, reduction::mean, "tiny_dnn::mse::f is the mean over the vector");
   if (p.input->shape != p.shape)
     throw unsupported(fmt::format("input {} broadcast to {}: tiny-dnn has no broadcasting",
                                   format_shape(p.input->shape), format_shape(p.shape)));
   const vec_t y = to_vec(p.input->values, 0, p.input->values.size());
-  const std::vector<double> tv = adapters::broadcast_values(*p.target, p.shape);
+  const std::vector<double> tv = protocol::broadcast_values(*p.target, p.shape);
   const vec_t t = to_vec(tv, 0, tv.size());
   loss_result r;
   r.output = scalar(tiny_dnn::mse::f(y, t));
   const vec_t d = tiny_dnn::mse::df(y, t);
-  r.grads["input"] = scaled(p.input->shape, {d.begin(), d.end()}, adapters::scalar_grad_output(c));
+  r.grads["input"] = scaled(p.input->shape, {d.begin(), d.end()}, protocol::scalar_grad_output(c));
   r.unsupported_grads["target"] = no_target_gradient;
   return r;
 }
 
 loss_result binary_cross_entropy(const loss_case& c, const binary_cross_entropy_problem& p) {
   require_float32(c);
-  adapters::require_reduction(p.red, reduction::sum, "tiny_dnn::cross_entropy::f is the sum over the vector");
+  protocol::require_reduction(p.red, reduction::sum, "tiny_dnn::cross_entropy::f is the sum over the vector");
   if (p.weight) throw unsupported("weight: tiny_dnn::cross_entropy::f takes no weights");
   const vec_t y = to_vec(p.input->values, 0, p.input->values.size());
   const vec_t t = to_vec(p.target->values, 0, p.target->values.size());
   loss_result r;
   r.output = scalar(tiny_dnn::cross_entropy::f(y, t));
   const vec_t d = tiny_dnn::cross_entropy::df(y, t);
-  r.grads["input"] = scaled(p.input->shape, {d.begin(), d.end()}, adapters::scalar_grad_output(c));
+  r.grads["input"] = scaled(p.input->shape, {d.begin(), d.end()}, protocol::scalar_grad_output(c));
   r.unsupported_grads["target"] = no_target_gradient;
   return r;
 }
 
 loss_result binary_cross_entropy_with_logits(const loss_case& c, const binary_cross_entropy_with_logits_problem& p) {
   require_float32(c);
-  adapters::require_reduction(p.red, reduction::sum, "tiny_dnn::cross_entropy::f is the sum over the vector");
+  protocol::require_reduction(p.red, reduction::sum, "tiny_dnn::cross_entropy::f is the sum over the vector");
   if (p.weight) throw unsupported("weight: tiny_dnn::cross_entropy::f takes no weights");
   if (p.pos_weight) throw unsupported("pos_weight: tiny-dnn has no positive-class weight");
   const std::size_t n = p.input->values.size();
@@ -149,7 +149,7 @@ loss_result binary_cross_entropy_with_logits(const loss_case& c, const binary_cr
   const auto [loss, grad] = through_layer<tiny_dnn::activation::sigmoid, tiny_dnn::cross_entropy>(x, t);
   loss_result r;
   r.output = scalar(loss);
-  r.grads["input"] = scaled(p.input->shape, grad, adapters::scalar_grad_output(c));
+  r.grads["input"] = scaled(p.input->shape, grad, protocol::scalar_grad_output(c));
   r.unsupported_grads["target"] = no_target_gradient;
   return r;
 }
@@ -157,7 +157,7 @@ loss_result binary_cross_entropy_with_logits(const loss_case& c, const binary_cr
 loss_result cross_entropy(const loss_case& c, const cross_entropy_problem& p) {
   require_float32(c);
   const class_layout& l = p.layout;
-  adapters::require_reduction(p.red, reduction::sum, "a tiny-dnn network's loss is the sum over samples "
+  protocol::require_reduction(p.red, reduction::sum, "a tiny-dnn network's loss is the sum over samples "
                                                      "(network::get_loss) of cross_entropy_multiclass::f");
   if (p.input->dim() > 2)
     throw unsupported("K-dimensional input: tiny-dnn's softmax acts on one vector per sample, (C) or (N, C)");
@@ -187,7 +187,7 @@ loss_result cross_entropy(const loss_case& c, const cross_entropy_problem& p) {
   const auto [loss, grad] = through_layer<tiny_dnn::activation::softmax, tiny_dnn::cross_entropy_multiclass>(x, t);
   loss_result r;
   r.output = scalar(loss);
-  r.grads["input"] = scaled(p.input->shape, grad, adapters::scalar_grad_output(c));
+  r.grads["input"] = scaled(p.input->shape, grad, protocol::scalar_grad_output(c));
   if (p.probability_target) r.unsupported_grads["target"] = no_target_gradient;
   return r;
 }
@@ -205,5 +205,5 @@ loss_result evaluate(const loss_case& c, const problem& p) {
 
 int main() {
   std::ios::sync_with_stdio(false);
-  return losscheck::adapters::serve(evaluate, std::cin, std::cout);
+  return losscheck::protocol::serve(evaluate, std::cin, std::cout);
 }

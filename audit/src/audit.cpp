@@ -29,7 +29,7 @@
 #include "losscheck/reference.h"
 #include "losscheck/shell.h"
 #include "losscheck/suggest.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 #include "rapidcheck_runner.h"
 
 namespace losscheck {

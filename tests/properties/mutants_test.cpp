@@ -11,7 +11,7 @@
 
 #include "losscheck/reference.h"
 #include "mutants.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 
 namespace {
 

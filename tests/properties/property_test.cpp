@@ -12,7 +12,7 @@
 
 #include "losscheck/impl.h"
 #include "losscheck/reference.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include "losscheck/loss_record.h"
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
-#include "properties.h"
+#include "losscheck/properties.h"
 #ifdef LOSSCHECK_HAVE_LIBTORCH
 #include "losscheck/libtorch.h"
 #endif

@@ -25,7 +25,7 @@ struct audit_finding {
   std::string detail;  ///< the numbers behind it
   /// Other explanations that fit the case as well (properties::finding::equally): "2 × the reference's" beside
   /// "divides by the batch size (2), …". A baseline entry for any of them accepts the finding.
-  std::vector<std::string> equally;
+  std::vector<std::string> equally = {};
   bool operator==(const audit_finding&) const = default;
 };
 

@@ -1,4 +1,4 @@
-#include "protocol.h"
+#include "losscheck/protocol.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 
-namespace losscheck::adapters {
+namespace losscheck::protocol {
 
 namespace {
 
@@ -95,4 +95,4 @@ void require_reduction(reduction got, reduction wanted, const std::string& why) 
   if (got != wanted) throw unsupported(fmt::format("reduction '{}': {}", to_string(got), why));
 }
 
-}  // namespace losscheck::adapters
+}  // namespace losscheck::protocol

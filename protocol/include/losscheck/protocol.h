@@ -12,7 +12,7 @@
 #include "losscheck/case.h"
 #include "losscheck/problem.h"
 
-namespace losscheck::adapters {
+namespace losscheck::protocol {
 
 /// Thrown by an adapter for a case outside what its library computes; answered `{"id":..,"unsupported":"why"}`.
 struct unsupported : std::runtime_error {
@@ -39,4 +39,4 @@ std::vector<double> broadcast_values(const tensor& t, const shape_t& shape);
 /// Throws `unsupported` with `why` unless the case's reduction is `wanted`.
 void require_reduction(reduction got, reduction wanted, const std::string& why);
 
-}  // namespace losscheck::adapters
+}  // namespace losscheck::protocol
