@@ -393,6 +393,11 @@ def gen_kl(g, opts, bad):
         t = [math.log(v) if v > 0 else g.pick(float("-inf"), -1e3, -50.0) for v in t] if g.chance(0.7) \
             else [min(v, 80.0) for v in g.logits(m)]
     g.note(f"kl log_target={log_target}")
+    if not INCLUDE_DIVERGENCES and n * m == 0 and t and bad is None:
+        # an empty broadcast: torch forms xlogy(t, t) and e^t on the target's own shape, and a target 0 (t / t), a
+        # negative one or e^t beyond the range meets the zero gradient as NaN where losscheck returns the empty sum 0
+        # (docs/torch-quirks.md, "Where losscheck deliberately differs")
+        t = [0.5] * m
     inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, t)}
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
 
@@ -425,6 +430,8 @@ def gen_poisson(g, opts, bad):
     t = [float(g.rng.randint(0, 10)) + (0.5 if g.chance(0.2) else 0.0) if g.chance(0.8) else g.rng.gauss(0, 3)
          for _ in range(m)]
     g.note(f"poisson log_input={log_input} full={full}")
+    if not INCLUDE_DIVERGENCES and n * m == 0 and x and bad is None:
+        x = [1.0] * n  # an empty broadcast: log(x + eps) at x + eps = 0 would meet the zero gradient as 0 / 0
     inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, t)}
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
 
@@ -858,7 +865,8 @@ def main():
     parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
     parser.add_argument("--include-divergences", action="store_true",
                         help="also draw inputs where losscheck deliberately differs from torch (docs/format.md: "
-                             "nll_loss with a 1-D input and a 1-D target, which torch 1.13 reads as target[0])")
+                             "nll_loss with a 1-D input and a 1-D target, which torch 1.13 reads as target[0]; "
+                             "kl_div and poisson_nll_loss terms that are not finite against an empty broadcast)")
     args = parser.parse_args()
     global INCLUDE_DIVERGENCES
     INCLUDE_DIVERGENCES = args.include_divergences
