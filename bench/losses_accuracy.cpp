@@ -456,6 +456,42 @@ std::vector<case_class> catalog() {
   };
   v.push_back({"multilabel_margin_loss", "random N(0,1), up to 10 targets", ml("none")});
   v.push_back({"multilabel_margin_loss", "random N(0,1), up to 10 targets, mean", ml("mean")});
+  // poisson_nll_loss, 2048 elements: log-rates N(0,1) with Poisson-like counts; the same near the optimum x = log t
+  // (where e^x and t x cancel) with full (the Stirling term)
+  auto poisson = [](std::string red, bool optimum) {
+    return [red, optimum](std::mt19937_64& rng, dtype t) {
+      auto c = base("poisson_nll_loss", t, red);
+      if (optimum) c.options["full"] = true;
+      std::vector<double> x(elems), y(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        y[i] = static_cast<double>(rng() % 50);
+        x[i] = optimum && y[i] > 0 ? std::log(y[i]) * (1 + 1e-3 * normal(rng)) : normal(rng);
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      return c;
+    };
+  };
+  v.push_back({"poisson_nll_loss", "random N(0,1), counts 0..49", poisson("none", false)});
+  v.push_back({"poisson_nll_loss", "near the optimum, full, mean", poisson("mean", true)});
+  // gaussian_nll_loss, 2048 elements: N(0,1) mean and sample, variances over 1e-3..10 (some below eps = 1e-6)
+  auto gaussian = [](std::string red) {
+    return [red](std::mt19937_64& rng, dtype t) {
+      auto c = base("gaussian_nll_loss", t, red);
+      std::vector<double> x(elems), y(elems), w(elems);
+      for (std::int64_t i = 0; i < elems; ++i) {
+        x[i] = normal(rng);
+        y[i] = normal(rng);
+        w[i] = rng() % 20 == 0 ? unif(rng, 0, 1e-6) : std::exp(unif(rng, -7, 2.3));
+      }
+      c.inputs["input"] = floats(t, {elems}, x);
+      c.inputs["target"] = floats(t, {elems}, y);
+      c.inputs["var"] = floats(t, {elems}, w);
+      return c;
+    };
+  };
+  v.push_back({"gaussian_nll_loss", "random, var 1e-3..10 and below eps", gaussian("none")});
+  v.push_back({"gaussian_nll_loss", "random, var 1e-3..10 and below eps, mean", gaussian("mean")});
   return v;
 }
 

@@ -3,7 +3,8 @@
 // Cases: cross_entropy (4096 x 1000) and (256 x 32000), nll_loss (4096 x 1000), mse_loss,
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
 // cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1),
-// soft_margin_loss (16M elements), triplet_margin_loss and triplet_margin_with_distance_loss (4096 x 512); each in
+// soft_margin_loss, poisson_nll_loss (log_input, full) and gaussian_nll_loss (var per element) (16M elements),
+// triplet_margin_loss and triplet_margin_with_distance_loss (4096 x 512); each in
 // float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
@@ -46,12 +47,14 @@
 #include "losscheck/impl/binary_cross_entropy_with_logits.h"
 #include "losscheck/impl/cosine_embedding_loss.h"
 #include "losscheck/impl/cross_entropy.h"
+#include "losscheck/impl/gaussian_nll_loss.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/huber_loss.h"
 #include "losscheck/impl/l1_loss.h"
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/multi_margin_loss.h"
 #include "losscheck/impl/nll_loss.h"
+#include "losscheck/impl/poisson_nll_loss.h"
 #include "losscheck/impl/smooth_l1_loss.h"
 #include "losscheck/impl/soft_margin_loss.h"
 #include "losscheck/impl/triplet_margin_loss.h"
@@ -632,6 +635,61 @@ bench_case huber_loss_case() {
 }
 
 template <class T>
+bench_case poisson_nll_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 51));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), 0, 8, 52));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::poisson_nll_loss_args<T> a{x.data(), t.data(), n, reduction::mean, true, true, 1e-8};
+  bench_case b;
+  b.name = "poisson_nll_loss_16M";
+  b.bytes_fwd = static_cast<double>(2 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(3 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::poisson_nll_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::poisson_nll_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n})};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::poisson_nll_loss(in[0], in[1], true, true, 1e-8, at::Reduction::Mean);
+  };
+  return b;
+}
+
+template <class T>
+bench_case gaussian_nll_loss_case() {
+  const auto n = elementwise_numel;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 53));
+  auto& t = store().keep(uniform<T>(static_cast<std::size_t>(n), -2, 2, 54));
+  auto& v = store().keep(uniform<T>(static_cast<std::size_t>(n), 0.1, 4, 55));
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::gaussian_nll_loss_args<T> a{x.data(), t.data(), v.data(), n, reduction::mean, false, 1e-6};
+  bench_case b;
+  b.name = "gaussian_nll_loss_16M";
+  b.bytes_fwd = static_cast<double>(3 * n * sizeof(T));
+  b.bytes_fwdbwd = static_cast<double>(4 * n * sizeof(T));
+  b.impl_fwd = [a, &out] { li::gaussian_nll_loss_forward(a, out.data()); };
+  b.impl_fwdbwd = [a, &out, &grad] {
+    li::gaussian_nll_loss_forward_backward<T, T>(a, nullptr, out.data(), grad.data(), nullptr, nullptr);
+  };
+  b.torch_inputs = {make_tensor(x, {n}), make_tensor(t, {n}), make_tensor(v, {n})};
+  b.differentiable = {0};
+  // functional.py's composite: var cloned and clamped under no_grad, 0.5 (log var + (x - t)^2 / var), mean
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    at::Tensor var = in[2].clone();
+    {
+      at::NoGradGuard no_grad;
+      var.clamp_(1e-6);
+    }
+    return (at::log(var) + at::pow(in[0] - in[1], 2) / var).mul(0.5).mean();
+  };
+  return b;
+}
+
+template <class T>
 void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(cross_entropy_case<T>(4096, 1000)), dtype);
   register_case(std::make_shared<bench_case>(cross_entropy_case<T>(256, 32000)), dtype);
@@ -645,6 +703,8 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(smooth_l1_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(huber_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(soft_margin_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(poisson_nll_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(gaussian_nll_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_with_distance_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(multi_margin_loss_case<T>(4096, 1000)), dtype);

@@ -78,6 +78,11 @@ LOSSES = {
                                           [], ["distance_function", "margin", "swap"],
                                           ["anchor", "positive", "negative"]),
     "multilabel_margin_loss": (multilabel_margin_loss, ["input", "target"], [], [], ["input"]),
+    "poisson_nll_loss": (F.poisson_nll_loss, ["input", "target"], [], ["log_input", "full", "eps"],
+                         ["input", "target"]),  # a composite: the target is differentiated too
+    # var is positional (input, target, var); no legacy flags; the clamp's gradient passes to var as the identity
+    "gaussian_nll_loss": (F.gaussian_nll_loss, ["input", "target", "var"], [], ["full", "eps"],
+                          ["input", "target", "var"]),
 }
 # The callables a case's "distance_function" string names for triplet_margin_with_distance_loss (null: torch's
 # default, pairwise_distance).
@@ -85,7 +90,7 @@ DISTANCE_FUNCTIONS = {
     "pairwise_distance": F.pairwise_distance,
     "cosine": lambda x, y: 1.0 - F.cosine_similarity(x, y, dim=-1),
 }
-NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss"}  # not in its signature: refused here as an unknown option
+NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss", "gaussian_nll_loss"}  # not in its signature: refused here as an unknown option
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two itself (TypeError)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -152,7 +157,7 @@ def make_tensor(name, obj, case_dtype):
 
 
 def make_option(name, value, loss=""):
-    if name in ("size_average", "reduce", "log_target", "swap"):
+    if name in ("size_average", "reduce", "log_target", "swap", "log_input", "full"):
         if value is not None and not isinstance(value, bool):
             raise CaseError(f"option '{name}' must be a boolean")
         return value

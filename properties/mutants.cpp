@@ -796,6 +796,68 @@ std::vector<mutant> mutant_catalog() {
           return r;
         });
   }
+  // poisson_nll_loss
+  {
+    const auto flag = [](const loss_case& c, const char* name, bool fallback) {
+      const auto it = c.options.find(name);
+      return it == c.options.end() || !std::holds_alternative<bool>(it->second) ? fallback : std::get<bool>(it->second);
+    };
+    add("poisson_nll_loss_stirling_term_for_every_target", "poisson_nll_loss",
+        "full=True adds t log t - t + log(2 pi t) / 2 for every target, not only where t > 1 (torch masks t <= 1)",
+        [flag](const loss_case& c) {
+          if (!flag(c, "full", false)) return impl::evaluate(c);
+          const tensor none = none_of(c);
+          return elementwise_mutant(c, [&](std::size_t i) -> long double {
+            const long double l = none.values[i], t = at(c, "target", i);
+            return t > 1 ? l : l + (t * std::log(t) - t + std::log(2 * 3.14159265358979323846264338327950288L * t) / 2);
+          });
+        });
+    add("poisson_nll_loss_log_without_eps", "poisson_nll_loss",
+        "log_input=False: x - t log(x) (eps left out: x = 0 gives inf, not x - t log(eps))", [flag](const loss_case& c) {
+          if (flag(c, "log_input", true)) return impl::evaluate(c);
+          return impl::evaluate(set(c, "eps", 0.0));
+        });
+    add("poisson_nll_loss_ignores_full", "poisson_nll_loss", "full=True is treated as False (no Stirling term)",
+        [](const loss_case& c) { return impl::evaluate(set(c, "full", false)); });
+  }
+  // gaussian_nll_loss
+  {
+    const auto eps_of = [](const loss_case& c) {
+      const auto it = c.options.find("eps");
+      const double eps = it == c.options.end() || !std::holds_alternative<double>(it->second) ? 1e-6 : std::get<double>(it->second);
+      return rnd(eps, c.type);
+    };
+    add("gaussian_nll_loss_eps_added_to_var", "gaussian_nll_loss",
+        "v = var + eps instead of max(var, eps) (forward and gradients of that formula)", [eps_of](const loss_case& c) {
+          loss_case d = c;
+          const double eps = eps_of(c);
+          for (auto& v : d.inputs["var"].values) v = rnd(static_cast<long double>(v) + eps, c.type);
+          d.options["eps"] = 0.0;
+          return impl::evaluate(d);
+        });
+    add("gaussian_nll_loss_var_gradient_zero_where_clamped", "gaussian_nll_loss",
+        "dL/dvar = 0 where var < eps (the clamp differentiated; torch's clamp under no_grad passes the gradient)",
+        [eps_of](const loss_case& c) {
+          loss_result r = impl::evaluate(c);
+          const double eps = eps_of(c);
+          auto it = r.grads.find("var");
+          if (it == r.grads.end()) return r;
+          const auto& var = c.inputs.at("var").values;
+          for (std::size_t j = 0; j < var.size() && j < it->second.values.size(); ++j)
+            if (var[j] < eps) it->second.values[j] = 0;
+          return r;
+        });
+    add("gaussian_nll_loss_full_adds_log_2pi", "gaussian_nll_loss",
+        "full=True adds log(2 pi) instead of log(2 pi) / 2", [](const loss_case& c) {
+          const auto it = c.options.find("full");
+          if (it == c.options.end() || !std::holds_alternative<bool>(it->second) || !std::get<bool>(it->second))
+            return impl::evaluate(c);
+          const tensor none = none_of(c);
+          return elementwise_mutant(c, [&](std::size_t i) -> long double {
+            return none.values[i] + std::log(2 * 3.14159265358979323846264338327950288L) / 2;
+          });
+        });
+  }
   (void)impl_of;
   return out;
 }

@@ -26,7 +26,8 @@ import numpy as np
 LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
           "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
           "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
-          "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_margin_loss"]
+          "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_margin_loss", "poisson_nll_loss",
+          "gaussian_nll_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -46,6 +47,8 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "triplet_margin_with_distance_loss": ["shape"],
     "multi_margin_loss": ["shape", "target_range", "p"],
     "multilabel_margin_loss": ["shape", "target_range"],
+    "poisson_nll_loss": ["shape"],
+    "gaussian_nll_loss": ["shape", "var_size", "var_negative"],
 }
 
 
@@ -155,9 +158,11 @@ def reduction_options(g, loss, bad):
     if bad == "batchmean":
         return {"reduction": "batchmean"}, "batchmean"
     names = ["mean", "sum", "none", "elementwise_mean"] + ["batchmean"] * 2 * (loss == "kl_div")
+    if loss in ("poisson_nll_loss", "gaussian_nll_loss"):  # functional.py compares the string: no deprecated alias
+        names = ["mean", "sum", "none"]
     form = g.pick("default", "reduction", "reduction", "legacy")
-    # F.huber_loss and F.triplet_margin_with_distance_loss have no size_average / reduce
-    if form == "legacy" and loss in ("huber_loss", "triplet_margin_with_distance_loss"):
+    # F.huber_loss, F.triplet_margin_with_distance_loss and F.gaussian_nll_loss have no size_average / reduce
+    if form == "legacy" and loss in ("huber_loss", "triplet_margin_with_distance_loss", "gaussian_nll_loss"):
         form = "reduction"
     if form == "default":
         return {}, "mean"
@@ -388,8 +393,83 @@ def gen_kl(g, opts, bad):
         t = [math.log(v) if v > 0 else g.pick(float("-inf"), -1e3, -50.0) for v in t] if g.chance(0.7) \
             else [min(v, 80.0) for v in g.logits(m)]
     g.note(f"kl log_target={log_target}")
+    if not INCLUDE_DIVERGENCES and n * m == 0 and t and bad is None:
+        # an empty broadcast: torch forms xlogy(t, t) and e^t on the target's own shape, and a target 0 (t / t), a
+        # negative one or e^t beyond the range meets the zero gradient as NaN where losscheck returns the empty sum 0
+        # (docs/torch-quirks.md, "Where losscheck deliberately differs")
+        t = [0.5] * m
     inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, t)}
     return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_poisson(g, opts, bad):
+    """poisson_nll_loss: log-rates (log_input) or rates (mostly >= 0), counts 0..10 (some non-integer, a few
+    negative: the Stirling mask at t <= 1 and its NaN target gradient with full), broadcasting both ways, eps."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    log_input = g.pick(True, False, None)
+    if log_input is not None:
+        opts["log_input"] = log_input
+    full = g.pick(True, False, None)
+    if full is not None:
+        opts["full"] = full
+    if g.chance(0.15):
+        opts["eps"] = Raw(repr(g.pick(1e-6, 0.25, 0.0)))
+    n, m = math.prod(shape), math.prod(target_shape)
+    # e^x stays finite in float32 (|x| < 80): beyond, torch's float32 e^x overflows where the exact loss may be finite
+    x = [max(min(v, 80.0), -80.0) for v in g.logits(n)] if log_input is not False \
+        else [abs(v) if g.chance(0.9) else v for v in g.ordinary(n)]
+    t = [float(g.rng.randint(0, 10)) + (0.5 if g.chance(0.2) else 0.0) if g.chance(0.8) else g.rng.gauss(0, 3)
+         for _ in range(m)]
+    g.note(f"poisson log_input={log_input} full={full}")
+    if not INCLUDE_DIVERGENCES and n * m == 0 and x and bad is None:
+        x = [1.0] * n  # an empty broadcast: log(x + eps) at x + eps = 0 would meet the zero gradient as 0 / 0
+    inputs = {"input": g.tensor(shape, x), "target": g.tensor(target_shape, t)}
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape))) if bad is None else shape
+
+
+def gen_gaussian(g, opts, bad):
+    """gaussian_nll_loss: var of the input's shape, without its last dimension or with a last dimension of 1; values
+    positive, 0, at and below eps; the target broadcasting both ways; full and eps; invalid var sizes and values."""
+    shape = g.shape()
+    target_shape = list(shape)
+    if bad == "shape":
+        shape = shape or [g.rng.randint(1, 4)]
+        target_shape = g.vary_shape(shape)
+    elif g.chance(0.25):
+        target_shape = g.broadcast_partner(shape)
+        if g.chance(0.5):
+            shape, target_shape = target_shape, shape
+        g.note(f"broadcast {shape} vs {target_shape}")
+    kind = g.pick("same", "same", "without_last", "last_one")
+    var_shape = list(shape) if kind == "same" else shape[:-1] + ([1] if kind == "last_one" else [])
+    if bad == "var_size":
+        var_shape = list(shape) + [2]
+    g.note(f"var {kind} {var_shape}")
+    if g.chance(0.3):
+        opts["full"] = g.pick(True, False)
+    eps = 1e-6
+    if g.chance(0.15):
+        eps = g.pick(1e-3, 0.5)
+        opts["eps"] = Raw(repr(eps))
+    v = [g.pick(0.0, eps * 0.5, eps, eps * 2, 1e-9) if g.chance(0.2) else abs(g.rng.gauss(0, 2))
+         for _ in range(math.prod(var_shape))]
+    if bad == "var_negative" and v:
+        v[g.rng.randrange(len(v))] = -0.5
+    inputs = {"input": g.tensor(shape, g.logits(math.prod(shape))),
+              "target": g.tensor(target_shape, g.logits(math.prod(target_shape))), "var": g.tensor(var_shape, v)}
+    if bad is not None:
+        return inputs, shape
+    var_b = var_shape + [1] if kind == "without_last" and var_shape != list(shape) else var_shape
+    return inputs, list(np.broadcast_shapes(tuple(shape), tuple(target_shape), tuple(var_b)))
 
 
 def gen_cosine(g, opts, bad):
@@ -756,6 +836,10 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_multi_margin(g, opts, bad, reduction)
     elif loss == "multilabel_margin_loss":
         inputs, out_shape = gen_multilabel_margin(g, opts, bad, reduction)
+    elif loss == "poisson_nll_loss":
+        inputs, out_shape = gen_poisson(g, opts, bad)
+    elif loss == "gaussian_nll_loss":
+        inputs, out_shape = gen_gaussian(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")
@@ -781,7 +865,8 @@ def main():
     parser.add_argument("--describe", action="store_true", help="describe each case on stderr")
     parser.add_argument("--include-divergences", action="store_true",
                         help="also draw inputs where losscheck deliberately differs from torch (docs/format.md: "
-                             "nll_loss with a 1-D input and a 1-D target, which torch 1.13 reads as target[0])")
+                             "nll_loss with a 1-D input and a 1-D target, which torch 1.13 reads as target[0]; "
+                             "kl_div and poisson_nll_loss terms that are not finite against an empty broadcast)")
     args = parser.parse_args()
     global INCLUDE_DIVERGENCES
     INCLUDE_DIVERGENCES = args.include_divergences
