@@ -15,7 +15,7 @@
 #      github-actions-python.yml and gitlab-ci-python.yml, 2 shards each: merge exit 0.
 # Every merge is checked: its exit code, merged.json's verdict and merged_from, merged.xml parses with one testcase
 # per check, report.html exists and names the verdict. Environment: PYTHON (default /usr/bin/python3: Debian's, with
-# numpy), LOSSCHECK_FIXTURES (default: the source tree's fixtures/), KEEP=1 keeps the work directory.
+# numpy and yaml), LOSSCHECK_FIXTURES (default: the source tree's fixtures/), KEEP=1 keeps the work directory.
 # Exit 0 when every check holds, 1 when one does not, 2 for a usage error.
 set -euo pipefail
 
