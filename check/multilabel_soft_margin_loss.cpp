@@ -23,7 +23,11 @@ namespace losscheck::check::detail {
 // Finite operands whose terms exceed double's range saturate (the overflow regime). Also in that regime: dl/dx where
 // y is infinite and e^-|x| rounds to 0 in the dtype (|x| > 103.97 in float32, 745.13 in float64): torch's
 // log_sigmoid_backward multiplies that 0 by the infinite incoming y G (0 · inf = NaN) where the value is ±inf
-// (float32 x = -7113.116, y = +inf: torch NaN, the limit -inf or +inf by the sign of G).
+// (float32 x = -7113.116, y = +inf: torch NaN, the limit -inf or +inf by the sign of G). And where a term torch
+// forms in the dtype before its divisions reaches the dtype's range although the result is finite -- a product
+// (1 - y) B or the element's y A + (1 - y) B (s_e ≥ max), the row's sum over C before / C (Σ_e s_e ≥ max), the sum
+// over rows before / R -- that result is in the overflow regime: float32 x = 2.7e11, y = 1.24e27: (1 - y) B =
+// 3.4e38 rounds to inf, torch's output -inf where the exact value is -1.4e37; dl/dw forms y A + (1 - y) B first.
 tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multilabel_soft_margin_loss_problem& p) {
   const vec x = broadcast_values(p.input, p.shape, 0);
   const vec y = broadcast_values(p.target, p.shape, 0);
@@ -41,7 +45,9 @@ tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multil
   auto sigmoid = [](double v) { return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v)); };
 
   // nonfinite: the element has an infinite or NaN operand (its scale must not saturate: matched exactly)
-  vec row_scale(rows, 0.0), row_nonfinite(rows, 0.0), sx(n), sy(n), sw(n), nonfinite(n, 0.0), underflow_x(n, 0.0);
+  vec row_scale(rows, 0.0), row_nonfinite(rows, 0.0), row_overflow(rows, 0.0), sx(n), sy(n), sw(n), nonfinite(n, 0.0),
+      underflow_x(n, 0.0);
+  const double big = max_finite(c.type);
   // e^-|x| rounds to 0 beyond -ln(σ / 2) = ln 2 - ln σ (σ / 2 itself is 0 in double)
   const double vanishing = std::log(2.0) - std::log(dtype_traits(c.type).min_subnormal);
   for (std::size_t e = 0; e < n; ++e) {
@@ -55,17 +61,20 @@ tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multil
     const double unweighted = ay * (a + 1) + a1y * (b + 1);
     const double se = aw * unweighted;
     row_scale[r] += finite ? saturate(se) : se;
+    const bool term_overflows = finite && (unweighted >= big || se >= big);
+    if (term_overflows) row_overflow[r] = 1;
     const double ge = classes > 0 ? g[r] / classes / div : 0.0;
     const auto scaled = [&](double s) { return finite ? saturate(s * ge) : s * ge; };
     sx[e] = scaled(aw * (ay * sigmoid(-x[e]) + a1y * sigmoid(x[e])));
     sy[e] = scaled(aw * (a + b + 2));
-    sw[e] = scaled(unweighted);
+    sw[e] = term_overflows && unweighted >= big ? saturated : scaled(unweighted);
   }
   const double kk = static_cast<double>(k);
   tolerance t;
   for (std::size_t r = 0; r < rows; ++r) {
     const double v = classes > 0 ? row_scale[r] / classes : 0.0;
-    row_scale[r] = row_nonfinite[r] > 0 ? finite_or_zero(v) : saturate(v);
+    const bool overflows = row_nonfinite[r] == 0 && (row_overflow[r] > 0 || row_scale[r] >= big);  // before / C
+    row_scale[r] = overflows ? saturated : row_nonfinite[r] > 0 ? finite_or_zero(v) : saturate(v);
   }
   const double k_row = 7 + kk + 1;
   if (!reduced) {
@@ -73,7 +82,7 @@ tolerance multilabel_soft_margin_loss_tolerance(const loss_case& c, const multil
   } else {
     double total = sum(row_scale);
     if (std::any_of(row_nonfinite.begin(), row_nonfinite.end(), [](double v) { return v > 0; })) total = finite_or_zero(total);
-    t.output = {{rows > 0 ? (total == saturated ? total : finite_or_zero(total / div)) : 0.0},
+    t.output = {{rows > 0 ? (total >= big ? saturated : finite_or_zero(total / div)) : 0.0},
                 k_row + static_cast<double>(rows) + (p.red == reduction::mean ? 1 : 0), {}};
   }
   const double k_mean = p.red == reduction::mean ? 1 : 0;

@@ -344,7 +344,12 @@ def test_merge_errors():
     expect([good[0], write("notjson.json", "[1, 2"), good[2]], r"notjson\.json: not JSON", "not JSON")
     expect([good[0], os.path.join(work, "absent.json"), good[2]], r"absent\.json: cannot read", "unreadable")
     fixture = os.path.join(os.path.dirname(args.targets), "..", "..", "fixtures", "mse_loss.json")
-    expect([good[0], fixture, good[2]], r"mse_loss\.json: not a losscheck audit report", "a fixture file")
+    # a fixture file (a shard's counterexamples match shard-*.json too) is skipped with a note, never merged
+    expect([good[0], fixture, good[2]], r"skipping .*mse_loss\.json: a fixture file.*\n.*shard 2/3 missing",
+           "a fixture file in place of a shard")
+    p = run([L, "report", "merge", *good, fixture], None)
+    check(p.returncode in (0, 1) and "skipping" in p.stderr and "3 reports" in p.stdout,
+          f"the shards and a fixture file: exit {p.returncode}\n{p.stdout[:300]}{p.stderr}")
     expect([good[0], variant("verdict.json", 1, lambda s: s["results"][0].update(verdict="maybe")), good[2]],
            r"verdict\.json: results\[0\]\.verdict is \"maybe\"", "a bad verdict")
     p = run([L, "report", "merge", *good, "--json", os.path.join(work, "no", "such", "dir.json")], 2)
