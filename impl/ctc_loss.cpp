@@ -82,7 +82,9 @@ struct sequence_work {
     for (std::int64_t t = 0; t < Tb; ++t) {
       // acc[k] = log Σ_{s: l'_s = k} e^{alpha + beta}, started at -inf (the log of an empty sum)
       std::fill(acc.begin(), acc.end(), neg_inf);
-      for (std::int64_t s = 0; s < S2; ++s) {
+      // the last step sums the two final states only (the others have beta = -inf: left out, as torch does, so a
+      // NaN alpha on a path that cannot end stays out of the gradient)
+      for (std::int64_t s = t == Tb - 1 ? std::max<std::int64_t>(S2 - 2, 0) : 0; s < S2; ++s) {
         const T ab = A(t, s) + B(t, s);
         T& c = acc[static_cast<std::size_t>(lab(s))];
         if (c == neg_inf) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "generator_support.h"
@@ -127,13 +128,14 @@ void generate(loss_case& c, const case_profile& p) {
   }
 }
 
-/// Σ over every path π in C^{T_b} that collapses (repeats merged, then blanks removed) to `labels` of Π e^{u[t][π_t]},
-/// in long double.
-long double brute_force_probability(const tensor& lp, bool unbatched, std::int64_t b, std::int64_t Tb,
-                                    const std::vector<std::int64_t>& labels, std::int64_t blank) {
+/// log Σ over every path π in C^{T_b} that collapses (repeats merged, then blanks removed) to `labels` of
+/// Π e^{u[t][π_t]}, in long double: each path's log weight Σ_t u[t][π_t], then their log-sum-exp shifted by the largest
+/// (the weights themselves underflow long double for log_probs near -2^14). -inf when no path collapses to `labels`.
+long double brute_force_log_probability(const tensor& lp, bool unbatched, std::int64_t b, std::int64_t Tb,
+                                        const std::vector<std::int64_t>& labels, std::int64_t blank) {
   const std::int64_t N = unbatched ? 1 : lp.shape[1], C = lp.shape.back();
   std::vector<std::int64_t> path(static_cast<std::size_t>(Tb), 0);
-  long double total = 0;
+  std::vector<long double> logs;
   while (true) {
     std::vector<std::int64_t> out;
     std::int64_t prev = -1;
@@ -142,15 +144,21 @@ long double brute_force_probability(const tensor& lp, bool unbatched, std::int64
       prev = k;
     }
     if (out == labels) {
-      long double w = 1;
-      for (std::int64_t t = 0; t < Tb; ++t) w *= std::exp(static_cast<long double>(lp.values[static_cast<std::size_t>((t * N + b) * C + path[static_cast<std::size_t>(t)])]));
-      total += w;
+      long double w = 0;
+      for (std::int64_t t = 0; t < Tb; ++t)
+        w += static_cast<long double>(lp.values[static_cast<std::size_t>((t * N + b) * C + path[static_cast<std::size_t>(t)])]);
+      logs.push_back(w);
     }
     std::int64_t i = 0;
     while (i < Tb && ++path[static_cast<std::size_t>(i)] == C) path[static_cast<std::size_t>(i++)] = 0;
     if (i == Tb) break;
   }
-  return total;
+  if (logs.empty()) return -std::numeric_limits<long double>::infinity();
+  const long double m = *std::max_element(logs.begin(), logs.end());
+  if (!std::isfinite(static_cast<double>(m))) return m;  // every path through a -inf entry
+  long double s = 0;
+  for (auto w : logs) s += std::exp(w - m);
+  return m + std::log(s);
 }
 
 /// The labels of sequence b of a valid case.
@@ -212,14 +220,14 @@ void add_ctc_loss(std::vector<property>& out) {
                    const std::int64_t blank = int_opt(c, "blank", 0);
                    std::vector<long double> want;
                    for (std::size_t b = 0; b < il.size(); ++b) {
-                     const long double pr = brute_force_probability(lp, unbatched, static_cast<std::int64_t>(b), il[b],
-                                                                    labels_of(c, static_cast<std::int64_t>(b)), blank);
-                     long double l = -std::log(pr);
+                     long double l = -brute_force_log_probability(lp, unbatched, static_cast<std::int64_t>(b), il[b],
+                                                                  labels_of(c, static_cast<std::int64_t>(b)), blank);
                      if (std::isinf(static_cast<double>(l)) && l > 0 && flag(c, "zero_infinity", false)) l = 0;
                      want.push_back(l);
                    }
                    const auto tol = check::tolerance_for(c);
-                   // the brute force's own error: a long double sum of at most C^T products of T exps (u = 2^-64):
+                   // the brute force's own error: long double sums of at most T terms per path and a log-sum-exp of
+                   // at most C^T of them (u = 2^-64, relative to the same magnitudes the tolerance's scale counts):
                    // far below the float64 unit, so the tolerance model's bound plus one rounding covers both
                    expect_close(c, "output", rounded(c.type, r.output->shape, want), *r.output, tol.output.scale,
                                 tol.output.bound_ulps + 1, ctx.subject);
@@ -418,7 +426,12 @@ void add_ctc_loss(std::vector<property>& out) {
                      return static_cast<long double>(rr.output->values[0]);
                    };
                    const long double fd = (at(xp) - at(xm)) / (xp - xm);
-                   const long double an = (static_cast<long double>(grad[i]) - g * std::exp(static_cast<long double>(x))) / g;
+                   // beyond its sequence's input length the gradient is 0 (and the forward does not depend on u there)
+                   const std::int64_t N = lp.dim() == 3 ? lp.shape[1] : 1, C = lp.shape.back();
+                   const auto t_of = static_cast<std::int64_t>(i) / (N * C), b_of = (static_cast<std::int64_t>(i) / C) % N;
+                   const bool used = t_of < c.inputs.at("input_lengths").ints[static_cast<std::size_t>(b_of)];
+                   const long double an =
+                       (static_cast<long double>(grad[i]) - (used ? g * std::exp(static_cast<long double>(x)) : 0.0L)) / g;
                    // u[t][k] enters the probability of its sequence linearly through y = e^u (an alignment passes
                    // one state at a time t): loss = -log(a e^u + c) with a, c >= 0, whose third derivative
                    // σ(1 - σ)(1 - 2σ) is below 1/(6√3) < 0.1 in magnitude: truncation <= 0.1 h² / 6. Each forward

@@ -26,6 +26,8 @@ namespace {
 // The gradient torch 1.13 returns (LossCTC.cpp's ctc_loss_backward_cpu_template, Graves eq. 16 in terms of log_probs):
 //   grad[t][b][k] = (e^{u[t][k]} - γ_t(k)) ĝ_b            t < T_b
 //   γ_t(k) = e^{-log p} Σ_{s: l'_s = k} e^{a_t(s) + b_t(s) - u[t][k]}   (eq. 15: Σ αβ / (y p), the occupancy of k)
+//   where at t = T_b - 1 the sum runs over the final states s = 2L, 2L - 1 only (the others have β = 0; torch leaves
+//   them out, which matters only where their α is NaN)
 //   grad[t][b][k] = 0                                      t >= T_b
 // with ĝ_b the gradient reaching loss_b (g_b for none, g for sum, g / N / max(L_b, 1) for mean). The plain derivative
 // of loss_b with respect to u[t][k] is -γ_t(k): torch adds e^u, the term that the backward of a log_softmax feeding
@@ -161,7 +163,10 @@ loss_result ctc_loss(const ctc_loss_problem& p, const context& ctx) {
           const mp ut = u(t, b, k);
           mp occupancy = 0;  // Σ_{s: l'_s = k} e^{a + b - u - log p}; an empty sum is 0 (then 0 · e^{...})
           mp_vector terms;
-          for (std::int64_t s = 0; s < S2; ++s)
+          // at the last step t = T_b - 1 only the two states that end an alignment (s = 2L, 2L - 1) are summed: the
+          // others have β = 0 by definition (Graves, before eq. 10) and torch leaves them out of the sum, so that a
+          // NaN α there (a NaN log-probability earlier on a path that cannot end) does not reach the gradient
+          for (std::int64_t s = t == Tb - 1 ? std::max<std::int64_t>(S2 - 2, 0) : 0; s < S2; ++s)
             if (lab(s) == k) terms.push_back(a[static_cast<std::size_t>(t * S2 + s)] + be[static_cast<std::size_t>(t * S2 + s)]);
           // e^{log Σ − u − log p}: an empty Σ is e^{-inf} = 0, and -inf − u − log p is NaN where u = -inf or log p = -inf
           const mp expo = (terms.empty() ? neg_inf() : log_add(terms)) - ut - logp[static_cast<std::size_t>(b)];

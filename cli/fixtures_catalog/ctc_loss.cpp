@@ -79,6 +79,16 @@ std::vector<loss_case> ctc_loss_cases(splitmix64& g) {
             {{"log_probs", lp}, {"targets", ctc_ints({1, 1}, {2})}, {"input_lengths", ctc_ints({1}, {3})},
              {"target_lengths", ctc_ints({1}, {1})}});
     }
+    // a NaN log-probability on a path that cannot end (the blank at t = 0 for the target [1, 2] in 2 steps): the loss
+    // is finite; at the last step torch sums only the final states, so the NaN alpha of label 1 there stays out of
+    // its gradient (e^u g), while t = 0's blank gradient is NaN
+    {
+      tensor lp = ctc_log_probs(g, {2, 1, 3}, true);
+      lp.values[0] = nan;
+      b.add(type, {{"reduction", "none"}},
+            {{"log_probs", lp}, {"targets", ctc_ints({1, 2}, {1, 2})}, {"input_lengths", ctc_ints({1}, {2})},
+             {"target_lengths", ctc_ints({1}, {2})}});
+    }
     // unnormalized log_probs, large magnitudes (torch's gradient adds e^log_probs to -occupancy)
     b.add(type, {{"reduction", "sum"}},
           {{"log_probs", uniform(g, {5, 2, 3}, -40, 4)}, {"targets", ctc_ints({2, 2}, {1, 2, 2, 2})},
