@@ -8,7 +8,7 @@
 //   loss_b / max(target_length_b, 1));
 //   grad[t][b][k] = (e^{u[t][k]} - γ_t(k)) ĝ_b for t < input_length_b, 0 beyond, with the occupancy γ_t(k) = Σ over the
 //   kept paths with π_t = k of their product / p, and ĝ_b the gradient reaching loss_b (mean: g / N / max(L_b, 1));
-//   NaN where p = 0 or u[t][k] = -inf (torch 1.13's e^{-inf + inf}); a sequence zeroed by zero_infinity has
+//   NaN where p = 0, u[t][k] = -inf (torch 1.13's e^{-inf + inf}) or u[t][k] is NaN; a sequence zeroed by zero_infinity has
 //   gradient 0 (docs/torch-quirks.md, ctc_loss).
 // The inputs of the float32 case are the float32 values of its decimals, as the case reader rounds them. The script
 // was run once; each case's semantics (values, NaN pattern, shapes) were also checked against torch 1.13.1 on the
@@ -119,6 +119,18 @@ TEST_P(CtcLoss, NegativeInfinityLogProbGivesNaNGradient) {
         {{1},
          {0.98607743293071314},
          {{"log_probs", {-0.39346934028736658, kNaN, 0.36787944117144232, 0.11513346869639868, -0.22209801212357516, kNaN, 0.0065309854744886884, -0.16628499156203166, 0.60653065971263342}}}},
+        kImplUlps);
+}
+
+// a NaN log-probability (the blank at t = 0) on no alignment of [1, 2] in 2 steps: the loss is finite, the gradient NaN at that entry only; at the last step torch sums the two final states alone, so the NaN alpha of label 1 there stays out (e^u); the brute force agrees: no kept path passes a NaN entry.
+TEST_P(CtcLoss, NaNOnAPathThatCannotEnd) {
+  check(R"json({"loss": "ctc_loss", "dtype": "float64", "options": {"reduction": "none"}, "inputs": {"log_probs": {)json"
+        R"json("shape": [2, 1, 3], "data": ["nan", -1.5, -0.5, -0.75, -1.25, -1.0]}, "targets": {"shape": [1, 2], ")json"
+        R"json(dtype": "int64", "data": [1, 2]}, "input_lengths": {"shape": [1], "dtype": "int64", "data": [2]}, "t)json"
+        R"json(arget_lengths": {"shape": [1], "dtype": "int64", "data": [2]}}})json",
+        {{1},
+         {2.5},
+         {{"log_probs", {kNaN, -0.77686983985157017, 0.60653065971263342, 0.47236655274101471, 0.2865047968601901, -0.63212055882855768}}}},
         kImplUlps);
 }
 
