@@ -17,15 +17,29 @@
 namespace losscheck::impl {
 namespace {
 
-/// log(e^a + e^b + e^c), shifted by the largest term (0 when all are -inf: -inf - -inf would be NaN). A NaN term
-/// gives NaN; -inf terms contribute e^-inf = 0.
+/// log(e^a + e^b + e^c), shifted by the largest term m: log(1 + Σ e^{x - m} over the other terms) + m. The largest
+/// term's own e^0 = 1 and the e^{-inf} = 0 of absent terms are not computed (both exact: the result is the one of
+/// evaluating every exponential, up to the order of the additions). All -inf gives -inf (log of an empty sum); a NaN
+/// term, or m = +inf (inf - inf), gives NaN, as torch's max-shifted log-add does.
 template <class T>
 T log_add3(T a, T b, T c) {
+  constexpr T neg_inf = -std::numeric_limits<T>::infinity();
+  if (a != a || b != b || c != c) return std::numeric_limits<T>::quiet_NaN();
   T m = a;
   if (b > m) m = b;
   if (c > m) m = c;
-  if (m == -std::numeric_limits<T>::infinity()) m = 0;
-  return std::log(std::exp(a - m) + std::exp(b - m) + std::exp(c - m)) + m;
+  if (m == neg_inf) return neg_inf;
+  if (m == std::numeric_limits<T>::infinity()) return std::numeric_limits<T>::quiet_NaN();
+  T s = 1;
+  bool max_taken = false;
+  for (const T x : {a, b, c}) {
+    if (!max_taken && x == m) {
+      max_taken = true;
+      continue;
+    }
+    if (x != neg_inf) s += std::exp(x - m);
+  }
+  return std::log(s) + m;
 }
 
 template <class T>
@@ -87,12 +101,8 @@ struct sequence_work {
       for (std::int64_t s = t == Tb - 1 ? std::max<std::int64_t>(S2 - 2, 0) : 0; s < S2; ++s) {
         const T ab = A(t, s) + B(t, s);
         T& c = acc[static_cast<std::size_t>(lab(s))];
-        if (c == neg_inf) {
-          c = ab;
-        } else {
-          const T m = std::max(c, ab);
-          c = std::log(std::exp(c - m) + std::exp(ab - m)) + m;
-        }
+        if (c == neg_inf) c = ab;
+        else c = log_add3(c, ab, neg_inf);
       }
       for (std::int64_t k = 0; k < C; ++k) {
         const T lp = u(t, k);

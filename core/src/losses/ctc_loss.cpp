@@ -59,7 +59,11 @@ ctc_loss_problem resolve_ctc_loss(const resolve_context& r) {
   const auto* targets = r.inputs.any("targets");
   const auto* input_lengths = r.inputs.any("input_lengths");
   const auto* target_lengths = r.inputs.any("target_lengths");
-  ctc_loss_problem p{log_probs, targets, input_lengths, target_lengths};
+  ctc_loss_problem p;
+  p.log_probs = log_probs;
+  p.targets = targets;
+  p.input_lengths = input_lengths;
+  p.target_lengths = target_lengths;
   p.red = r.options.reduction_mode();
   p.blank = r.options.integer("blank", 0);
   p.zero_infinity = r.options.boolean("zero_infinity", false);
