@@ -492,6 +492,33 @@ std::vector<case_class> catalog() {
   };
   v.push_back({"gaussian_nll_loss", "random, var 1e-3..10 and below eps", gaussian("none")});
   v.push_back({"gaussian_nll_loss", "random, var 1e-3..10 and below eps, mean", gaussian("mean")});
+  // ctc_loss: T = 50, N = 8, C = 20, S = 12: log-softmax of N(0,1) logits (or of peaked ones, x 6: alignments
+  // dominated by few paths), labels 1..19 with repeats, input lengths 40..50, mean
+  auto ctc = [](std::string red, double peak) {
+    return [red, peak](std::mt19937_64& rng, dtype t) {
+      auto c = base("ctc_loss", t, red);
+      constexpr std::int64_t T = 50, N = 8, C = 20, S = 12;
+      std::vector<double> x(static_cast<std::size_t>(T * N * C));
+      for (auto& xv : x) xv = peak * normal(rng);
+      for (std::size_t r = 0; r < x.size() / C; ++r) {
+        double m = x[r * C], z = 0;
+        for (std::int64_t k = 1; k < C; ++k) m = std::max(m, x[r * C + k]);
+        for (std::int64_t k = 0; k < C; ++k) z += std::exp(x[r * C + k] - m);
+        for (std::int64_t k = 0; k < C; ++k) x[r * C + k] = x[r * C + k] - m - std::log(z);
+      }
+      std::vector<std::int64_t> y(static_cast<std::size_t>(N * S)), il(N), tl(N);
+      for (std::size_t i = 0; i < y.size(); ++i)
+        y[i] = i % S > 0 && rng() % 4 == 0 ? y[i - 1] : static_cast<std::int64_t>(1 + rng() % (C - 1));
+      for (std::int64_t b = 0; b < N; ++b) il[b] = 40 + static_cast<std::int64_t>(rng() % 11), tl[b] = 4 + static_cast<std::int64_t>(rng() % 9);
+      c.inputs["log_probs"] = floats(t, {T, N, C}, x);
+      c.inputs["targets"] = tensor::int64s({N, S}, y);
+      c.inputs["input_lengths"] = tensor::int64s({N}, il);
+      c.inputs["target_lengths"] = tensor::int64s({N}, tl);
+      return c;
+    };
+  };
+  v.push_back({"ctc_loss", "T=50 N=8 C=20, log-softmax of N(0,1)", ctc("none", 1.0)});
+  v.push_back({"ctc_loss", "T=50 N=8 C=20, peaked log-softmax, mean", ctc("mean", 6.0)});
   return v;
 }
 

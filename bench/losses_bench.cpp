@@ -4,7 +4,8 @@
 // binary_cross_entropy and binary_cross_entropy_with_logits (16M elements), kl_div (4096 x 1000, batchmean),
 // cosine_embedding_loss (4096 x 512), l1_loss, smooth_l1_loss and huber_loss (16M elements, beta = delta = 1),
 // soft_margin_loss, poisson_nll_loss (log_input, full) and gaussian_nll_loss (var per element) (16M elements),
-// triplet_margin_loss and triplet_margin_with_distance_loss (4096 x 512); each in
+// triplet_margin_loss and triplet_margin_with_distance_loss (4096 x 512), ctc_loss (T = 200, N = 32, C = 50,
+// S = 40); each in
 // float32 and float64, forward ("fwd") and forward+backward ("fwdbwd"),
 // reduction mean (batchmean for kl_div), grad_output = 1.
 //
@@ -47,6 +48,7 @@
 #include "losscheck/impl/binary_cross_entropy_with_logits.h"
 #include "losscheck/impl/cosine_embedding_loss.h"
 #include "losscheck/impl/cross_entropy.h"
+#include "losscheck/impl/ctc_loss.h"
 #include "losscheck/impl/gaussian_nll_loss.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/huber_loss.h"
@@ -689,6 +691,52 @@ bench_case gaussian_nll_loss_case() {
   return b;
 }
 
+// ctc_loss (T = 200, N = 32, C = 50, S = 40): normalized log_probs, labels 1..49 (blank 0), padded targets, target
+// lengths 20..40, full input lengths, mean; the recursion is O(T S) per sequence, the sequences on the threads.
+template <class T>
+bench_case ctc_loss_case() {
+  constexpr std::int64_t steps = 200, n = 32, c = 50, s = 40;
+  auto& x = store().keep(uniform<T>(static_cast<std::size_t>(steps * n * c), -8, 0, 61));
+  for (std::size_t r = 0; r < x.size() / c; ++r) {  // log-softmax rows
+    double m = x[r * c], z = 0;
+    for (std::int64_t k = 1; k < c; ++k) m = std::max(m, static_cast<double>(x[r * c + k]));
+    for (std::int64_t k = 0; k < c; ++k) z += std::exp(static_cast<double>(x[r * c + k]) - m);
+    for (std::int64_t k = 0; k < c; ++k) x[r * c + k] = static_cast<T>(x[r * c + k] - m - std::log(z));
+  }
+  auto& y = store().keep(classes(static_cast<std::size_t>(n * s), c - 1, 62));
+  for (auto& v : y) v += 1;  // never the blank
+  auto& il = store().keep(std::vector<std::int64_t>(static_cast<std::size_t>(n), steps));
+  auto& tl = store().keep(classes(static_cast<std::size_t>(n), s - 20 + 1, 63));
+  for (auto& v : tl) v += 20;
+  auto& off = store().keep(std::vector<std::int64_t>(static_cast<std::size_t>(n)));
+  for (std::int64_t b = 0; b < n; ++b) off[static_cast<std::size_t>(b)] = b * s;
+  auto& grad = store().keep(std::vector<T>(x.size()));
+  auto& out = store().keep(std::vector<T>(1));
+  li::ctc_loss_args<T> a;
+  a.log_probs = x.data();
+  a.steps = steps;
+  a.batch = n;
+  a.classes = c;
+  a.labels = y.data();
+  a.label_offset = off.data();
+  a.input_lengths = il.data();
+  a.target_lengths = tl.data();
+  a.red = reduction::mean;
+  bench_case b;
+  b.name = "ctc_loss_200x32x50_S40";
+  b.bytes_fwd = static_cast<double>(steps * n * c * sizeof(T));
+  b.bytes_fwdbwd = 2 * b.bytes_fwd;
+  b.impl_fwd = [a, &out] { li::ctc_loss_forward_backward<T>(a, nullptr, out.data(), nullptr); };
+  b.impl_fwdbwd = [a, &out, &grad] { li::ctc_loss_forward_backward<T>(a, nullptr, out.data(), grad.data()); };
+  b.torch_inputs = {make_tensor(x, {steps, n, c}), make_index_tensor(y).view({n, s}), make_index_tensor(il),
+                    make_index_tensor(tl)};
+  b.differentiable = {0};
+  b.torch_forward = [](const std::vector<at::Tensor>& in) {
+    return at::ctc_loss(in[0], in[1], in[2], in[3], 0, at::Reduction::Mean, false);
+  };
+  return b;
+}
+
 template <class T>
 void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(cross_entropy_case<T>(4096, 1000)), dtype);
@@ -705,6 +753,7 @@ void register_dtype(const char* dtype) {
   register_case(std::make_shared<bench_case>(soft_margin_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(poisson_nll_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(gaussian_nll_loss_case<T>()), dtype);
+  register_case(std::make_shared<bench_case>(ctc_loss_case<T>()), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(triplet_margin_with_distance_loss_case<T>(4096, 512)), dtype);
   register_case(std::make_shared<bench_case>(multi_margin_loss_case<T>(4096, 1000)), dtype);

@@ -49,6 +49,32 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return F.multilabel_margin_loss(input, target, reduction=reduction)
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """F.ctc_loss, after losscheck's guard for the values torch 1.13's CPU kernel does not check (docs/torch-quirks.md):
+    an input length below 1 or a negative target length (torch reads outside its buffers), a label outside [0, C)
+    (read outside log_probs) or equal to the blank (refused by losscheck). Shapes are left to torch."""
+    if (input_lengths < 1).any():
+        raise ValueError(f"input_lengths must be at least 1, got {input_lengths.reshape(-1).tolist()}")
+    if (target_lengths < 0).any():
+        raise ValueError(f"target_lengths must be nonnegative, got {target_lengths.reshape(-1).tolist()}")
+    if log_probs.dim() in (2, 3) and 0 <= blank < log_probs.shape[-1] and targets.dim() in (1, 2):
+        n = 1 if log_probs.dim() == 2 else log_probs.shape[1]
+        lengths = target_lengths.reshape(-1).tolist()
+        if len(lengths) == n:
+            if targets.dim() == 2 and targets.shape[0] == n and all(l <= targets.shape[1] for l in lengths):
+                used = [v for b in range(n) for v in targets[b, :lengths[b]].tolist()]
+            elif targets.dim() == 1 and sum(lengths) == targets.shape[0]:
+                used = targets.tolist()
+            else:
+                used = []
+            classes = log_probs.shape[-1]
+            bad = [v for v in used if v < 0 or v >= classes or v == blank]
+            if bad:
+                raise ValueError(f"target labels must be in [0, {classes}) and not the blank {blank}, got {bad[0]}")
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=blank, reduction=reduction,
+                      zero_infinity=zero_infinity)
+
+
 # (function, required inputs, optional inputs, loss-specific options, gradients reported)
 LOSSES = {
     "mse_loss": (F.mse_loss, ["input", "target"], [], [], ["input", "target"]),
@@ -83,6 +109,9 @@ LOSSES = {
     # var is positional (input, target, var); no legacy flags; the clamp's gradient passes to var as the identity
     "gaussian_nll_loss": (F.gaussian_nll_loss, ["input", "target", "var"], [], ["full", "eps"],
                           ["input", "target", "var"]),
+    # int64 targets and lengths; no legacy flags; torch's gradient of log_probs is e^log_probs - occupancy
+    "ctc_loss": (ctc_loss, ["log_probs", "targets", "input_lengths", "target_lengths"], [],
+                 ["blank", "zero_infinity"], ["log_probs"]),
 }
 # The callables a case's "distance_function" string names for triplet_margin_with_distance_loss (null: torch's
 # default, pairwise_distance).
@@ -90,7 +119,7 @@ DISTANCE_FUNCTIONS = {
     "pairwise_distance": F.pairwise_distance,
     "cosine": lambda x, y: 1.0 - F.cosine_similarity(x, y, dim=-1),
 }
-NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss", "gaussian_nll_loss"}  # not in its signature: refused here as an unknown option
+NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss", "gaussian_nll_loss", "ctc_loss"}  # not in its signature: refused here as an unknown option
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two itself (TypeError)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -157,7 +186,7 @@ def make_tensor(name, obj, case_dtype):
 
 
 def make_option(name, value, loss=""):
-    if name in ("size_average", "reduce", "log_target", "swap", "log_input", "full"):
+    if name in ("size_average", "reduce", "log_target", "swap", "log_input", "full", "zero_infinity"):
         if value is not None and not isinstance(value, bool):
             raise CaseError(f"option '{name}' must be a boolean")
         return value
@@ -171,7 +200,7 @@ def make_option(name, value, loss=""):
         if not isinstance(value, str) or isinstance(value, RawFloat):
             raise CaseError("option 'reduction' must be a string")
         return str(value)
-    if name == "ignore_index" or (name == "p" and loss == "multi_margin_loss"):  # triplet_margin_loss's p: a number
+    if name in ("ignore_index", "blank") or (name == "p" and loss == "multi_margin_loss"):  # triplet_margin_loss's p: a number
         if not isinstance(value, int) or isinstance(value, bool):
             raise CaseError(f"option '{name}' must be an integer")
         return value

@@ -858,6 +858,33 @@ std::vector<mutant> mutant_catalog() {
           });
         });
   }
+  // ctc_loss
+  {
+    add("ctc_loss_mean_without_target_lengths", "ctc_loss",
+        "mean = Σ loss_b / N (each loss not divided by max(target_length, 1)), with the matching gradient",
+        [](const loss_case& c) {
+          if (detail::effective_reduction(c) != "mean") return impl::evaluate(c);
+          const auto& tl = c.inputs.at("target_lengths").ints;
+          const auto n = static_cast<long double>(tl.size());
+          loss_case none = detail::with_reduction(c, "none");
+          const double g = c.grad_output ? c.grad_output->values[0] : 1.0;
+          none.grad_output = detail::rounded(c.type, detail::output_shape_of(none),
+                                             std::vector<long double>(tl.size(), g / n));
+          loss_result r = impl::evaluate(none);
+          if (!r.ok()) return r;
+          long double s = 0;
+          for (double v : r.output->values) s += v;
+          r.output = detail::rounded(c.type, {}, {s / n});
+          return r;
+        });
+    add("ctc_loss_ignores_zero_infinity", "ctc_loss", "zero_infinity=True is treated as False (inf losses, NaN gradients)",
+        [](const loss_case& c) { return impl::evaluate(set(c, "zero_infinity", false)); });
+    add("ctc_loss_blank_fixed_to_0", "ctc_loss", "the blank option is ignored: the blank is label 0", [](const loss_case& c) {
+      const auto it = c.options.find("blank");
+      if (it == c.options.end()) return impl::evaluate(c);
+      return impl::evaluate(set(c, "blank", std::int64_t{0}));
+    });
+  }
   (void)impl_of;
   return out;
 }

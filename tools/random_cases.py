@@ -27,7 +27,7 @@ LOSSES = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"
           "kl_div", "cosine_embedding_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
           "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
           "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_margin_loss", "poisson_nll_loss",
-          "gaussian_nll_loss"]
+          "gaussian_nll_loss", "ctc_loss"]
 INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a bad reduction string or "batchmean"
     "mse_loss": ["shape"],
     "binary_cross_entropy": ["shape", "input_range", "weight_size"],
@@ -49,6 +49,7 @@ INVALID_KINDS = {  # rules torch enforces, by loss; every loss can also get a ba
     "multilabel_margin_loss": ["shape", "target_range"],
     "poisson_nll_loss": ["shape"],
     "gaussian_nll_loss": ["shape", "var_size", "var_negative"],
+    "ctc_loss": ["shape", "input_length", "target_length", "blank"],
 }
 
 
@@ -162,7 +163,8 @@ def reduction_options(g, loss, bad):
         names = ["mean", "sum", "none"]
     form = g.pick("default", "reduction", "reduction", "legacy")
     # F.huber_loss, F.triplet_margin_with_distance_loss and F.gaussian_nll_loss have no size_average / reduce
-    if form == "legacy" and loss in ("huber_loss", "triplet_margin_with_distance_loss", "gaussian_nll_loss"):
+    if form == "legacy" and loss in ("huber_loss", "triplet_margin_with_distance_loss", "gaussian_nll_loss",
+                                     "ctc_loss"):
         form = "reduction"
     if form == "default":
         return {}, "mean"
@@ -802,6 +804,60 @@ def gen_multilabel_margin(g, opts, bad, reduction):
     return inputs, ([rows] if len(ts) == 2 else []) if bad is None else []
 
 
+def gen_ctc(g, opts, bad):
+    """ctc_loss: log_probs (T, N, C) (or unbatched (T, C) with 0-D lengths), normalized (log-softmax) or not, padded or
+    concatenated targets of labels other than the blank (repeats included), input lengths up to T (some alignments
+    impossible), blank not 0, zero_infinity; invalid: an input length beyond T, a target length beyond S, a target
+    equal to the blank, lengths of the wrong size."""
+    T, C = g.rng.randint(1, 8), g.rng.randint(2, 5)
+    unbatched = g.chance(0.15)
+    N = 1 if unbatched else g.rng.randint(0 if g.chance(0.05) else 1, 4)
+    blank = 0 if g.chance(0.6) else g.rng.randrange(C)
+    if blank or g.chance(0.1):
+        opts["blank"] = blank
+    if g.chance(0.3):
+        opts["zero_infinity"] = g.chance(0.7)
+    labels_of = [c for c in range(C) if c != blank]
+    labels, il = [], []
+    for _ in range(N):
+        L = g.rng.randint(0, min(4, T + 1))
+        seq = []
+        for _ in range(L):
+            seq.append(seq[-1] if seq and g.chance(0.3) else g.pick(*labels_of))
+        labels.append(seq)
+        il.append(T if g.chance(0.6) else g.rng.randint(1, T))
+    x = g.logits(T * N * C) if g.chance(0.4) else [v * 2 for v in g.ordinary(T * N * C)]
+    x = [min(v, 4.0) for v in x]  # no large positive log-probabilities (torch's log-add overflows them)
+    if g.chance(0.6):  # log-softmax rows
+        for r in range(T * N):
+            row = x[r * C:(r + 1) * C]
+            m = max(row)
+            lse = m + math.log(sum(math.exp(v - m) for v in row))
+            x[r * C:(r + 1) * C] = [v - lse for v in row]
+    tl = [len(s) for s in labels]
+    concatenated = g.chance(0.35) or unbatched
+    if concatenated:
+        flat = [v for s in labels for v in s]
+        targets = g.int_tensor([len(flat)], flat)
+    else:
+        S = max(tl + [0]) + (1 if g.chance(0.3) else 0)
+        targets = g.int_tensor([N, S], [v for s in labels for v in s + [1] * (S - len(s))])
+    if bad == "input_length" and N:
+        il[0] = T + 1
+    if bad == "target_length" and N:
+        tl[0] += 1
+    if bad == "blank":
+        opts["blank"] = C
+    lshape = [] if unbatched else [N]
+    if bad == "shape":
+        lshape = [N + 1]
+        il, tl = il + [1], tl + [0]
+    g.note(f"ctc T={T} N={N} C={C} blank={blank} {'concatenated' if concatenated else 'padded'}")
+    inputs = {"log_probs": g.tensor([T, C] if unbatched else [T, N, C], x), "targets": targets,
+              "input_lengths": g.int_tensor(lshape, il), "target_lengths": g.int_tensor(lshape, tl)}
+    return inputs, [] if unbatched else [N]
+
+
 def gen_case(rng, case_id, loss, dtype, invalid):
     g = Gen(rng, dtype)
     bad = None
@@ -840,6 +896,8 @@ def gen_case(rng, case_id, loss, dtype, invalid):
         inputs, out_shape = gen_poisson(g, opts, bad)
     elif loss == "gaussian_nll_loss":
         inputs, out_shape = gen_gaussian(g, opts, bad)
+    elif loss == "ctc_loss":
+        inputs, out_shape = gen_ctc(g, opts, bad)
     else:
         inputs, out_shape = gen_cosine(g, opts, bad)
     g.note(f"reduction {reduction}")

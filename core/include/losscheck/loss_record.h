@@ -32,6 +32,9 @@ enum class input_role : std::uint8_t {
   /// int64 of the input's shape: per row a list of class indices ended by the first -1 (multilabel_margin_loss).
   /// Not a class_index_target(): no ignore_index, and -1 is part of the format, not an index out of range.
   class_index_list,
+  /// int64 label sequences (ctc_loss's targets): padded (N, S) rows or the N sequences concatenated (1-D). Not a
+  /// class_index_target(): no ignore_index, and the blank is not a valid label.
+  label_sequences,
 };
 
 /// How an input's shape relates to the main input's.
