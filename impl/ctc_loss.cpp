@@ -6,13 +6,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <limits>
 #include <vector>
 
 #include "case_io.h"
+#include "isa.h"
 #include "losscheck/error.h"
 #include "losses.h"
 #include "parallel.h"
+#include "vector_math.h"
+#include "vector_math_float.h"
 
 namespace losscheck::impl {
 namespace {
@@ -42,6 +47,117 @@ T log_add3(T a, T b, T c) {
   return std::log(s) + m;
 }
 
+// Rows of alpha, beta and the emissions u_t(l'_s) hold `stride` values: row_pad values before the S2 states and at
+// least float_lanes + row_pad after them (-inf in alpha and beta), so that the recursion's s - 1, s - 2 (alpha) and
+// s + 1, s + 2 (beta) are plain loads, with no test at either end, and whole 8-lane vectors never leave the row.
+constexpr std::int64_t row_pad = 2;
+inline std::int64_t row_stride(std::int64_t states) {
+  return (row_pad + states + simd::float_lanes + row_pad + simd::float_lanes - 1) / simd::float_lanes *
+         simd::float_lanes;
+}
+
+/// A chunk's working memory, reused from one sequence to the next.
+template <class T>
+struct sequence_buffers {
+  std::vector<T> alpha, beta, emit;                 // Tb rows of `stride`
+  std::vector<std::int32_t> skip_alpha, skip_beta;  // one row: -1 where the skip transition exists, 0 elsewhere
+  std::vector<std::int64_t> label;                  // l'_s, the extended label sequence
+  std::vector<double> gamma, acc;                   // float32 gradient rows: γ_s and Σ γ per class
+  std::vector<T> log_acc;                           // log_add3's gradient rows: log Σ e^{αβ} per class
+};
+
+// ---- float32: the recursion in 8 float lanes (simd::dispatch: AVX2, or two SSE2 halves; bit-identical) ----
+
+LOSSCHECK_INLINE simd::vi8 load_mask(const std::int32_t* p) {
+  simd::vi8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// log(e^l1 + e^l2 + e^l3) + e, lane-wise, with log_add3's special values:
+//   m = max(l1, l2, l3), the other two terms sorted as mid >= lo (the median and the minimum),
+//   s = (1 + e^{mid - m}) + e^{lo - m}  (the max's own e^0 = 1 is not computed, as in log_add3; exp_difference_f,
+//   < 0.62 ULP each; a term with l_i - m < -104 is below 2^-150 and counts as 0 — beside 1 it is far below the sum's
+//   rounding),  result = fl((log s + m) + e)  with log s in double (log_float_lanes: 2^-47 relative; s in [1, 3]) and
+//   the two additions in double: one rounding to float in place of log_add3's four (log, + m, + u, and e^x's own).
+//   A NaN term or m = +inf: NaN; m = -inf (every term -inf): -inf; then + e in float, as log_add3(...) + e.
+LOSSCHECK_INLINE simd::vf8 log_add3_plus_f(simd::vf8 l1, simd::vf8 l2, simd::vf8 l3, simd::vf8 e) {
+  using namespace simd;
+  const vf8 inf = splat_f(__builtin_inff()), floor = splat_f(-104.0f), one = splat_f(1.0f), zero = splat_f(0.0f);
+  const vi8 nan = (l1 != l1) | (l2 != l2) | (l3 != l3);
+  const vf8 m = max_f(l1, max_f(l2, l3));
+  const vf8 lo = min_f(l1, min_f(l2, l3));
+  const vf8 mid = max_f(min_f(l1, l2), min_f(max_f(l1, l2), l3));  // the median of three (ordinary lanes)
+  const vi8 ordinary = (m > -inf) & (m < inf) & ~nan;
+  const vi8 keep_mid = (mid - m) >= floor, keep_lo = (lo - m) >= floor;
+  // lanes left out feed e^0 (exact, unused): exp_difference_f's argument range is kept in every lane
+  const vf8 e_mid = exp_difference_f(select(keep_mid, mid, m), m), e_lo = exp_difference_f(select(keep_lo, lo, m), m);
+  const vf8 s = select(ordinary, (one + select(keep_mid, e_mid, zero)) + select(keep_lo, e_lo, zero), one);
+  const vd low = (log_float_lanes(low_half(s)) + low_half(m)) + low_half(e);
+  const vd high = (log_float_lanes(high_half(s)) + high_half(m)) + high_half(e);
+  const vf8 special = select((m == -inf) & ~nan, -inf, splat_f(__builtin_nanf(""))) + e;
+  return select(ordinary, narrow(low, high), special);
+}
+
+/// The recursion's rows 1 .. Tb - 1 (direction -1: alpha, forward in t from row 0) or Tb - 2 .. 0 (+1: beta, from row
+/// Tb - 1): row_t(s) = log_add3(prev(s), prev(s + d), skip(s) ? prev(s + 2d) : -inf) + emit_t(s), d = the direction.
+/// The lanes past the S2 states are computed and not stored (the padding stays -inf).
+template <int d>
+LOSSCHECK_INLINE void recursion_rows_f(float* rows, const float* emit, const std::int32_t* skip, std::int64_t Tb,
+                                       std::int64_t S2, std::int64_t stride) {
+  using namespace simd;
+  const vf8 neg_inf = splat_f(-__builtin_inff());
+  const std::int64_t full = S2 / float_lanes * float_lanes;
+  for (std::int64_t i = 1; i < Tb; ++i) {
+    const std::int64_t t = d < 0 ? i : Tb - 1 - i;
+    const float* prev = rows + (t + d) * stride + row_pad;  // the row of t - 1 (alpha) or t + 1 (beta)
+    float* out = rows + t * stride + row_pad;
+    const float* em = emit + t * stride + row_pad;
+    for (std::int64_t s = 0; s < S2; s += float_lanes) {
+      const vf8 l3 = select(load_mask(skip + row_pad + s), load_f(prev + s + 2 * d), neg_inf);
+      const vf8 r = log_add3_plus_f(load_f(prev + s), load_f(prev + s + d), l3, load_f(em + s));
+      if (s < full) store_f(out + s, r);
+      else store_partial_f(out, s, S2, r);
+    }
+  }
+}
+
+/// One step's gradient row, float32, where the step's log_probs and the loss are finite:
+///   γ_s = e^{α_t(s) + β_t(s) - u_t(l'_s) + nll}  (double lanes: exp_lanes; α + β counts u_t twice),
+///   acc_k = Σ_{s >= s0, l'_s = k} γ_s,  grad_k = (e^{u_t(k)} - acc_k) ĝ  in double, rounded once to float.
+/// This is torch's e^u - e^{log Σ e^{αβ} + nll - u} with the log-sum taken apart: the same value, fewer roundings
+/// (γ_s <= 1 up to the error of its exponent, so no shift is needed). Returns false, having written nothing, when a γ_s
+/// is NaN (a NaN alpha on a path that cannot end); the caller then takes log_add3's row.
+LOSSCHECK_INLINE bool gradient_row_f(const float* alpha, const float* beta, const float* emit,
+                                     const std::int64_t* label, std::int64_t s0, std::int64_t S2, const float* lp,
+                                     std::int64_t C, double nll, double g, double* gamma, double* acc, float* grad) {
+  using namespace simd;
+  for (std::int64_t s = 0; s < S2; s += lanes) {
+    const vd q = (load(alpha + s) + load(beta + s)) - load(emit + s) + splat(nll);
+    std::memcpy(gamma + s, &q, sizeof q);
+  }
+  for (std::int64_t s = 0; s < S2; s += lanes) {
+    vd q;
+    std::memcpy(&q, gamma + s, sizeof q);
+    const vd e = exp_lanes(q);
+    std::memcpy(gamma + s, &e, sizeof e);
+  }
+  for (std::int64_t k = 0; k < C; ++k) acc[k] = 0.0;
+  for (std::int64_t s = s0; s < S2; ++s) {
+    if (gamma[s] != gamma[s]) return false;
+    acc[label[s]] += gamma[s];
+  }
+  const vd vg = splat(g);
+  const std::int64_t full = C / lanes * lanes;
+  for (std::int64_t k = 0; k < full; k += lanes) {
+    vd a;
+    std::memcpy(&a, acc + k, sizeof a);
+    store(grad + k, (exp_lanes(load(lp + k)) - a) * vg);
+  }
+  if (full < C) store_partial(grad, full, C, (exp_lanes(load_partial(lp, full, C, 0.0)) - load_partial(acc, full, C, 0.0)) * vg);
+  return true;
+}
+
 template <class T>
 struct sequence_work {
   const ctc_loss_args<T>& a;
@@ -50,65 +166,112 @@ struct sequence_work {
   T* grad;            // nullptr: forward only
   std::vector<T> gr;  // the gradient reaching each sequence's loss
 
-  /// Sequence b: alpha (and beta and the gradient), with its own buffers.
-  void run(std::int64_t b, std::vector<T>& alpha, std::vector<T>& beta, std::vector<T>& acc) const {
+  /// Sequence b: alpha (and beta and the gradient), in `buf`.
+  void run(std::int64_t b, sequence_buffers<T>& buf) const {
     constexpr T neg_inf = -std::numeric_limits<T>::infinity();
+    constexpr bool lanes = std::is_same_v<T, float>;  // float32: the vector rows; float64: log_add3 state by state
     const std::int64_t N = a.batch, C = a.classes;
     const std::int64_t Tb = a.input_lengths[b], L = a.target_lengths[b], S2 = 2 * L + 1;
+    const std::int64_t stride = row_stride(S2);
     const std::int64_t* y = a.labels + a.label_offset[b];
-    const auto lab = [&](std::int64_t s) { return s % 2 == 0 ? a.blank : y[s / 2]; };
     const auto u = [&](std::int64_t t, std::int64_t k) { return a.log_probs[(t * N + b) * C + k]; };
-    alpha.assign(static_cast<std::size_t>(Tb * S2), neg_inf);
-    const auto A = [&](std::int64_t t, std::int64_t s) -> T& { return alpha[static_cast<std::size_t>(t * S2 + s)]; };
-    A(0, 0) = u(0, a.blank);
-    if (L > 0) A(0, 1) = u(0, lab(1));
-    for (std::int64_t t = 1; t < Tb; ++t)
-      for (std::int64_t s = 0; s < S2; ++s) {
-        const std::int64_t k = lab(s);
-        const T l1 = A(t - 1, s);
-        const T l2 = s > 0 ? A(t - 1, s - 1) : neg_inf;
-        const T l3 = s > 1 && s % 2 == 1 && lab(s - 2) != k ? A(t - 1, s - 2) : neg_inf;
-        A(t, s) = log_add3(l1, l2, l3) + u(t, k);
-      }
+    buf.label.resize(static_cast<std::size_t>(stride));
+    std::int64_t* lab = buf.label.data();
+    for (std::int64_t s = 0; s < S2; ++s) lab[s] = s % 2 == 0 ? a.blank : y[s / 2];
+    buf.skip_alpha.assign(static_cast<std::size_t>(stride), 0);
+    buf.skip_beta.assign(static_cast<std::size_t>(stride), 0);
+    for (std::int64_t s = 1; s < S2; s += 2) {
+      if (s > 1 && lab[s - 2] != lab[s]) buf.skip_alpha[static_cast<std::size_t>(row_pad + s)] = -1;
+      if (s + 2 < S2 && lab[s + 2] != lab[s]) buf.skip_beta[static_cast<std::size_t>(row_pad + s)] = -1;
+    }
+    // emit_t(s) = u_t(l'_s); 0 in the padding (its lanes are never stored, and γ's padding lanes stay finite)
+    buf.emit.assign(static_cast<std::size_t>(Tb * stride), T(0));
+    for (std::int64_t t = 0; t < Tb; ++t)
+      for (std::int64_t s = 0; s < S2; ++s) buf.emit[static_cast<std::size_t>(t * stride + row_pad + s)] = u(t, lab[s]);
+    const auto E = [&](std::int64_t t, std::int64_t s) { return buf.emit[static_cast<std::size_t>(t * stride + row_pad + s)]; };
+    buf.alpha.assign(static_cast<std::size_t>(Tb * stride), neg_inf);
+    const auto A = [&](std::int64_t t, std::int64_t s) -> T& {
+      return buf.alpha[static_cast<std::size_t>(t * stride + row_pad + s)];
+    };
+    A(0, 0) = E(0, 0);
+    if (L > 0) A(0, 1) = E(0, 1);
+    if constexpr (lanes) {
+      simd::dispatch([&](auto, std::int64_t tb, std::int64_t s2) __attribute__((always_inline)) {
+        recursion_rows_f<-1>(buf.alpha.data(), buf.emit.data(), buf.skip_alpha.data(), tb, s2, stride);
+      }, Tb, S2);
+    } else {
+      for (std::int64_t t = 1; t < Tb; ++t)
+        for (std::int64_t s = 0; s < S2; ++s) {
+          const T l3 = buf.skip_alpha[static_cast<std::size_t>(row_pad + s)] ? A(t - 1, s - 2) : neg_inf;
+          A(t, s) = log_add3(A(t - 1, s), A(t - 1, s - 1), l3) + E(t, s);
+        }
+    }
     const T log_p = L == 0 ? A(Tb - 1, 0) : log_add3(A(Tb - 1, S2 - 1), A(Tb - 1, S2 - 2), neg_inf);
     const T nll = -log_p;
     const bool zeroed = a.zero_infinity && nll == std::numeric_limits<T>::infinity();
     loss[b] = zeroed ? T(0) : nll;
     if (!grad) return;
     // gradient rows of this sequence: (t, b, :) for every t; beyond Tb (and for a zeroed sequence) 0
-    for (std::int64_t t = 0; t < a.steps; ++t)
+    for (std::int64_t t = Tb; t < a.steps; ++t)
       for (std::int64_t k = 0; k < C; ++k) grad[(t * N + b) * C + k] = 0;
-    if (zeroed) return;
-    beta.assign(static_cast<std::size_t>(Tb * S2), neg_inf);
-    const auto B = [&](std::int64_t t, std::int64_t s) -> T& { return beta[static_cast<std::size_t>(t * S2 + s)]; };
-    B(Tb - 1, S2 - 1) = u(Tb - 1, a.blank);
-    if (L > 0) B(Tb - 1, S2 - 2) = u(Tb - 1, lab(S2 - 2));
-    for (std::int64_t t = Tb - 2; t >= 0; --t)
-      for (std::int64_t s = 0; s < S2; ++s) {
-        const std::int64_t k = lab(s);
-        const T l1 = B(t + 1, s);
-        const T l2 = s + 1 < S2 ? B(t + 1, s + 1) : neg_inf;
-        const T l3 = s + 2 < S2 && s % 2 == 1 && lab(s + 2) != k ? B(t + 1, s + 2) : neg_inf;
-        B(t, s) = log_add3(l1, l2, l3) + u(t, k);
-      }
+    if (zeroed) {
+      for (std::int64_t t = 0; t < Tb; ++t)
+        for (std::int64_t k = 0; k < C; ++k) grad[(t * N + b) * C + k] = 0;
+      return;
+    }
+    buf.beta.assign(static_cast<std::size_t>(Tb * stride), neg_inf);
+    const auto B = [&](std::int64_t t, std::int64_t s) -> T& {
+      return buf.beta[static_cast<std::size_t>(t * stride + row_pad + s)];
+    };
+    B(Tb - 1, S2 - 1) = E(Tb - 1, S2 - 1);
+    if (L > 0) B(Tb - 1, S2 - 2) = E(Tb - 1, S2 - 2);
+    if constexpr (lanes) {
+      simd::dispatch([&](auto, std::int64_t tb, std::int64_t s2) __attribute__((always_inline)) {
+        recursion_rows_f<1>(buf.beta.data(), buf.emit.data(), buf.skip_beta.data(), tb, s2, stride);
+      }, Tb, S2);
+    } else {
+      for (std::int64_t t = Tb - 2; t >= 0; --t)
+        for (std::int64_t s = 0; s < S2; ++s) {
+          const T l3 = buf.skip_beta[static_cast<std::size_t>(row_pad + s)] ? B(t + 1, s + 2) : neg_inf;
+          B(t, s) = log_add3(B(t + 1, s), B(t + 1, s + 1), l3) + E(t, s);
+        }
+    }
     const T g = gr[static_cast<std::size_t>(b)];
-    acc.resize(static_cast<std::size_t>(C));
+    // the last step sums the two final states only (the others have beta = -inf: left out, as torch does, so a
+    // NaN alpha on a path that cannot end stays out of the gradient)
+    const auto first_state = [&](std::int64_t t) { return t == Tb - 1 ? std::max<std::int64_t>(S2 - 2, 0) : 0; };
+    if constexpr (lanes) {
+      buf.gamma.resize(static_cast<std::size_t>(stride));
+      buf.acc.resize(static_cast<std::size_t>(C));
+    }
+    std::vector<T>& log_acc = buf.log_acc;
+    log_acc.resize(static_cast<std::size_t>(C));
     for (std::int64_t t = 0; t < Tb; ++t) {
-      // acc[k] = log Σ_{s: l'_s = k} e^{alpha + beta}, started at -inf (the log of an empty sum)
-      std::fill(acc.begin(), acc.end(), neg_inf);
-      // the last step sums the two final states only (the others have beta = -inf: left out, as torch does, so a
-      // NaN alpha on a path that cannot end stays out of the gradient)
-      for (std::int64_t s = t == Tb - 1 ? std::max<std::int64_t>(S2 - 2, 0) : 0; s < S2; ++s) {
+      T* grad_row = grad + (t * N + b) * C;
+      const T* lp = a.log_probs + (t * N + b) * C;
+      if constexpr (lanes) {
+        bool finite = std::isfinite(nll);
+        for (std::int64_t k = 0; k < C && finite; ++k) finite = std::isfinite(lp[k]);
+        if (finite &&
+            simd::dispatch([&](auto, std::int64_t tt) __attribute__((always_inline)) {
+              const std::int64_t row = tt * stride + row_pad;
+              return gradient_row_f(buf.alpha.data() + row, buf.beta.data() + row, buf.emit.data() + row, lab,
+                                    first_state(tt), S2, lp, C, static_cast<double>(nll), static_cast<double>(g),
+                                    buf.gamma.data(), buf.acc.data(), grad_row);
+            }, t))
+          continue;
+      }
+      // log_acc[k] = log Σ e^{alpha + beta} over the states s with l'_s = k, -inf (the log of an empty sum) if none
+      std::fill(log_acc.begin(), log_acc.end(), neg_inf);
+      for (std::int64_t s = first_state(t); s < S2; ++s) {
         const T ab = A(t, s) + B(t, s);
-        T& c = acc[static_cast<std::size_t>(lab(s))];
+        T& c = log_acc[static_cast<std::size_t>(lab[s])];
         if (c == neg_inf) c = ab;
         else c = log_add3(c, ab, neg_inf);
       }
-      for (std::int64_t k = 0; k < C; ++k) {
-        const T lp = u(t, k);
+      for (std::int64_t k = 0; k < C; ++k)
         // (e^u - e^{log Σ αβ + nll - u}) g: u = -inf or an infinite nll give NaN, as torch's
-        grad[(t * N + b) * C + k] = (std::exp(lp) - std::exp(acc[static_cast<std::size_t>(k)] + nll - lp)) * g;
-      }
+        grad_row[k] = (std::exp(lp[k]) - std::exp(log_acc[static_cast<std::size_t>(k)] + nll - lp[k])) * g;
     }
   }
 };
@@ -135,9 +298,9 @@ void ctc_loss_forward_backward(const ctc_loss_args<T>& args, const T* grad_outpu
   for (std::int64_t b = 0; b < N; ++b) work += args.input_lengths[b] * (2 * args.target_lengths[b] + 1);
   const int chunks = N >= 2 && work * 8 >= parallel_threshold ? 2 : 1;
   auto run = [&](int chunk) {
-    std::vector<T> alpha, beta, acc;
+    sequence_buffers<T> buffers;  // reused by the chunk's sequences
     const std::int64_t lo = chunk == 0 ? 0 : N / 2, hi = chunks == 1 || chunk == 1 ? N : N / 2;
-    for (std::int64_t b = lo; b < hi; ++b) w.run(b, alpha, beta, acc);
+    for (std::int64_t b = lo; b < hi; ++b) w.run(b, buffers);
   };
   run_chunks(chunks, run);
   if (!output) return;
