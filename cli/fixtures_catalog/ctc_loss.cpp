@@ -132,6 +132,21 @@ std::vector<loss_case> ctc_loss_cases(splitmix64& g) {
     b.add(type, {}, with("targets", ctc_ints({2, 2}, {1, 3, 2, 1})));
     b.add(type, {}, with("targets", ctc_ints({2, 2}, {1, 0, 2, 1})));
   }
+  // long sequences (T = 40, N = 2, C = 12; targets of 14 and 9 labels, with repeats): rows of 29 and 19 extended
+  // states, several 8-lane vectors of impl's float32 recursion with a partial last one; with and without a -inf
+  // log-probability on a label's row
+  for (dtype type : dtypes)
+    for (bool with_zero_probability : {false, true}) {
+      tensor lp = ctc_log_probs(g, {40, 2, 12}, true);
+      if (with_zero_probability) lp.values[(17 * 2 + 0) * 12 + 5] = -inf;
+      tensor targets = class_targets(g, {2, 14}, 11, std::nullopt, 0);
+      for (auto& v : targets.ints) v += 1;  // never the blank 0
+      targets.ints[3] = targets.ints[2];    // repeated labels
+      targets.ints[14 + 6] = targets.ints[14 + 5];
+      b.add(type, {{"reduction", with_zero_probability ? "mean" : "none"}},
+            {{"log_probs", lp}, {"targets", targets}, {"input_lengths", ctc_ints({2}, {40, 33})},
+             {"target_lengths", ctc_ints({2}, {14, 9})}});
+    }
   return b.take();
 }
 
