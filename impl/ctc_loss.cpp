@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <type_traits>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "case_io.h"
@@ -132,16 +132,8 @@ LOSSCHECK_INLINE bool gradient_row_f(const float* alpha, const float* beta, cons
                                      const std::int64_t* label, std::int64_t s0, std::int64_t S2, const float* lp,
                                      std::int64_t C, double nll, double g, double* gamma, double* acc, float* grad) {
   using namespace simd;
-  for (std::int64_t s = 0; s < S2; s += lanes) {
-    const vd q = (load(alpha + s) + load(beta + s)) - load(emit + s) + splat(nll);
-    std::memcpy(gamma + s, &q, sizeof q);
-  }
-  for (std::int64_t s = 0; s < S2; s += lanes) {
-    vd q;
-    std::memcpy(&q, gamma + s, sizeof q);
-    const vd e = exp_lanes(q);
-    std::memcpy(gamma + s, &e, sizeof e);
-  }
+  for (std::int64_t s = 0; s < S2; s += lanes)
+    store(gamma + s, exp_lanes((load(alpha + s) + load(beta + s)) - load(emit + s) + splat(nll)));
   for (std::int64_t k = 0; k < C; ++k) acc[k] = 0.0;
   for (std::int64_t s = s0; s < S2; ++s) {
     if (gamma[s] != gamma[s]) return false;
@@ -149,11 +141,7 @@ LOSSCHECK_INLINE bool gradient_row_f(const float* alpha, const float* beta, cons
   }
   const vd vg = splat(g);
   const std::int64_t full = C / lanes * lanes;
-  for (std::int64_t k = 0; k < full; k += lanes) {
-    vd a;
-    std::memcpy(&a, acc + k, sizeof a);
-    store(grad + k, (exp_lanes(load(lp + k)) - a) * vg);
-  }
+  for (std::int64_t k = 0; k < full; k += lanes) store(grad + k, (exp_lanes(load(lp + k)) - load(acc + k)) * vg);
   if (full < C) store_partial(grad, full, C, (exp_lanes(load_partial(lp, full, C, 0.0)) - load_partial(acc, full, C, 0.0)) * vg);
   return true;
 }
