@@ -142,7 +142,12 @@ int audit_command(const audit_command_options& o, std::ostream& out, std::ostrea
   try {
     if (!report.counterexamples_file.empty()) {
       std::vector<fixture_case> cases;
-      for (const auto& c : report.counterexamples) cases.push_back({c.c, c.expected});
+      for (const auto& c : report.counterexamples) {
+        fixture_case fc;
+        fc.c = c.c;
+        fc.expected = c.expected;
+        cases.push_back(std::move(fc));
+      }
       write_fixture_file(report.counterexamples_file,
                          nlohmann::json{{"tool", "losscheck audit"}, {"target", subject->name()}, {"seed", options.seed},
                                         {"expected", fmt::format("the reference at {} bits", options.precision)}}

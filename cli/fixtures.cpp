@@ -28,23 +28,71 @@
 
 namespace losscheck::cli {
 
-std::string fixture_line(const loss_case& c, const loss_result& expected) {
-  std::string line = to_json(c);
-  line.pop_back();  // the case's closing brace
-  loss_result e = expected;
+std::string witness_tolerance::text() const {
+  std::vector<std::string> parts;
+  if (rtol) parts.push_back(fmt::format("rtol {:g}", *rtol));
+  if (atol) parts.push_back(fmt::format("atol {:g}", *atol));
+  std::string t = fmt::format("{}", fmt::join(parts, ", "));
+  if (!note.empty()) t += t.empty() ? note : " (" + note + ")";
+  return t;
+}
+
+std::optional<bool> witness_tolerance::accepts(double got, double expected) const {
+  if (!rtol && !atol) return std::nullopt;
+  if (std::isnan(got) || std::isnan(expected)) return std::isnan(got) && std::isnan(expected);
+  if (!std::isfinite(got) || !std::isfinite(expected)) return got == expected;
+  return std::fabs(got - expected) <= atol.value_or(0.0) + rtol.value_or(0.0) * std::fabs(expected);
+}
+
+std::string fixture_witness::text() const { return version.empty() ? name : name + " " + version; }
+
+namespace {
+
+nlohmann::json tolerance_json(const witness_tolerance& t) {
+  nlohmann::json j = nlohmann::json::object();
+  if (t.rtol) j["rtol"] = *t.rtol;
+  if (t.atol) j["atol"] = *t.atol;
+  if (!t.note.empty()) j["note"] = t.note;
+  return j;
+}
+
+}  // namespace
+
+std::string expected_json(const fixture_case& fc) {
+  loss_result e = fc.expected;
   e.id = "null";
   std::string r = to_json(e);  // {"id":null,...}
   constexpr std::string_view prefix = "{\"id\":null,";
   r.replace(0, prefix.size(), "{");
-  return line + ",\"expected\":" + r + "}";
+  if (!fc.grads_recorded && !e.error) {  // to_json writes "grads":{} for a result without gradients
+    constexpr std::string_view none = ",\"grads\":{}";
+    if (auto p = r.find(none); p != std::string::npos) r.erase(p, none.size());
+  }
+  if (fc.tolerance) {
+    r.pop_back();
+    r += ",\"witness_tolerance\":" + tolerance_json(*fc.tolerance).dump() + "}";
+  }
+  return r;
+}
+
+std::string fixture_line(const fixture_case& fc) {
+  std::string line = to_json(fc.c);
+  line.pop_back();  // the case's closing brace
+  return line + ",\"expected\":" + expected_json(fc) + "}";
 }
 
 void write_fixture_file(const std::string& path, const std::string& generator_json,
-                        const std::vector<fixture_case>& cases) {
-  std::string text = fmt::format("{{\"format\":\"{}\",\"version\":{},\n\"generator\":{},\n\"cases\":[\n", fixture_format,
-                                 fixture_version, generator_json);
+                        const std::vector<fixture_case>& cases, const std::optional<fixture_witness>& witness) {
+  std::string w;
+  if (witness) {
+    nlohmann::json j{{"name", witness->name}, {"version", witness->version}};
+    if (witness->tolerance) j["tolerance"] = tolerance_json(*witness->tolerance);
+    w = "\"witness\":" + j.dump() + ",\n";
+  }
+  std::string text = fmt::format("{{\"format\":\"{}\",\"version\":{},\n\"generator\":{},\n{}\"cases\":[\n",
+                                 fixture_format, fixture_version, generator_json, w);
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    text += fixture_line(cases[i].c, cases[i].expected);
+    text += fixture_line(cases[i]);
     text += i + 1 < cases.size() ? ",\n" : "\n";
   }
   text += "]}\n";
@@ -89,19 +137,45 @@ void check_expected_shapes(const loss_case& c, const loss_result& e) {
   }
 }
 
+/// A witness tolerance object: {"rtol": number, "atol": number, "note": string}, each optional.
+witness_tolerance tolerance_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object())
+    throw format_error(fmt::format("{} must be an object {{\"rtol\", \"atol\", \"note\"}}, got {}", where, j.type_name()));
+  witness_tolerance t;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "rtol" || k == "atol") {
+      if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+        throw format_error(fmt::format("{}.{} must be a finite number >= 0, got {}", where, k, v.dump()));
+      (k == "rtol" ? t.rtol : t.atol) = v.get<double>();
+    } else if (k == "note") {
+      if (!v.is_string()) throw format_error(fmt::format("{}.note must be a string, got {}", where, v.type_name()));
+      t.note = v.get<std::string>();
+    } else {
+      throw format_error(fmt::format("{}: unknown key \"{}\" (rtol, atol, note)", where, k));
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
-std::vector<fixture_case> read_fixture_file(const std::string& path) {
+std::vector<fixture_case> read_fixture_file(const std::string& path) { return read_fixture(path).cases; }
+
+std::vector<fixture_case> read_fixture_text(const std::string& text, const std::string& path) {
+  return parse_fixture(text, path).cases;
+}
+
+fixture_file read_fixture(const std::string& path) {
   if (std::error_code ec; std::filesystem::is_directory(path, ec)) bad(path, "cannot read: is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) bad(path, fmt::format("cannot read: {}", std::strerror(errno)));
   std::stringstream ss;
   ss << in.rdbuf();
   if (in.bad()) bad(path, fmt::format("cannot read: {}", std::strerror(errno)));
-  return read_fixture_text(ss.str(), path);
+  return parse_fixture(ss.str(), path);
 }
 
-std::vector<fixture_case> read_fixture_text(const std::string& text, const std::string& path) {
+fixture_file parse_fixture(const std::string& text, const std::string& path) {
   nlohmann::json j;
   try {
     j = parse_json(text);
@@ -122,7 +196,29 @@ std::vector<fixture_case> read_fixture_text(const std::string& text, const std::
   auto cs = j.find("cases");
   if (cs == j.end()) bad(path, "missing \"cases\"");
   if (!cs->is_array()) bad(path, fmt::format("\"cases\" must be an array, got {}", cs->type_name()));
-  std::vector<fixture_case> out;
+  fixture_file file;
+  file.path = path;
+  if (auto w = j.find("witness"); w != j.end()) {
+    if (!w->is_object()) bad(path, fmt::format("\"witness\" must be an object, got {}", w->type_name()));
+    fixture_witness fw;
+    for (const auto& [k, value] : w->items()) {
+      if (k == "name" || k == "version") {
+        if (!value.is_string()) bad(path, fmt::format("witness.{} must be a string, got {}", k, value.type_name()));
+        (k == "name" ? fw.name : fw.version) = value.get<std::string>();
+      } else if (k == "tolerance") {
+        try {
+          fw.tolerance = tolerance_from_json(value, "witness.tolerance");
+        } catch (const format_error& e) {
+          bad(path, e.what());
+        }
+      } else {
+        bad(path, fmt::format("witness: unknown key \"{}\" (name, version, tolerance)", k));
+      }
+    }
+    if (fw.name.empty()) bad(path, "witness.name is missing or empty");
+    file.witness = std::move(fw);
+  }
+  auto& out = file.cases;
   std::map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < cs->size(); ++i) {
     const auto& cj = (*cs)[i];
@@ -138,11 +234,22 @@ std::vector<fixture_case> read_fixture_text(const std::string& text, const std::
       if (e->contains("unsupported")) throw format_error("expected: must be a result or an error, not \"unsupported\"");
       if (e->contains("error") && e->size() != 1)
         throw format_error("expected: an error result holds only \"error\"");
+      nlohmann::json result = *e;
+      if (auto t = result.find("witness_tolerance"); t != result.end()) {
+        fc.tolerance = tolerance_from_json(*t, "expected.witness_tolerance");
+        result.erase(t);
+      }
+      // no "grads" (or null): the witness recorded none; "grads": {} says the witness defines none
+      if (auto g = result.find("grads"); !result.contains("error") && (g == result.end() || g->is_null()))
+        fc.grads_recorded = false;
       try {
-        fc.expected = result_from_json(*e, fc.c.type);
+        fc.expected = result_from_json(result, fc.c.type);
       } catch (const format_error& ex) {
         throw format_error(fmt::format("expected.{}", ex.what()));
       }
+      if (!fc.grads_recorded && !fc.expected.unsupported_grads.empty())
+        throw format_error("expected: \"unsupported_grads\" names gradients not recorded, but no \"grads\" were "
+                           "recorded at all (give \"grads\" with the recorded ones, or leave both out)");
       fc.expected.id = fc.c.id;
       check_expected_shapes(fc.c, fc.expected);
       if (auto [it, fresh] = seen.emplace(id, i); !fresh)
@@ -154,21 +261,59 @@ std::vector<fixture_case> read_fixture_text(const std::string& text, const std::
       throw format_error(fmt::format("{}: {}", where(), ex.what()));
     }
   }
-  return out;
+  return file;
+}
+
+loss_result recorded_part(const fixture_case& fc, const loss_result& r) {
+  if (fc.grads_recorded && fc.expected.unsupported_grads.empty()) return r;
+  loss_result part = r;
+  if (!fc.grads_recorded) {
+    part.grads.clear();
+    part.unsupported_grads.clear();
+  } else {
+    for (const auto& [name, why] : fc.expected.unsupported_grads) {
+      part.grads.erase(name);
+      part.unsupported_grads.erase(name);
+    }
+  }
+  return part;
+}
+
+check::comparison compare_fixture(const fixture_case& fc, const loss_result& got) {
+  return check::compare(fc.c, fc.expected, recorded_part(fc, got));
+}
+
+check::comparison compare_recorded(const fixture_case& fc, const loss_result& expected, const loss_result& got) {
+  return check::compare(fc.c, recorded_part(fc, expected), recorded_part(fc, got));
 }
 
 namespace {
 
 struct group_stats {
   std::size_t cases = 0, passed = 0, failed = 0, errors = 0, elements = 0, unsupported = 0;
+  std::size_t outputs_only = 0;                     // cases whose witness recorded no gradients
+  std::map<std::string, std::size_t> unrecorded;  // gradient -> cases whose witness recorded others but not it
   double max_ulps = 0, sum_sq = 0;
   // the worst failing case
   double worst_score = -1;
   std::string worst_file, worst_message, worst_case_json, worst_expected_json;
-  std::string worst_id;
+  std::string worst_id, worst_witness;
   std::size_t worst_index = 0;
   const loss_case* worst_case = nullptr;
+  const fixture_case* worst_fixture = nullptr;
+  loss_result worst_got;
 };
+
+/// What the witness's own tolerance says of the worst element: "within" or "outside" it, shown, never used.
+std::string witness_verdict(const std::optional<witness_tolerance>& t, const std::optional<check::element_error>& worst) {
+  if (!t) return "";
+  std::string s = fmt::format("the witness's own tolerance: {}", t->text());
+  if (worst)
+    if (auto ok = t->accepts(worst->got, worst->expected))
+      s += fmt::format("; by it {} is {} (shown only: losscheck's bound is docs/tolerances.md's)", worst->where,
+                       *ok ? "within" : "outside");
+  return s;
+}
 
 std::string fmt_ulps(double v) { return check::format_ulps(v); }
 
@@ -186,6 +331,22 @@ bool id_selected(const std::vector<std::string>& ids, const std::string& id_json
 }
 
 }  // namespace
+
+std::string referee_text(const fixture_case& fc, const loss_result& first, const std::string& first_name,
+                         const loss_result& second, const std::string& second_name, const loss_result& reference) {
+  const auto a = compare_recorded(fc, reference, first), b = compare_recorded(fc, reference, second);
+  auto worst = [&](const check::comparison& c) {
+    return c.worst ? fmt::format("{} ULPs at {}", fmt_ulps(c.worst->ulps), c.worst->where) : c.message;
+  };
+  if (a.passed && b.passed)
+    return fmt::format("the reference agrees with both within the bound ({}: {}; {}: {})", first_name, worst(a),
+                       second_name, worst(b));
+  if (a.passed)
+    return fmt::format("the reference sides with {} ({}); {} is off: {}", first_name, worst(a), second_name, b.message);
+  if (b.passed)
+    return fmt::format("the reference sides with {} ({}); {} is off: {}", second_name, worst(b), first_name, a.message);
+  return fmt::format("the reference agrees with neither: {}: {}; {}: {}", first_name, a.message, second_name, b.message);
+}
 
 int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> loss_list;
@@ -208,17 +369,18 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
   bool malformed = false;
   std::map<std::pair<std::string, std::string>, group_stats> groups;  // (loss, dtype)
   std::size_t total = 0, failed = 0, unsupported = 0;
-  std::vector<std::vector<fixture_case>> files;  // kept: the worst cases are diagnosed at the end
+  std::vector<fixture_file> files;  // kept: the worst cases are diagnosed at the end
   files.reserve(o.files.size());
   for (const auto& path : o.files) {
-    auto& cases = files.emplace_back();
+    auto& file = files.emplace_back();
     try {
-      cases = read_fixture_file(path);
+      file = read_fixture(path);
     } catch (const format_error& e) {
       err << "losscheck fixtures verify: " << e.what() << '\n';
       malformed = true;
       continue;
     }
+    const auto& cases = file.cases;
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const auto& fc = cases[i];
       if (!id_selected(o.ids, fc.c.id) || !selected(o.losses, fc.c.loss) || !selected(o.dtypes, to_string(fc.c.type)))
@@ -235,10 +397,13 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
         ++unsupported;
         continue;
       }
-      const auto cmp = check::compare(fc.c, fc.expected, got);
+      const auto cmp = compare_fixture(fc, got);
       ++g.cases;
       ++total;
       if (fc.expected.error) ++g.errors;
+      else if (!fc.grads_recorded) ++g.outputs_only;
+      else
+        for (const auto& [name, why] : fc.expected.unsupported_grads) ++g.unrecorded[name];
       g.elements += cmp.elements;
       g.sum_sq += cmp.sum_sq_ulps;
       g.max_ulps = std::max(g.max_ulps, cmp.max_ulps);
@@ -250,15 +415,21 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
       ++failed;
       const double score = cmp.worst && cmp.worst->bound > 0 ? cmp.worst->ulps / cmp.worst->bound
                                                                : std::numeric_limits<double>::infinity();
-      if (o.verbose)
-        out << fmt::format("FAIL {} case {} (id {}): {}\n", path, i, fc.c.id, cmp.message);
+      const auto& tolerance = fc.tolerance ? fc.tolerance : file.witness ? file.witness->tolerance : std::nullopt;
+      if (o.verbose) {
+        const std::string w = witness_verdict(tolerance, cmp.worst);
+        out << fmt::format("FAIL {} case {} (id {}): {}{}\n", path, i, fc.c.id, cmp.message, w.empty() ? "" : "; " + w);
+      }
       if (score > g.worst_score || g.worst_file.empty()) {
         g.worst_score = score;
         g.worst_file = path;
         g.worst_index = i;
         g.worst_id = fc.c.id;
         g.worst_case = &fc.c;
+        g.worst_fixture = &fc;
+        g.worst_got = got;
         g.worst_message = cmp.message;
+        g.worst_witness = witness_verdict(tolerance, cmp.worst);
         if (cmp.worst && !(cmp.worst->ulps <= cmp.worst->bound)) {
           const std::string rel = check::relative_error_text(cmp.worst->got, cmp.worst->expected);
           g.worst_message = fmt::format("{}: got {}, expected {}, {} ULPs of the scale {:.3g} > bound {}{}",
@@ -267,29 +438,47 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
                                         cmp.worst->scale, cmp.worst->bound, rel.empty() ? "" : ", " + rel);
         }
         g.worst_case_json = to_json(fc.c);
-        g.worst_expected_json = to_json(fc.expected);
+        g.worst_expected_json = expected_json(fc);
       }
     }
   }
   out << fmt::format("losscheck fixtures verify: target {}, {} file{}\n", t.name(), o.files.size(),
                      o.files.size() == 1 ? "" : "s");
+  for (const auto& f : files)
+    if (f.witness)
+      out << fmt::format("witness of {}: {}{}\n", f.path, f.witness->text(),
+                         f.witness->tolerance ? fmt::format(" (its own tolerance: {}; shown, not used)",
+                                                            f.witness->tolerance->text())
+                                              : "");
   out << "errors in ULPs of the dtype at each element's scale (docs/tolerances.md)\n\n";
-  out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>10} {:>10}\n", "loss", "dtype", "cases", "errors",
-                     "passed", "failed", "unsupported", "max ULPs", "RMS ULPs");
+  out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>8} {:>10} {:>10}\n", "loss", "dtype", "cases",
+                     "errors", "passed", "failed", "unsupported", "no grads", "max ULPs", "RMS ULPs");
+  std::size_t outputs_only = 0;
+  std::vector<std::string> partial;
   for (const auto& [key, g] : groups) {
     const double rms = g.elements ? std::sqrt(g.sum_sq / static_cast<double>(g.elements)) : 0.0;
-    out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>10} {:>10}\n", key.first, key.second, g.cases,
-                       g.errors, g.passed, g.failed, g.unsupported, fmt_ulps(g.max_ulps), fmt_ulps(rms));
+    out << fmt::format("{:<34} {:<8} {:>6} {:>7} {:>7} {:>7} {:>11} {:>8} {:>10} {:>10}\n", key.first, key.second,
+                       g.cases, g.errors, g.passed, g.failed, g.unsupported, g.outputs_only, fmt_ulps(g.max_ulps),
+                       fmt_ulps(rms));
+    outputs_only += g.outputs_only;
+    for (const auto& [name, n] : g.unrecorded)
+      partial.push_back(fmt::format("{} {} gradient of {}: {} case{}", key.first, key.second, name, n, n == 1 ? "" : "s"));
   }
   out << fmt::format("\n{} cases, {} passed, {} failed{}{}\n", total, total - failed, failed,
                      unsupported ? fmt::format(" ({} more unsupported by the target: skipped)", unsupported) : "",
                      malformed ? " (and malformed files: see above)" : "");
+  if (outputs_only)
+    out << fmt::format("{} case{} without recorded gradients (\"no grads\"): outputs compared, gradients not checked\n",
+                       outputs_only, outputs_only == 1 ? "" : "s");
+  if (!partial.empty())
+    out << fmt::format("gradients the witness did not record (not checked): {}\n", fmt::join(partial, "; "));
   for (const auto& [key, g] : groups) {
     if (!g.failed) continue;
     out << fmt::format("\nFAIL {} {}: {} of {} cases\n", key.first, key.second, g.failed, g.cases);
     out << fmt::format("  worst: {} case {} (id {}): {}\n", g.worst_file, g.worst_index, g.worst_id, g.worst_message);
     out << fmt::format("  case:     {}\n", g.worst_case_json);
     out << fmt::format("  expected: {}\n", g.worst_expected_json);
+    if (!g.worst_witness.empty()) out << "  witness:  " << g.worst_witness << "\n";
     if (o.diagnose && g.worst_case) {
       std::vector<std::string> found;
       try {
@@ -299,8 +488,55 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
       }
       for (const auto& f : found) out << "  diagnosis: " << f << "\n";
     }
+    if (o.reference && g.worst_fixture) {
+      loss_result ref;
+      try {
+        ref = o.reference(*g.worst_case);
+      } catch (const std::exception& e) {
+        ref = loss_result::failure(g.worst_case->id, e.what());
+      }
+      out << "  referee:  " << referee_text(*g.worst_fixture, g.worst_fixture->expected, "the witness", g.worst_got,
+                                            fmt::format("target {}", t.name()), ref)
+          << "\n";
+    }
     out << fmt::format("  replay:   losscheck fixtures verify --target {} --id {} {}\n", shell_quote(t.name()),
                        shell_quote(id_argument(g.worst_id)), shell_quote(g.worst_file));
+  }
+  if (!o.json_path.empty()) {
+    nlohmann::json report{{"format", "losscheck-fixtures-verify"},
+                          {"version", 1},
+                          {"target", t.name()},
+                          {"files", nlohmann::json::array()},
+                          {"groups", nlohmann::json::array()}};
+    auto ulps_json = [](double u) { return std::isfinite(u) ? nlohmann::json(u) : nlohmann::json("inf"); };
+    for (const auto& f : files) {
+      nlohmann::json fj{{"path", f.path}, {"cases", f.cases.size()}, {"witness", nullptr}};
+      if (f.witness) {
+        fj["witness"] = {{"name", f.witness->name}, {"version", f.witness->version}};
+        if (f.witness->tolerance) fj["witness"]["tolerance"] = tolerance_json(*f.witness->tolerance);
+      }
+      report["files"].push_back(std::move(fj));
+    }
+    for (const auto& [key, g] : groups) {
+      nlohmann::json gj{{"loss", key.first},       {"dtype", key.second},     {"cases", g.cases},
+                        {"errors", g.errors},      {"passed", g.passed},      {"failed", g.failed},
+                        {"unsupported", g.unsupported}, {"outputs_only", g.outputs_only},
+                        {"unrecorded_grads", g.unrecorded}, {"max_ulps", ulps_json(g.max_ulps)},
+                        {"rms_ulps", ulps_json(g.elements ? std::sqrt(g.sum_sq / static_cast<double>(g.elements)) : 0.0)},
+                        {"worst", nullptr}};
+      if (g.failed)
+        gj["worst"] = {{"file", g.worst_file}, {"index", g.worst_index}, {"id", nlohmann::json::parse(g.worst_id)},
+                       {"message", g.worst_message}, {"witness", g.worst_witness}};
+      report["groups"].push_back(std::move(gj));
+    }
+    report["summary"] = {{"cases", total},       {"passed", total - failed}, {"failed", failed},
+                         {"unsupported", unsupported}, {"outputs_only", outputs_only}, {"malformed_files", malformed}};
+    try {
+      write_file_atomically(o.json_path, report.dump(1) + "\n");
+    } catch (const std::exception& e) {
+      err << "losscheck fixtures verify: " << e.what() << '\n';
+      return exit_codes::usage;
+    }
   }
   if (malformed) return exit_codes::usage;
   if (failed) return exit_codes::fail;

@@ -59,7 +59,10 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
     for (auto& c : fixture_catalog(loss)) {
       loss_result r = libtorch::evaluate(c);
       errors += r.error ? 1 : 0;
-      cases.push_back({std::move(c), std::move(r)});
+      fixture_case fc;
+      fc.c = std::move(c);
+      fc.expected = std::move(r);
+      cases.push_back(std::move(fc));
     }
     const auto path = (std::filesystem::path(out_dir) / (loss + ".json")).string();
     write_fixture_file(path, gen_json, cases);

@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
   verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',');
   verify->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
+  verify->add_option("--json", verify_opts.json_path, "write the JSON report (docs/format.md) to FILE");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
@@ -242,6 +243,7 @@ int main(int argc, char** argv) {
           out.push_back(fmt::format("[{}] {}", f.kind, f.text));
         return out;
       };
+      verify_opts.reference = [&reference](const losscheck::loss_case& c) { return reference->evaluate(c); };
 #endif
       return losscheck::cli::verify_fixtures(*t, verify_opts, std::cout, std::cerr);
     }

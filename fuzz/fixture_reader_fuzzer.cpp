@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string again = "{\"format\":\"losscheck-fixtures\",\"version\":1,\"generator\":{},\"cases\":[";
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (i) again += ',';
-    again += losscheck::cli::fixture_line(cases[i].c, cases[i].expected);
+    again += losscheck::cli::fixture_line(cases[i]);
   }
   again += "]}";
   const auto back = losscheck::cli::read_fixture_text(again, "written.json");

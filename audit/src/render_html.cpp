@@ -414,6 +414,9 @@ std::string audit_report::html() const {
       }
       if (!r.unsupported_grads.empty())
         note += fmt::format("{}gradients not offered: {}", note.empty() ? "" : "<br>", h(join(r.unsupported_grads, "; ")));
+      if (r.outputs_only > 0)
+        note += fmt::format("{}{} case{} without recorded gradients: outputs compared only", note.empty() ? "" : "<br>",
+                            r.outputs_only, r.outputs_only == 1 ? "" : "s");
       o += fmt::format("<tr class=\"{}\"><td>{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td class=\"n\">{}</td>{}"
                        "<td class=\"n\">{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td class=\"note\">{}</td></tr>\n",
                        to_string(r.verdict), check, h(r.dtype), row_badge(r.verdict), r.cases,

@@ -137,9 +137,11 @@ void audit_report::print(std::ostream& out, bool verbose) const {
       << fmt::format("{:<{}}  {:<{}}  {:<15}  {:<8}  {:>6}  {:>8}\n", "loss", wl, "check", wc, "dtype", "verdict",
                      "cases", "max ULPs");
   std::set<std::string> all_unsupported_grads;
+  std::vector<std::string> outputs_only;
   long long hidden = 0;
   for (const auto& r : rows) {
     for (const auto& g : r.unsupported_grads) all_unsupported_grads.insert(r.loss + " " + g);
+    if (r.outputs_only > 0) outputs_only.push_back(fmt::format("{} [{}] {}", r.loss, r.dtype, r.outputs_only));
     // the table: every row with --verbose; else the fixture rows (max ULPs against the golden values) and every
     // row that did not simply pass
     if (!verbose && r.verdict == check_verdict::pass && !r.gave_up && r.kind != "fixtures") {
@@ -176,6 +178,8 @@ void audit_report::print(std::ostream& out, bool verbose) const {
                      c.cases, timings.total, settings.seed);
   if (!all_unsupported_grads.empty())
     out << fmt::format("gradients the target does not compute (not compared): {}\n", fmt::join(all_unsupported_grads, "; "));
+  if (!outputs_only.empty())
+    out << fmt::format("fixture cases without recorded gradients (outputs compared only): {}\n", fmt::join(outputs_only, "; "));
   if (!target_summary.empty()) out << target_summary << '\n';
   if (c.gave_up > 0) {
     std::vector<std::string> which;

@@ -67,7 +67,7 @@ const std::vector<std::string> known_row_keys = {
     "order",   "loss",    "check",          "kind",    "dtype",          "verdict",        "gave_up",
     "cases",   "unsupported", "max_ulps",   "ulps_histogram", "seconds", "message",        "report",
     "counterexample", "counterexample_fixture", "diagnosis", "diagnosis_class", "unsupported_grads",
-    "unsupported_reasons", "accepted", "error_points"};
+    "unsupported_reasons", "accepted", "error_points", "outputs_only"};
 
 json extra_of(const json& j, const std::vector<std::string>& known) {
   json extra = json::object();
@@ -87,6 +87,7 @@ json row_json(const audit_row& r) {
   e["gave_up"] = r.gave_up;
   e["cases"] = r.cases;
   e["unsupported"] = r.unsupported;
+  if (r.kind == "fixtures") e["outputs_only"] = r.outputs_only;
   e["unsupported_grads"] = r.unsupported_grads;
   e["unsupported_reasons"] = r.unsupported_reasons;
   e["max_ulps"] = !r.max_ulps ? json(nullptr) : std::isfinite(*r.max_ulps) ? json(*r.max_ulps) : json("inf");
@@ -126,6 +127,7 @@ audit_row row_from_json(const json& r) {
   row.gave_up = field(r, "gave_up") == true;
   row.cases = field(r, "cases").is_number_integer() ? field(r, "cases").get<long long>() : 0;
   row.unsupported = field(r, "unsupported").is_number_integer() ? field(r, "unsupported").get<long long>() : 0;
+  row.outputs_only = field(r, "outputs_only").is_number_integer() ? field(r, "outputs_only").get<long long>() : 0;
   const json& mu = field(r, "max_ulps");
   if (mu.is_number()) row.max_ulps = mu.get<double>();
   else if (mu.is_string()) row.max_ulps = std::numeric_limits<double>::infinity();  // written as "inf"

@@ -58,6 +58,7 @@ struct audit_row {
   bool gave_up = false;
   long long cases = 0;        ///< cases run (a failing property: the successful cases before the failure)
   long long unsupported = 0;  ///< cases the target answered `unsupported`
+  long long outputs_only = 0; ///< fixture rows: cases whose witness recorded no gradients (output compared only)
   std::optional<double> max_ulps;          ///< the largest error in ULPs of the scale (+inf: not finite)
   std::optional<ulps_histogram> histogram;
   /// Error versus magnitude: per comparison (as the histogram counts them) the magnitude of its worst element and its
