@@ -18,6 +18,9 @@
 
 #include "commands.h"
 #include "fixtures.h"
+#ifdef LOSSCHECK_HAVE_ONNX
+#include "fixtures_onnx.h"
+#endif
 #include "losscheck/audit/verdict.h"
 #include "losscheck/reference.h"
 #include "losscheck/suggest.h"  // the exit codes (header only: built with or without the audit library)
@@ -116,6 +119,20 @@ int main(int argc, char** argv) {
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("--json", verify_opts.json_path, "write the JSON report (docs/format.md) to FILE");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
+  auto* import = fixtures->add_subcommand("import", "Write golden data from elsewhere as a fixture file (docs/format.md)");
+  import->require_subcommand(1);
+  auto* import_onnx = import->add_subcommand("onnx", "ONNX backend node tests of SoftmaxCrossEntropyLoss and "
+                                                     "NegativeLogLikelihoodLoss (forward-only cases)");
+#ifdef LOSSCHECK_HAVE_ONNX
+  losscheck::cli::onnx_import_options onnx_opts;
+  import_onnx->add_option("dirs", onnx_opts.dirs, "node-test directories (model.onnx, test_data_set_*/), or directories of them")
+      ->required();
+  import_onnx->add_option("--out", onnx_opts.out_path, "the fixture file to write")->required();
+  import_onnx->add_option("--witness", onnx_opts.witness_name, "the witness's name in the file")->capture_default_str();
+  import_onnx->add_option("--witness-version", onnx_opts.witness_version, "its version (e.g. libonnx-testdata's)");
+#else
+  import_onnx->allow_extras();
+#endif
 
 #ifdef LOSSCHECK_HAVE_PROPERTIES
   losscheck::cli::audit_command_options audit_opts;
@@ -225,6 +242,14 @@ int main(int argc, char** argv) {
       return losscheck::cli::generate_fixtures(fixtures_out, fixtures_losses, std::cout, std::cerr);
 #else
       std::cerr << "losscheck fixtures generate: this losscheck was built without LibTorch\n";
+      return losscheck::exit_codes::usage;
+#endif
+    }
+    if (*import_onnx) {
+#ifdef LOSSCHECK_HAVE_ONNX
+      return losscheck::cli::import_onnx_command(onnx_opts, std::cout, std::cerr);
+#else
+      std::cerr << "losscheck fixtures import onnx: this losscheck was built without ONNX (libonnx-dev, libprotobuf-dev)\n";
       return losscheck::exit_codes::usage;
 #endif
     }
