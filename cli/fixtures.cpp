@@ -46,6 +46,19 @@ std::optional<bool> witness_tolerance::accepts(double got, double expected) cons
 
 std::string fixture_witness::text() const { return version.empty() ? name : name + " " + version; }
 
+std::string fixture_file::witness_text() const {
+  if (witness) return witness->text();
+  // no "witness": what losscheck's own writers put in "generator"
+  try {
+    const auto g = nlohmann::json::parse(generator_json);
+    for (const char* key : {"libtorch", "torch"})
+      if (auto v = g.find(key); v != g.end() && v->is_string()) return fmt::format("{} {} (generator)", key, v->get<std::string>());
+    if (auto t = g.find("tool"); t != g.end() && t->is_string()) return fmt::format("{} (generator)", t->get<std::string>());
+  } catch (const std::exception&) {
+  }
+  return std::filesystem::path(path).filename().string();
+}
+
 namespace {
 
 nlohmann::json tolerance_json(const witness_tolerance& t) {
@@ -198,6 +211,7 @@ fixture_file parse_fixture(const std::string& text, const std::string& path) {
   if (!cs->is_array()) bad(path, fmt::format("\"cases\" must be an array, got {}", cs->type_name()));
   fixture_file file;
   file.path = path;
+  file.generator_json = gen->dump();
   if (auto w = j.find("witness"); w != j.end()) {
     if (!w->is_object()) bad(path, fmt::format("\"witness\" must be an object, got {}", w->type_name()));
     fixture_witness fw;
@@ -332,20 +346,26 @@ bool id_selected(const std::vector<std::string>& ids, const std::string& id_json
 
 }  // namespace
 
-std::string referee_text(const fixture_case& fc, const loss_result& first, const std::string& first_name,
-                         const loss_result& second, const std::string& second_name, const loss_result& reference) {
+referee_verdict referee(const fixture_case& fc, const loss_result& first, const loss_result& second,
+                        const loss_result& reference) {
   const auto a = compare_recorded(fc, reference, first), b = compare_recorded(fc, reference, second);
   auto worst = [&](const check::comparison& c) {
-    return c.worst ? fmt::format("{} ULPs at {}", fmt_ulps(c.worst->ulps), c.worst->where) : c.message;
+    return c.worst ? fmt::format("{} ULPs at {}", fmt_ulps(c.worst->ulps), c.worst->where) : std::string("0 ULPs");
   };
-  if (a.passed && b.passed)
-    return fmt::format("the reference agrees with both within the bound ({}: {}; {}: {})", first_name, worst(a),
-                       second_name, worst(b));
-  if (a.passed)
-    return fmt::format("the reference sides with {} ({}); {} is off: {}", first_name, worst(a), second_name, b.message);
-  if (b.passed)
-    return fmt::format("the reference sides with {} ({}); {} is off: {}", second_name, worst(b), first_name, a.message);
-  return fmt::format("the reference agrees with neither: {}: {}; {}: {}", first_name, a.message, second_name, b.message);
+  return {a.passed, b.passed, a.passed ? worst(a) : a.message, b.passed ? worst(b) : b.message};
+}
+
+std::string referee_text(const fixture_case& fc, const loss_result& first, const std::string& first_name,
+                         const loss_result& second, const std::string& second_name, const loss_result& reference) {
+  const referee_verdict v = referee(fc, first, second, reference);
+  if (v.first_agrees && v.second_agrees)
+    return fmt::format("the reference agrees with both within the bound ({}: {}; {}: {})", first_name, v.first,
+                       second_name, v.second);
+  if (v.first_agrees)
+    return fmt::format("the reference sides with {} ({}); {} is off: {}", first_name, v.first, second_name, v.second);
+  if (v.second_agrees)
+    return fmt::format("the reference sides with {} ({}); {} is off: {}", second_name, v.second, first_name, v.first);
+  return fmt::format("the reference agrees with neither: {}: {}; {}: {}", first_name, v.first, second_name, v.second);
 }
 
 int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::ostream& err) {

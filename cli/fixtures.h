@@ -59,7 +59,11 @@ struct fixture_case {
 struct fixture_file {
   std::string path;
   std::optional<fixture_witness> witness;
+  std::string generator_json;  ///< the "generator" object as JSON text
   std::vector<fixture_case> cases;
+  /// The witness for people: "onnx node tests 1.12.0"; without a "witness", what "generator" says
+  /// ("libtorch 1.13.0 (generator)"), else the file's name.
+  std::string witness_text() const;
 };
 
 /// Writes a fixture file atomically (temporary file, then rename). `generator_json` is the "generator" object as
@@ -90,6 +94,15 @@ loss_result recorded_part(const fixture_case& fc, const loss_result& r);
 /// answer (the reference's) is held against the witness and the target.
 check::comparison compare_recorded(const fixture_case& fc, const loss_result& expected, const loss_result& got);
 
+/// Whether each of two answers to `fc` agrees with the reference's (compare_recorded), with the worst error or the
+/// first mismatch of each.
+struct referee_verdict {
+  bool first_agrees = false, second_agrees = false;
+  std::string first, second;
+};
+referee_verdict referee(const fixture_case& fc, const loss_result& first, const loss_result& second,
+                        const loss_result& reference);
+
 /// Who the reference sides with when two answers to `fc` disagree (compare_recorded against `reference`): one line,
 /// "the reference sides with the witness (0.00 ULPs at output[0]); target impl is off: ...".
 std::string referee_text(const fixture_case& fc, const loss_result& first, const std::string& first_name,
@@ -109,6 +122,21 @@ struct verify_options {
   /// The reference's answer (who is wrong when a case fails: the target or the witness); unset: not asked.
   std::function<loss_result(const loss_case&)> reference;
 };
+
+struct diff_options {
+  std::vector<std::string> first, second;  ///< the fixture files of A and of B (each side's ids must be unique)
+  std::vector<std::string> ids, losses, dtypes;  ///< filters, as verify's
+  bool verbose = false;             ///< list every disagreement (else the first 10)
+  std::string json_path;            ///< when not empty, write the JSON report there
+  /// The reference's answer (who is right where A and B disagree); unset: disagreements are not refereed.
+  std::function<loss_result(const loss_case&)> reference;
+};
+
+/// `losscheck fixtures diff A B`: the cases of A and B with the same id (and the same inputs) compared under the
+/// tolerance model, what both witnesses recorded (outputs only where either recorded no gradients); where they
+/// disagree, which one the reference sides with. Returns 0 when they agree, 1 on any disagreement, 2 for a
+/// malformed file, 4 when no case is in both.
+int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err);
 
 /// `losscheck fixtures verify`, counted as `losscheck audit` counts its fixture rows: an `unsupported` answer is
 /// skipped (a column of its own), never a failure. Returns 0 when every case that ran passed, 1 when any failed,

@@ -22,6 +22,7 @@
 #include "fixtures_onnx.h"
 #endif
 #include "losscheck/audit/verdict.h"
+#include "losscheck/loss_record.h"
 #include "losscheck/reference.h"
 #include "losscheck/suggest.h"  // the exit codes (header only: built with or without the audit library)
 
@@ -112,13 +113,23 @@ int main(int argc, char** argv) {
   auto* verify = fixtures->add_subcommand("verify", "Evaluate fixture cases with a target and compare with the expected results");
   verify->add_option("--target", verify_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
-  verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',');
-  verify->add_option("--loss", verify_opts.losses, "only the cases of these losses")->delimiter(',');
-  verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',');
+  verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',')->allow_extra_args(false);
+  verify->add_option("--loss", verify_opts.losses, "only the cases of these losses")->delimiter(',')->allow_extra_args(false);
+  verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',')->allow_extra_args(false);
   verify->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("--json", verify_opts.json_path, "write the JSON report (docs/format.md) to FILE");
   verify->add_option("files", verify_opts.files, "fixture files")->required();
+  losscheck::cli::diff_options diff_opts;
+  auto* diff = fixtures->add_subcommand("diff", "Compare two fixture files' witnesses case by case; the reference referees");
+  diff->add_option("files", diff_opts.first, "A B (two files), or A's files with --against")->required();
+  diff->add_option("--against", diff_opts.second, "B's fixture files (then every positional file is A's)");
+  diff->add_option("--id", diff_opts.ids, "only the cases with these ids")->delimiter(',')->allow_extra_args(false);
+  diff->add_option("--loss", diff_opts.losses, "only the cases of these losses")->delimiter(',')->allow_extra_args(false);
+  diff->add_option("--dtype", diff_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',')->allow_extra_args(false);
+  diff->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
+  diff->add_flag("--verbose,-v", diff_opts.verbose, "list every disagreement");
+  diff->add_option("--json", diff_opts.json_path, "write the JSON report to FILE");
   auto* import = fixtures->add_subcommand("import", "Write golden data from elsewhere as a fixture file (docs/format.md)");
   import->require_subcommand(1);
   auto* import_onnx = import->add_subcommand("onnx", "ONNX backend node tests of SoftmaxCrossEntropyLoss and "
@@ -244,6 +255,29 @@ int main(int argc, char** argv) {
       std::cerr << "losscheck fixtures generate: this losscheck was built without LibTorch\n";
       return losscheck::exit_codes::usage;
 #endif
+    }
+    if (*diff) {
+      if (diff_opts.second.empty()) {
+        if (diff_opts.first.size() != 2) {
+          std::cerr << "losscheck fixtures diff: give two files, A B, or A's files and --against B's files\n";
+          return losscheck::exit_codes::usage;
+        }
+        diff_opts.second = {diff_opts.first.back()};
+        diff_opts.first.pop_back();
+      }
+      for (const auto& l : diff_opts.losses)
+        if (!losscheck::find_loss(l)) {
+          std::cerr << fmt::format("losscheck fixtures diff: unknown loss '{}' (losses: {})\n", l, losscheck::loss_names());
+          return losscheck::exit_codes::usage;
+        }
+      for (const auto& d : diff_opts.dtypes)
+        if (!losscheck::parse_dtype(d)) {
+          std::cerr << fmt::format("losscheck fixtures diff: unknown dtype '{}' (dtypes: float32, float64)\n", d);
+          return losscheck::exit_codes::usage;
+        }
+      const auto reference = losscheck::reference::make_target(precision);
+      diff_opts.reference = [&reference](const losscheck::loss_case& c) { return reference->evaluate(c); };
+      return losscheck::cli::diff_fixtures(diff_opts, std::cout, std::cerr);
     }
     if (*import_onnx) {
 #ifdef LOSSCHECK_HAVE_ONNX
