@@ -19,7 +19,32 @@ namespace losscheck::check {
 
 double max_finite(dtype type) { return dtype_traits(type).max_finite; }
 
+namespace {
+
+/// Half precision (docs/tolerances.md "Half precision"): a half result is computed in float32 and rounded once
+/// (what most half kernels do), or rounded correctly from the exact value. Either is within u_h·|e| + k·u_32·s of the
+/// exact value e (k roundings of float32 at the element's scale s >= |e|, then one rounding to the half dtype), so
+/// two of them differ by at most ε_h·s + k·ε_32·s: the float32 table's bound k becomes 1 + k·ε_32/ε_h ULPs of the
+/// half dtype (1 + k·2^-13 for float16, 1 + k·2^-16 for bfloat16). An evaluation that rounds intermediates to the
+/// half dtype (accumulates in it) makes errors of k·ε_h·s and fails this bound, as it should.
+tolerance half_tolerance(const loss_case& c) {
+  loss_case f = c;
+  f.type = dtype::float32;
+  for (auto& [name, t] : f.inputs)
+    if (t.is_floating()) t.type = dtype::float32;
+  if (f.grad_output) f.grad_output->type = dtype::float32;
+  tolerance t = tolerance_for(f);
+  const double ratio = dtype_traits(dtype::float32).epsilon / dtype_traits(c.type).epsilon;
+  auto widen = [&](tensor_tolerance& x) { x.bound_ulps = 1 + x.bound_ulps * ratio; };
+  widen(t.output);
+  for (auto& [name, g] : t.grads) widen(g);
+  return t;
+}
+
+}  // namespace
+
 tolerance tolerance_for(const loss_case& c) {
+  if (is_half(c.type)) return half_tolerance(c);
   const problem pr = resolve_problem(c);
   return std::visit([&](const auto& q) { return detail::tolerance_of(c, q); }, pr);
 }
@@ -56,6 +81,11 @@ void compare_tensor(const std::string& name, const tensor& expected, const tenso
   if (r.worst) worst_ratio = r.worst->bound > 0 ? r.worst->ulps / r.worst->bound : r.worst->ulps;
   for (std::size_t i = 0; i < expected.values.size(); ++i) {
     const double e = expected.values[i], a = got.values[i];
+    if (std::isfinite(a) && round_to(type, a) != a) {  // an in-process target's value the dtype cannot hold
+      fail(fmt::format("{}[{}] = {:.17g} is not a {} value", name, i, a, to_string(type)));
+      r.max_ulps = std::numeric_limits<double>::infinity();
+      return;
+    }
     const double scale = i < tol.scale.size() ? tol.scale[i] : 0.0;
     double ulps;
     if (!std::isfinite(e) || !std::isfinite(a)) {

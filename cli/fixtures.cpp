@@ -379,8 +379,8 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
     }
   for (const auto& d : o.dtypes)
     if (!parse_dtype(d)) {
-      err << fmt::format("losscheck fixtures verify: unknown dtype '{}'{} (dtypes: float32, float64)\n", d,
-                         did_you_mean(d, {"float32", "float64"}));
+      err << fmt::format("losscheck fixtures verify: unknown dtype '{}'{} (dtypes: float32, float64, bfloat16, float16)\n", d,
+                         did_you_mean(d, {"float32", "float64", "bfloat16", "float16"}));
       return exit_codes::usage;
     }
   auto selected = [](const std::vector<std::string>& only, std::string_view v) {

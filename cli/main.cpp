@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   verify->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
   verify->add_option("--id", verify_opts.ids, "only the cases with these ids")->delimiter(',')->allow_extra_args(false);
   verify->add_option("--loss", verify_opts.losses, "only the cases of these losses")->delimiter(',')->allow_extra_args(false);
-  verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',')->allow_extra_args(false);
+  verify->add_option("--dtype", verify_opts.dtypes, "only the cases of these dtypes (float32, float64, bfloat16, float16)")->delimiter(',')->allow_extra_args(false);
   verify->add_option("--timeout", exec_timeout_s, "exec targets: seconds per case")->capture_default_str()->check(CLI::PositiveNumber);
   verify->add_flag("--verbose,-v", verify_opts.verbose, "print every failing case");
   verify->add_option("--json", verify_opts.json_path, "write the JSON report (docs/format.md) to FILE");
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   diff->add_option("--against", diff_opts.second, "B's fixture files (then every positional file is A's)");
   diff->add_option("--id", diff_opts.ids, "only the cases with these ids")->delimiter(',')->allow_extra_args(false);
   diff->add_option("--loss", diff_opts.losses, "only the cases of these losses")->delimiter(',')->allow_extra_args(false);
-  diff->add_option("--dtype", diff_opts.dtypes, "only the cases of these dtypes (float32, float64)")->delimiter(',')->allow_extra_args(false);
+  diff->add_option("--dtype", diff_opts.dtypes, "only the cases of these dtypes (float32, float64, bfloat16, float16)")->delimiter(',')->allow_extra_args(false);
   diff->add_option("--precision", precision, "reference precision in bits")->capture_default_str()->check(precision_bits);
   diff->add_flag("--verbose,-v", diff_opts.verbose, "list every disagreement");
   diff->add_option("--json", diff_opts.json_path, "write the JSON report to FILE");
@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
         }
       for (const auto& d : diff_opts.dtypes)
         if (!losscheck::parse_dtype(d)) {
-          std::cerr << fmt::format("losscheck fixtures diff: unknown dtype '{}' (dtypes: float32, float64)\n", d);
+          std::cerr << fmt::format("losscheck fixtures diff: unknown dtype '{}' (dtypes: float32, float64, bfloat16, float16)\n", d);
           return losscheck::exit_codes::usage;
         }
       const auto reference = losscheck::reference::make_target(precision);

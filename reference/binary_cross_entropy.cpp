@@ -23,7 +23,7 @@ void check_input(const tensor& input) {
   for (std::size_t i = 0; i < input.values.size(); ++i) {
     const double x = input.values[i];
     if (!(x >= 0.0 && x <= 1.0)) {
-      const auto shown = input.type == dtype::float32 ? fmt::format("{}", static_cast<float>(x)) : fmt::format("{}", x);
+      const auto shown = (input.type == dtype::float32 || is_half(input.type)) ? fmt::format("{}", static_cast<float>(x)) : fmt::format("{}", x);
       throw loss_error(fmt::format(
           "binary_cross_entropy: all elements of input should be between 0 and 1, got input[{}] = {}", i, shown));
     }

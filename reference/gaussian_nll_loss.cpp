@@ -14,7 +14,7 @@ namespace {
 
 /// A Python float as ATen meets it in a tensor-scalar operation: converted to the case dtype.
 double gaussian_scalar_in_dtype(double v, dtype type) {
-  return type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v;
+  return (type == dtype::float32 || is_half(type)) ? static_cast<double>(static_cast<float>(v)) : v;
 }
 
 /// No entry of var may be negative (functional.py: `if torch.any(var < 0): raise ValueError("var has negative
@@ -23,7 +23,7 @@ void check_gaussian_var(const tensor& var) {
   for (std::size_t i = 0; i < var.values.size(); ++i) {
     const double v = var.values[i];
     if (v < 0) {
-      const auto shown = var.type == dtype::float32 ? fmt::format("{}", static_cast<float>(v)) : fmt::format("{}", v);
+      const auto shown = (var.type == dtype::float32 || is_half(var.type)) ? fmt::format("{}", static_cast<float>(v)) : fmt::format("{}", v);
       throw loss_error(
           fmt::format("gaussian_nll_loss: var has negative entry/entries (var[{}] = {})", i, shown));
     }

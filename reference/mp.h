@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/multiprecision/mpfr.hpp>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -95,10 +96,27 @@ inline mp nan_value() { return mp(std::numeric_limits<double>::quiet_NaN()); }
 
 /// `x` rounded once, to nearest (ties to even), to `type`; float32 directly from the multiprecision value (not
 /// through double, which could round twice). Subnormals, ±0, ±inf and NaN come out as IEEE has them.
+/// bfloat16 and float16 likewise: x is scaled by the dtype's spacing around it, 2^(max(ilogb x, e_min) - p + 1)
+/// (exact), rounded to an integer with ties to even (mpfr_rint, MPFR_RNDN) and scaled back; beyond the largest finite
+/// value, ±inf (IEEE's overflow under rounding to nearest).
 inline double round_to(const mp& x, dtype type) {
   if (type == dtype::float32) return static_cast<double>(mpfr_get_flt(x.backend().data(), MPFR_RNDN));
-  return mpfr_get_d(x.backend().data(), MPFR_RNDN);
+  if (type == dtype::float64 || !is_finite(x) || mpfr_zero_p(x.backend().data())) return mpfr_get_d(x.backend().data(), MPFR_RNDN);
+  const int digits = type == dtype::bfloat16 ? 8 : 11;          // significand bits, the implicit one included
+  const long min_exponent = type == dtype::bfloat16 ? -126 : -14;  // ilogb of the smallest normal number
+  const double largest = type == dtype::bfloat16 ? 0x1.fep+127 : 65504.0;
+  const long ilogb = mpfr_get_exp(x.backend().data()) - 1;  // MPFR: x = m·2^exp with 1/2 <= |m| < 1
+  const long quantum = std::max(ilogb, min_exponent) - digits + 1;
+  mp scaled = x;
+  mpfr_mul_2si(scaled.backend().data(), x.backend().data(), -quantum, MPFR_RNDN);  // exact
+  mpfr_rint(scaled.backend().data(), scaled.backend().data(), MPFR_RNDN);          // ties to even
+  const double r = std::ldexp(mpfr_get_d(scaled.backend().data(), MPFR_RNDN), static_cast<int>(quantum));
+  return std::fabs(r) > largest ? std::copysign(std::numeric_limits<double>::infinity(), r) : r;
 }
+
+/// The dtype a Python float option (margin, delta, beta, eps) is converted to before it meets the inputs: the case
+/// dtype, except for the half dtypes, whose kernels compute in float32 (docs/tolerances.md "Half precision").
+inline dtype scalar_dtype(dtype type) { return is_half(type) ? dtype::float32 : type; }
 
 /// A tensor's values in working precision, not yet rounded.
 struct mp_tensor {

@@ -26,7 +26,7 @@ loss_result multi_margin_loss(const multi_margin_loss_problem& p, const context&
       throw loss_error(fmt::format("multi_margin_loss: target {} is out of range for {} classes", y, p.classes));
   return evaluate_rounded(ctx, [&] {
     const mp_vector x = to_mp(*p.input);
-    const mp margin = mp(round_to(mp(p.margin), ctx.out_type));
+    const mp margin = mp(round_to(mp(p.margin), scalar_dtype(ctx.out_type)));
     const mp classes = mp(static_cast<double>(p.classes));
     const auto C = static_cast<std::size_t>(p.classes);
     mp_vector none(static_cast<std::size_t>(p.rows), mp(0));

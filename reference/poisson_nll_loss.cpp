@@ -9,7 +9,7 @@ namespace {
 
 /// A Python float option as ATen meets it in `input + eps`: a scalar converted to the case dtype.
 double poisson_scalar_in_dtype(double v, dtype type) {
-  return type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v;
+  return (type == dtype::float32 || is_half(type)) ? static_cast<double>(static_cast<float>(v)) : v;
 }
 
 }  // namespace

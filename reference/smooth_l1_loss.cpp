@@ -28,7 +28,7 @@ loss_result smooth_l1_loss(const smooth_l1_loss_problem& p, const context& ctx) 
     const auto n = static_cast<std::int64_t>(x.size());
     const upstream g(ctx, p.red, mp(1));  // divided by the mean's n last (see divided)
     const mp denominator = plain_denominator(p.red, n);
-    const mp b(round_to(mp(p.beta), ctx.out_type));
+    const mp b(round_to(mp(p.beta), scalar_dtype(ctx.out_type)));
 
     mp_vector none(x.size()), grad_x(x.size()), grad_t(x.size());
     for (std::int64_t i = 0; i < n; ++i) {

@@ -71,8 +71,8 @@ loss_result triplet_margin_loss(const triplet_margin_loss_problem& p, const cont
     const mp_vector neg = expand_to(*p.negative, p.pair_shape);
     const std::int64_t cols = p.pair_shape.empty() ? 1 : p.pair_shape.back();
     const std::int64_t rows = checked_numel(p.none_shape);
-    const mp eps = round_to(mp(p.eps), ctx.out_type);
-    const mp margin = round_to(mp(p.margin), ctx.out_type);
+    const mp eps = round_to(mp(p.eps), scalar_dtype(ctx.out_type));
+    const mp margin = round_to(mp(p.margin), scalar_dtype(ctx.out_type));
     const upstream g(ctx, p.red, mp(1));
     const mp denominator = plain_denominator(p.red, rows);
 

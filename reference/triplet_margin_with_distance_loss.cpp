@@ -74,8 +74,8 @@ loss_result triplet_margin_with_distance_loss(const triplet_margin_with_distance
     const auto D = static_cast<std::size_t>(p.pair_shape.empty() ? 1 : p.pair_shape.back());
     const std::int64_t rows = checked_numel(p.none_shape);
     const bool cos = p.distance == triplet_distance::cosine;
-    const mp eps = round_to(mp(cos ? 1e-8 : 1e-6), ctx.out_type);
-    const mp margin = round_to(mp(p.margin), ctx.out_type);
+    const mp eps = round_to(mp(cos ? 1e-8 : 1e-6), scalar_dtype(ctx.out_type));
+    const mp margin = round_to(mp(p.margin), scalar_dtype(ctx.out_type));
     const upstream g(ctx, p.red, mp(1));
     const mp denominator = plain_denominator(p.red, rows);
     auto distance = [&](const mp_vector& x, const mp_vector& y, std::size_t base, std::int64_t n) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "losscheck/dtype_traits.h"
 #include "losscheck/error.h"
 
 namespace losscheck {
@@ -129,7 +130,30 @@ std::string type_name(const json& j) {
   throw format_error(fmt::format("{}: {}", where, message));
 }
 
+/// A number read for a half dtype: it must name a value of the dtype, either exactly or as the shortest decimal
+/// that rounds to it ("0.1" for float16's 0.0999755859375), so nobody's data is silently moved by 2^-8 relative.
+double half_value(double d, dtype type, std::string_view where, std::size_t index) {
+  const double h = round_to(type, d);
+  if (h == d || std::isnan(d)) return h;
+  if (!std::isfinite(h))
+    fail(where, fmt::format("data[{}] = {} is beyond {}'s range (largest finite {}); write \"inf\" for infinity", index,
+                            d, to_string(type), dtype_traits(type).max_finite));
+  const std::string shortest = format_float(h, type);
+  if (parse_float64(shortest) == d) return h;
+  fail(where, fmt::format("data[{}] = {} is not a {} value: the nearest is {} (written {}); give {}'s values, not "
+                          "values to round",
+                          index, d, to_string(type), fmt::format("{:.17g}", h), shortest, to_string(type)));
+}
+
 double float_value(const json& v, dtype type, std::string_view where, std::size_t index) {
+  if (is_half(type) && (v.is_number() || is_raw_number(v))) {
+    double d;
+    if (v.is_number_float()) d = v.get<double>();
+    else if (v.is_number_unsigned()) d = static_cast<double>(v.get<std::uint64_t>());
+    else if (v.is_number_integer()) d = static_cast<double>(v.get<std::int64_t>());
+    else d = parse_float64(v.get_ref<const std::string&>().substr(1));
+    return half_value(d, type, where, index);
+  }
   auto narrow = [&](double d) { return type == dtype::float32 ? static_cast<double>(static_cast<float>(d)) : d; };
   if (v.is_number_float()) return narrow(v.get<double>());
   if (v.is_number_integer()) {
@@ -263,7 +287,8 @@ tensor tensor_from_json(const json& j, dtype float_type, std::string_view where)
   if (auto d = j.find("dtype"); d != j.end()) {
     if (!d->is_string()) fail(where, fmt::format("\"dtype\" must be a string, got {}", type_name(*d)));
     auto parsed = parse_dtype(d->get<std::string>());
-    if (!parsed) fail(where, fmt::format("unknown dtype \"{}\" (valid: float32, float64, int64)", d->get<std::string>()));
+    if (!parsed)
+      fail(where, fmt::format("unknown dtype \"{}\" (valid: float32, float64, bfloat16, float16, int64)", d->get<std::string>()));
     if (*parsed != dtype::int64 && *parsed != float_type)
       fail(where, fmt::format("dtype {} differs from the case dtype {} (one float dtype per case)",
                               to_string(*parsed), to_string(float_type)));
@@ -323,7 +348,7 @@ void read_case_body(const json& j, loss_case& c) {
   if (auto d = j.find("dtype"); d != j.end()) {
     const auto parsed = d->is_string() ? parse_dtype(d->get<std::string>()) : std::nullopt;
     if (!parsed || *parsed == dtype::int64)
-      fail("case", fmt::format("\"dtype\" must be \"float32\" or \"float64\", got {}", d->dump()));
+      fail("case", fmt::format("\"dtype\" must be \"float32\", \"float64\", \"bfloat16\" or \"float16\", got {}", d->dump()));
     c.type = *parsed;
   }
   if (auto o = j.find("options"); o != j.end() && !o->is_null()) {
@@ -380,6 +405,16 @@ std::string format_float(double v, dtype type) {
   if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
   if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
   char buf[64];
+  if (is_half(type)) {
+    // the shortest decimal that rounds back to v in the half dtype, written as the shortest form of its double
+    for (int digits = 1; digits <= 17; ++digits) {
+      const double candidate = parse_float64(fmt::format("{:.{}e}", v, digits - 1));
+      if (round_to(type, candidate) == v) {
+        const auto res = std::to_chars(buf, buf + sizeof buf, candidate);
+        return std::string(buf, res.ptr);
+      }
+    }
+  }
   std::to_chars_result res = type == dtype::float32 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
                                                     : std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, res.ptr);

@@ -270,7 +270,7 @@ static_assert(std::size(resolvers) == std::variant_size_v<problem>);
 problem resolve_problem(const loss_case& c) {
   const auto& record = record_of(c.loss);
   if (c.type == dtype::int64)
-    throw loss_error(fmt::format("{}: the case dtype must be float32 or float64, got int64", record.name));
+    throw loss_error(fmt::format("{}: the case dtype must be a float dtype (float32, float64, bfloat16, float16), got int64", record.name));
   const options_reader o(c, record);
   const inputs_reader in(c, record);
   for (const auto& [name, t] : c.inputs)

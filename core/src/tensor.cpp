@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "losscheck/case.h"
+#include "losscheck/dtype_traits.h"
 #include "losscheck/error.h"
 
 namespace losscheck {
@@ -14,6 +17,8 @@ std::string_view to_string(dtype type) {
     case dtype::float32: return "float32";
     case dtype::float64: return "float64";
     case dtype::int64: return "int64";
+    case dtype::bfloat16: return "bfloat16";
+    case dtype::float16: return "float16";
   }
   return "?";
 }
@@ -22,7 +27,28 @@ std::optional<dtype> parse_dtype(std::string_view name) {
   if (name == "float32") return dtype::float32;
   if (name == "float64") return dtype::float64;
   if (name == "int64") return dtype::int64;
+  if (name == "bfloat16") return dtype::bfloat16;
+  if (name == "float16") return dtype::float16;
   return std::nullopt;
+}
+
+double round_to(dtype type, double v) {
+  switch (type) {
+    case dtype::float64: return v;
+    case dtype::float32: return static_cast<double>(static_cast<float>(v));
+    case dtype::int64: throw loss_error("round_to: int64 is not a float dtype");
+    case dtype::bfloat16:
+    case dtype::float16: break;
+  }
+  if (!std::isfinite(v) || v == 0) return v;
+  const float_traits& t = dtype_traits(type);
+  // the spacing of the dtype's values around v: 2^(e - p + 1) for v in [2^e, 2^(e+1)), and the subnormal spacing
+  // below the normal range; v / quantum is exact (a power of two), nearbyint rounds it to even in the default mode
+  const int e = std::max(std::ilogb(v), t.min_normal_exponent);
+  const double quantum = std::ldexp(1.0, e - t.significand_digits + 1);
+  const double r = std::nearbyint(v / quantum) * quantum;
+  if (std::fabs(r) > t.max_finite) return std::copysign(std::numeric_limits<double>::infinity(), v);
+  return r;
 }
 
 std::int64_t checked_numel(const shape_t& shape) {

@@ -62,7 +62,7 @@ TEST(dtype_traits, one_row_per_float_dtype) {
     EXPECT_TRUE(seen.insert(row.type).second) << "two rows for " << to_string(row.type);
     EXPECT_EQ(&dtype_traits(row.type), &row);
   }
-  EXPECT_EQ(seen, (std::set<dtype>{dtype::float32, dtype::float64}));
+  EXPECT_EQ(seen, (std::set<dtype>{dtype::float32, dtype::float64, dtype::bfloat16, dtype::float16}));
 }
 
 TEST(dtype_traits, int64_is_not_a_float_dtype) {
@@ -70,7 +70,7 @@ TEST(dtype_traits, int64_is_not_a_float_dtype) {
     (void)dtype_traits(dtype::int64);
     FAIL() << "no error";
   } catch (const loss_error& e) {
-    EXPECT_STREQ(e.what(), "dtype_traits: int64 is not a float dtype (valid: float32, float64)");
+    EXPECT_STREQ(e.what(), "dtype_traits: int64 is not a float dtype (valid: float32, float64, bfloat16, float16)");
   }
 }
 

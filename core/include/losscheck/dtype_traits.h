@@ -30,18 +30,21 @@ struct float_traits {
   double log_max_finite;
 };
 
-/// Every float dtype, one row each.
-inline constexpr std::array<float_traits, 2> float_dtypes = {{
+/// Every float dtype, one row each. The half dtypes: bfloat16 (float32's exponent range with 8 significand bits;
+/// log(max) = 88.7189 rounds to 88.5) and float16 (IEEE binary16; log(65504) = 11.0899 rounds to 11.09375).
+inline constexpr std::array<float_traits, 4> float_dtypes = {{
     {dtype::float32, 24, -126, 127, 0x1p-23, 0x1p-24, 0x1p-126, 0x1p-149, 0x1.fffffep+127, 0x1.62e43p+6},
     {dtype::float64, 53, -1022, 1023, 0x1p-52, 0x1p-53, 0x1p-1022, 0x1p-1074, 0x1.fffffffffffffp+1023,
      0x1.62e42fefa39efp+9},
+    {dtype::bfloat16, 8, -126, 127, 0x1p-7, 0x1p-8, 0x1p-126, 0x1p-133, 0x1.fep+127, 0x1.62p+6},
+    {dtype::float16, 11, -14, 15, 0x1p-10, 0x1p-11, 0x1p-14, 0x1p-24, 0x1.ffcp+15, 0x1.63p+3},
 }};
 
 /// The constants of float dtype `type`. Throws loss_error for a dtype that is not a float (int64).
 constexpr const float_traits& dtype_traits(dtype type) {
   for (const auto& row : float_dtypes)
     if (row.type == type) return row;
-  throw loss_error("dtype_traits: " + std::string(to_string(type)) + " is not a float dtype (valid: float32, float64)");
+  throw loss_error("dtype_traits: " + std::string(to_string(type)) + " is not a float dtype (valid: float32, float64, bfloat16, float16)");
 }
 
 }  // namespace losscheck

@@ -10,13 +10,20 @@
 
 namespace losscheck {
 
-/// Element type of a tensor. Float tensors take the case's dtype; int64 is for class-index targets.
-enum class dtype : std::uint8_t { float32, float64, int64 };
+/// Element type of a tensor. Float tensors take the case's dtype; int64 is for class-index targets. bfloat16 (8
+/// significand bits, float32's range) and float16 (IEEE binary16: 11 bits, largest finite 65504) are the half dtypes.
+enum class dtype : std::uint8_t { float32, float64, int64, bfloat16, float16 };
 
-/// "float32", "float64" or "int64".
+/// "float32", "float64", "int64", "bfloat16" or "float16".
 std::string_view to_string(dtype type);
 /// The dtype named `name`, or nothing.
 std::optional<dtype> parse_dtype(std::string_view name);
+/// bfloat16 or float16.
+constexpr bool is_half(dtype type) { return type == dtype::bfloat16 || type == dtype::float16; }
+/// `v` rounded to the nearest value of float dtype `type` (ties to even, subnormals kept, beyond the largest finite
+/// value ±inf as IEEE rounding gives; NaN stays NaN): the conversion a value of the dtype holds. float64: `v`.
+/// Throws loss_error for int64.
+double round_to(dtype type, double v);
 
 using shape_t = std::vector<std::int64_t>;
 

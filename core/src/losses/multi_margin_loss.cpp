@@ -59,7 +59,7 @@ multi_margin_loss_problem resolve_multi_margin_loss(const resolve_context& r) {
                                  classes, format_shape(weight->shape)));
   // torch converts margin to the kernel's type with c10's checked conversion (when the input has elements):
   // beyond float32's range it is an error
-  if (r.c.type == dtype::float32 && input->numel() > 0 && std::isfinite(margin) && std::fabs(margin) > std::numeric_limits<float>::max())
+  if ((r.c.type == dtype::float32 || is_half(r.c.type)) && input->numel() > 0 && std::isfinite(margin) && std::fabs(margin) > std::numeric_limits<float>::max())
     throw loss_error(fmt::format("multi_margin_loss: margin {} cannot be converted to float32 without overflow", margin));
   // torch reads the target as int64 only when the input has elements: an empty batch takes a target of any dtype
   if (target->type != dtype::int64 && input->numel() > 0)
