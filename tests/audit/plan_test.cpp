@@ -108,8 +108,11 @@ TEST(plan, refuses_unknown_names_and_bad_shards_naming_them) {
   q.losses = {"a_loss", "z_loss"};
   expect_refused(q, "unknown loss 'z_loss'; did you mean 'a_loss'? (losses: a_loss, b_loss)");
   q = small_request();
-  q.dtypes = {"float16"};
-  expect_refused(q, "unknown dtype 'float16' (dtypes: float32, float64)");
+  q.dtypes = {"float8"};
+  expect_refused(q, "unknown dtype 'float8' (dtypes: float32, float64)");
+  q = small_request();
+  q.dtypes = {"float16"};  // a dtype of the data model the property suite does not generate yet
+  expect_refused(q, "dtype 'float16': the property suite does not generate half-precision cases yet");
   q = small_request();
   q.properties = {"p", "no_such_property"};
   expect_refused(q, "unknown property 'no_such_property'");
