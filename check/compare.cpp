@@ -28,12 +28,7 @@ namespace {
 /// half dtype (1 + k·2^-13 for float16, 1 + k·2^-16 for bfloat16). An evaluation that rounds intermediates to the
 /// half dtype (accumulates in it) makes errors of k·ε_h·s and fails this bound, as it should.
 tolerance half_tolerance(const loss_case& c) {
-  loss_case f = c;
-  f.type = dtype::float32;
-  for (auto& [name, t] : f.inputs)
-    if (t.is_floating()) t.type = dtype::float32;
-  if (f.grad_output) f.grad_output->type = dtype::float32;
-  tolerance t = tolerance_for(f);
+  tolerance t = tolerance_for(with_dtype(c, dtype::float32));
   const double ratio = dtype_traits(dtype::float32).epsilon / dtype_traits(c.type).epsilon;
   auto widen = [&](tensor_tolerance& x) { x.bound_ulps = 1 + x.bound_ulps * ratio; };
   widen(t.output);

@@ -307,6 +307,9 @@ struct group_stats {
   std::size_t cases = 0, passed = 0, failed = 0, errors = 0, elements = 0, unsupported = 0;
   std::size_t outputs_only = 0;                     // cases whose witness recorded no gradients
   std::map<std::string, std::size_t> unrecorded;  // gradient -> cases whose witness recorded others but not it
+  std::map<std::string, std::size_t> unsupported_reasons;  // the target's reason -> cases
+  std::vector<std::string> worst_diagnosis;
+  std::string worst_referee;
   double max_ulps = 0, sum_sq = 0;
   // the worst failing case
   double worst_score = -1;
@@ -414,6 +417,7 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
       auto& g = groups[{fc.c.loss, std::string(to_string(fc.c.type))}];
       if (got.unsupported) {  // outside what the target implements: skipped, as the audit skips it
         ++g.unsupported;
+        ++g.unsupported_reasons[*got.unsupported];
         ++unsupported;
         continue;
       }
@@ -492,7 +496,7 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
                        outputs_only, outputs_only == 1 ? "" : "s");
   if (!partial.empty())
     out << fmt::format("gradients the witness did not record (not checked): {}\n", fmt::join(partial, "; "));
-  for (const auto& [key, g] : groups) {
+  for (auto& [key, g] : groups) {
     if (!g.failed) continue;
     out << fmt::format("\nFAIL {} {}: {} of {} cases\n", key.first, key.second, g.failed, g.cases);
     out << fmt::format("  worst: {} case {} (id {}): {}\n", g.worst_file, g.worst_index, g.worst_id, g.worst_message);
@@ -507,6 +511,7 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
         found = {fmt::format("diagnosis failed: {}", e.what())};
       }
       for (const auto& f : found) out << "  diagnosis: " << f << "\n";
+      g.worst_diagnosis = found;
     }
     if (o.reference && g.worst_fixture) {
       loss_result ref;
@@ -515,9 +520,9 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
       } catch (const std::exception& e) {
         ref = loss_result::failure(g.worst_case->id, e.what());
       }
-      out << "  referee:  " << referee_text(*g.worst_fixture, g.worst_fixture->expected, "the witness", g.worst_got,
-                                            fmt::format("target {}", t.name()), ref)
-          << "\n";
+      g.worst_referee = referee_text(*g.worst_fixture, g.worst_fixture->expected, "the witness", g.worst_got,
+                                     fmt::format("target {}", t.name()), ref);
+      out << "  referee:  " << g.worst_referee << "\n";
     }
     out << fmt::format("  replay:   losscheck fixtures verify --target {} --id {} {}\n", shell_quote(t.name()),
                        shell_quote(id_argument(g.worst_id)), shell_quote(g.worst_file));
@@ -541,12 +546,14 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
       nlohmann::json gj{{"loss", key.first},       {"dtype", key.second},     {"cases", g.cases},
                         {"errors", g.errors},      {"passed", g.passed},      {"failed", g.failed},
                         {"unsupported", g.unsupported}, {"outputs_only", g.outputs_only},
-                        {"unrecorded_grads", g.unrecorded}, {"max_ulps", ulps_json(g.max_ulps)},
+                        {"unrecorded_grads", g.unrecorded}, {"unsupported_reasons", g.unsupported_reasons},
+                        {"max_ulps", ulps_json(g.max_ulps)},
                         {"rms_ulps", ulps_json(g.elements ? std::sqrt(g.sum_sq / static_cast<double>(g.elements)) : 0.0)},
                         {"worst", nullptr}};
       if (g.failed)
         gj["worst"] = {{"file", g.worst_file}, {"index", g.worst_index}, {"id", nlohmann::json::parse(g.worst_id)},
-                       {"message", g.worst_message}, {"witness", g.worst_witness}};
+                       {"message", g.worst_message}, {"witness", g.worst_witness},
+                       {"diagnosis", g.worst_diagnosis}, {"referee", g.worst_referee}};
       report["groups"].push_back(std::move(gj));
     }
     report["summary"] = {{"cases", total},       {"passed", total - failed}, {"failed", failed},

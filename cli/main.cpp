@@ -299,7 +299,8 @@ int main(int argc, char** argv) {
       verify_opts.diagnose = [&reference](const losscheck::loss_case& c, losscheck::target& subject) {
         std::vector<std::string> out;
         for (const auto& f : losscheck::properties::diagnose(c, subject, *reference))
-          out.push_back(fmt::format("[{}] {}", f.kind, f.text));
+          out.push_back(fmt::format("[{}] {}{}", f.kind, f.text,
+                                    f.kind == "precision" && !f.detail.empty() ? " -- " + f.detail : ""));
         return out;
       };
       verify_opts.reference = [&reference](const losscheck::loss_case& c) { return reference->evaluate(c); };

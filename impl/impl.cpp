@@ -7,16 +7,6 @@ namespace losscheck::impl {
 
 namespace {
 
-/// The float32 case holding the same values as half case `c` (every bfloat16 and float16 value is a float32 one).
-loss_case as_float32(const loss_case& c) {
-  loss_case f = c;
-  f.type = dtype::float32;
-  for (auto& [name, t] : f.inputs)
-    if (t.is_floating()) t.type = dtype::float32;
-  if (f.grad_output) f.grad_output->type = dtype::float32;
-  return f;
-}
-
 /// `t`'s float32 values rounded once to half dtype `type`.
 void round_tensor(tensor& t, dtype type) {
   t.type = type;
@@ -29,7 +19,7 @@ loss_result evaluate(const loss_case& c) {
   if (is_half(c.type)) {
     // bfloat16 and float16 as most half kernels compute them: in float32 (the float32 kernels, on the same values),
     // each result rounded once to the half dtype (docs/tolerances.md "Half precision")
-    loss_result r = evaluate(as_float32(c));
+    loss_result r = evaluate(with_dtype(c, dtype::float32));
     if (r.output) round_tensor(*r.output, c.type);
     for (auto& [name, g] : r.grads) round_tensor(g, c.type);
     return r;

@@ -499,6 +499,53 @@ std::string overall_kind(const std::vector<finding>& findings) {
   return k;
 }
 
+namespace {
+
+/// A half case (docs/tolerances.md "Half precision"): the known mistakes and the finite-difference check are not
+/// told apart from rounding at 8 or 11 bits, so the case is asked again in float32, on the same values. Where the
+/// target agrees with the reference there, its half answer differs by its half arithmetic (intermediates rounded
+/// to the half dtype: a sum accumulated in it, a term stored in it), not by its formula: a "precision" finding with
+/// the size of the miss. Where it disagrees in float32 too, the float32 case is diagnosed as usual.
+std::vector<finding> diagnose_half(const loss_case& c, target& subject, target& reference, const loss_result& got,
+                                   const loss_result& want) {
+  const auto miss = check::compare(c, want, got);
+  const std::string size =
+      miss.worst ? fmt::format("{} is {} where the correctly rounded {} value is {}: {} ULPs of {} at its scale {:.3g}, "
+                               "beyond the {:.4g} that float32 arithmetic and one rounding allow",
+                               miss.worst->where, format_float(miss.worst->got, c.type), to_string(c.type),
+                               format_float(miss.worst->expected, c.type), check::format_ulps(miss.worst->ulps),
+                               to_string(c.type), miss.worst->scale, miss.worst->bound)
+                 : miss.message;
+  const loss_case f = with_dtype(c, dtype::float32);
+  loss_result got32, want32;
+  try {
+    got32 = subject.evaluate(f);
+    want32 = reference.evaluate(f);
+  } catch (const std::exception& e) {
+    return {{"differs from the correctly rounded value", "unexplained",
+             fmt::format("{}; the float32 twin could not be evaluated: {}", size, e.what())}};
+  }
+  if (got32.unsupported || got32.error || want32.error)
+    return {{"differs from the correctly rounded value", "unexplained",
+             fmt::format("{}; no float32 answer to compare with ({})", size,
+                         got32.unsupported ? *got32.unsupported : got32.error ? *got32.error : *want32.error)}};
+  const auto twin = check::compare(f, want32, got32);
+  if (twin.passed)
+    return {{fmt::format("rounds intermediates to {}: agrees with the reference in float32 on the same values, not in {}",
+                         to_string(c.type), to_string(c.type)),
+             "precision",
+             fmt::format("{}; in float32 the target is within {} ULPs (the half kernel's arithmetic, not its formula)",
+                         size, check::format_ulps(twin.max_ulps))}};
+  std::vector<finding> out;
+  for (auto f32 : diagnose(f, subject, reference)) {
+    f32.text = "in float32 too: " + f32.text;
+    out.push_back(std::move(f32));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<finding> diagnose(const loss_case& c, target& subject, target& reference) {
   std::vector<finding> out;
   loss_result got, want;
@@ -525,6 +572,7 @@ std::vector<finding> diagnose(const loss_case& c, target& subject, target& refer
   } catch (const std::exception& e) {
     return {{"no tolerance for the case", "unexplained", e.what()}};
   }
+  if (is_half(c.type)) return diagnose_half(c, subject, reference, got, want);
   std::vector<candidate> cands;
   bool cands_made = false;
   std::vector<std::string> components = {"output"};

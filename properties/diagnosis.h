@@ -21,7 +21,8 @@ namespace losscheck::properties {
 /// One explanation (or, for "unexplained", the lack of one).
 struct finding {
   std::string text;    ///< "output equals the `sum` reduction (`mean` was asked)"
-  std::string kind;    ///< "convention" (a scale factor or divisor choice), "bug", or "unexplained"
+  std::string kind;    ///< "convention" (a scale factor or divisor choice), "bug", "precision" (a half dtype's
+                       ///< arithmetic: right in float32, off in the half dtype), or "unexplained"
   std::string detail;  ///< the numbers behind it
   /// Several known mistakes coincide on this case (one target, N = 1, …): `text` names the first, `detail` the
   /// others; a larger case tells them apart.

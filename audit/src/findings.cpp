@@ -81,7 +81,7 @@ namespace {
 std::set<std::string> named_keys(const audit_row& r) {
   std::set<std::string> out{finding_key(r)};
   for (const auto& f : r.diagnosis)
-    if (f.kind == "convention" || f.kind == "bug") {
+    if (f.kind == "convention" || f.kind == "bug" || f.kind == "precision") {
       out.insert(key_of(f));
       for (const auto& e : f.equally) out.insert(without_numbers(e));
     }
@@ -89,9 +89,13 @@ std::set<std::string> named_keys(const audit_row& r) {
 }
 
 /// Whether a finding is about the target (not the diagnosis's own trouble: "diagnosis failed: …").
-bool is_explanation(const audit_finding& f) { return f.kind == "bug" || f.kind == "convention" || f.kind == "unexplained"; }
+bool is_explanation(const audit_finding& f) {
+  return f.kind == "bug" || f.kind == "convention" || f.kind == "precision" || f.kind == "unexplained";
+}
 
-int seriousness(const std::string& kind) { return kind == "bug" ? 3 : kind == "unexplained" ? 2 : kind == "convention" ? 1 : 0; }
+int seriousness(const std::string& kind) {
+  return kind == "bug" ? 4 : kind == "unexplained" ? 3 : kind == "precision" ? 2 : kind == "convention" ? 1 : 0;
+}
 
 }  // namespace
 

@@ -138,6 +138,15 @@ const tensor* loss_case::input(const std::string& name) const {
   return it == inputs.end() ? nullptr : &it->second;
 }
 
+loss_case with_dtype(const loss_case& c, dtype type) {
+  loss_case f = c;
+  f.type = type;
+  for (auto& [name, t] : f.inputs)
+    if (t.is_floating()) t.type = type;
+  if (f.grad_output) f.grad_output->type = type;
+  return f;
+}
+
 loss_result loss_result::failure(std::string id, std::string message) {
   loss_result r;
   r.id = std::move(id);

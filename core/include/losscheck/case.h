@@ -44,4 +44,8 @@ struct loss_result {
   static loss_result failure(std::string id, std::string message);
 };
 
+/// The same case in float dtype `type`: the case's and every float tensor's dtype relabelled, the values unchanged
+/// (a half case as float32 holds the same numbers exactly: how half kernels compute it).
+loss_case with_dtype(const loss_case& c, dtype type);
+
 }  // namespace losscheck
