@@ -32,11 +32,13 @@ std::unique_ptr<target> make_target(const std::string& name, unsigned precision_
   }
   if (name == "impl") return impl::make_target();
   if (name == "reference") return reference::make_target(precision_bits);
+  // half cases as a float32 kernel that rounds once answers them (docs/tolerances.md "Half precision")
+  if (name == "reference:float32") return reference::make_target(precision_bits, /*via_float32=*/true);
 #ifdef LOSSCHECK_HAVE_LIBTORCH
   if (name == "libtorch") return libtorch::make_target();
-  constexpr const char* valid = "impl, reference, libtorch, exec:COMMAND";
+  constexpr const char* valid = "impl, reference, reference:float32, libtorch, exec:COMMAND";
 #else
-  constexpr const char* valid = "impl, reference, exec:COMMAND (libtorch: not built)";
+  constexpr const char* valid = "impl, reference, reference:float32, exec:COMMAND (libtorch: not built)";
 #endif
   throw std::invalid_argument(fmt::format("unknown target '{}'{} (valid targets: {})", name,
                                           did_you_mean(name, {"impl", "reference", "libtorch"}), valid));
