@@ -10,7 +10,7 @@
 // second output of SoftmaxCrossEntropyLoss, log_prob = log_softmax(scores, axis 1), maps onto C more cases,
 // "<test>/log_prob[:,k]": cross_entropy(scores, target = k everywhere, reduction "none") = -log_prob[:, k, ...]
 // (the negation is exact). Anything else -- another op, a graph of several nodes (the *_expanded tests), a dtype
-// losscheck does not have -- is listed with its reason, never dropped silently.
+// losscheck does not have (float8, complex, ...) -- is listed with its reason, never dropped silently.
 
 #include "fixtures_onnx.h"
 
@@ -21,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -78,7 +79,25 @@ std::vector<T> raw_values(const std::string& raw, std::size_t n, const std::stri
   return v;
 }
 
-/// An ONNX tensor as a losscheck tensor: float and double as float32 and float64, int32 and int64 as int64.
+/// IEEE binary16 bits as their value: sign, 5 exponent bits (bias 15), 10 fraction bits.
+double float16_value(std::uint16_t bits) {
+  const int exponent = (bits >> 10) & 0x1f, fraction = bits & 0x3ff;
+  double v = exponent == 0x1f ? (fraction ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity())
+             : exponent == 0  ? std::ldexp(fraction, -24)
+                              : std::ldexp(1024 + fraction, exponent - 25);
+  return (bits & 0x8000) ? -v : v;
+}
+
+/// bfloat16 bits as their value: the upper half of a float32.
+double bfloat16_value(std::uint16_t bits) {
+  const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, sizeof f);
+  return f;
+}
+
+/// An ONNX tensor as a losscheck tensor: float, double, float16, bfloat16 as float32, float64, float16, bfloat16;
+/// int32 and int64 as int64.
 tensor to_tensor(const onnx::TensorProto& p, const std::string& what) {
   if (p.data_location() == onnx::TensorProto::EXTERNAL)
     throw not_mapped(fmt::format("{}: external data is not read", what));
@@ -135,9 +154,24 @@ tensor to_tensor(const onnx::TensorProto& p, const std::string& what) {
       }
       return tensor::int64s(shape, std::move(v));
     }
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16: {
+      // 16-bit patterns: raw_data little-endian, or one per int32_data entry (ONNX's rule for 16-bit types)
+      const bool bf16 = p.data_type() == onnx::TensorProto::BFLOAT16;
+      std::vector<std::uint16_t> bits;
+      if (raw) {
+        bits = raw_values<std::uint16_t>(p.raw_data(), n, what);
+      } else {
+        count(p.int32_data_size());
+        for (auto b : p.int32_data()) bits.push_back(static_cast<std::uint16_t>(b));
+      }
+      std::vector<double> v;
+      for (std::uint16_t b : bits) v.push_back(bf16 ? bfloat16_value(b) : float16_value(b));
+      return tensor::floats(bf16 ? dtype::bfloat16 : dtype::float16, shape, std::move(v));
+    }
     default:
-      throw not_mapped(fmt::format("{}: element type {} ({}) has no losscheck dtype (float32, float64, int64)", what,
-                                   p.data_type(), onnx_type_name(p.data_type())));
+      throw not_mapped(fmt::format("{}: element type {} ({}) has no losscheck dtype (float32, float64, bfloat16, "
+                                   "float16, int64)", what, p.data_type(), onnx_type_name(p.data_type())));
   }
 }
 

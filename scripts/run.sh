@@ -18,7 +18,8 @@ case "$job" in main|test|sanitize|fuzz) ;; *) echo "usage: scripts/run.sh main|t
 
 packages=(g++ cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev nlohmann-json3-dev libcli11-dev
           libfmt-dev libgtest-dev librapidcheck-dev libbenchmark-dev libtorch-dev python3-torch python3-numpy
-          libdlib-dev tiny-dnn libcereal-dev dpkg-dev libonnx-dev libprotobuf-dev libonnx-testdata)
+          libdlib-dev tiny-dnn libcereal-dev dpkg-dev libonnx-dev libprotobuf-dev libonnx-testdata
+          protobuf-compiler)
 [ "$job" != fuzz ] || packages+=(clang)
 # the HTML report's screenshot test (report_browser) needs a headless browser: Debian's headless shell (~33 s to install)
 [ "$job" != test ] || packages+=(chromium-headless-shell)
