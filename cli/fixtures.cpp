@@ -334,7 +334,8 @@ std::string witness_verdict(const std::optional<witness_tolerance>& t, const std
 
 std::string fmt_ulps(double v) { return check::format_ulps(v); }
 
-/// The id as typed on a command line: the bare string of a string id, else its JSON text.
+}  // namespace
+
 std::string id_argument(const std::string& id_json) {
   if (id_json.size() >= 2 && id_json.front() == '"') return id_json.substr(1, id_json.size() - 2);
   return id_json;
@@ -347,7 +348,21 @@ bool id_selected(const std::vector<std::string>& ids, const std::string& id_json
   return false;
 }
 
-}  // namespace
+bool in_filter(const std::vector<std::string>& only, std::string_view v) {
+  return only.empty() || std::find(only.begin(), only.end(), v) != only.end();
+}
+
+std::string unknown_filter(const std::vector<std::string>& losses, const std::vector<std::string>& dtypes) {
+  std::vector<std::string> loss_list;
+  for (const auto& spec : loss_catalog()) loss_list.emplace_back(spec.name);
+  for (const auto& l : losses)
+    if (!find_loss(l)) return fmt::format("unknown loss '{}'{} (losses: {})", l, did_you_mean(l, loss_list), loss_names());
+  for (const auto& d : dtypes)
+    if (!parse_dtype(d))
+      return fmt::format("unknown dtype '{}'{} (dtypes: float32, float64, bfloat16, float16)", d,
+                         did_you_mean(d, {"float32", "float64", "bfloat16", "float16"}));
+  return "";
+}
 
 referee_verdict referee(const fixture_case& fc, const loss_result& first, const loss_result& second,
                         const loss_result& reference) {
@@ -372,23 +387,10 @@ std::string referee_text(const fixture_case& fc, const loss_result& first, const
 }
 
 int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> loss_list;
-  for (const auto& spec : loss_catalog()) loss_list.emplace_back(spec.name);
-  for (const auto& l : o.losses)
-    if (!find_loss(l)) {
-      err << fmt::format("losscheck fixtures verify: unknown loss '{}'{} (losses: {})\n", l, did_you_mean(l, loss_list),
-                         loss_names());
-      return exit_codes::usage;
-    }
-  for (const auto& d : o.dtypes)
-    if (!parse_dtype(d)) {
-      err << fmt::format("losscheck fixtures verify: unknown dtype '{}'{} (dtypes: float32, float64, bfloat16, float16)\n", d,
-                         did_you_mean(d, {"float32", "float64", "bfloat16", "float16"}));
-      return exit_codes::usage;
-    }
-  auto selected = [](const std::vector<std::string>& only, std::string_view v) {
-    return only.empty() || std::find(only.begin(), only.end(), v) != only.end();
-  };
+  if (const std::string why = unknown_filter(o.losses, o.dtypes); !why.empty()) {
+    err << "losscheck fixtures verify: " << why << '\n';
+    return exit_codes::usage;
+  }
   bool malformed = false;
   std::map<std::pair<std::string, std::string>, group_stats> groups;  // (loss, dtype)
   std::size_t total = 0, failed = 0, unsupported = 0;
@@ -406,7 +408,7 @@ int verify_fixtures(target& t, const verify_options& o, std::ostream& out, std::
     const auto& cases = file.cases;
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const auto& fc = cases[i];
-      if (!id_selected(o.ids, fc.c.id) || !selected(o.losses, fc.c.loss) || !selected(o.dtypes, to_string(fc.c.type)))
+      if (!id_selected(o.ids, fc.c.id) || !in_filter(o.losses, fc.c.loss) || !in_filter(o.dtypes, to_string(fc.c.type)))
         continue;
       loss_result got;
       try {

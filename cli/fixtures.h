@@ -123,6 +123,15 @@ struct verify_options {
   std::function<loss_result(const loss_case&)> reference;
 };
 
+/// The id as typed on a command line: the bare string of a string id, else its JSON text.
+std::string id_argument(const std::string& id_json);
+/// Whether `--id` values `ids` (empty: all) select the case of JSON id `id_json` (as typed or as JSON).
+bool id_selected(const std::vector<std::string>& ids, const std::string& id_json);
+/// Whether a `--loss`/`--dtype` filter (empty: all) lets `v` through.
+bool in_filter(const std::vector<std::string>& only, std::string_view v);
+/// "unknown loss 'x'; did you mean ...? (losses: ...)" for the first unknown name of the filters, or "".
+std::string unknown_filter(const std::vector<std::string>& losses, const std::vector<std::string>& dtypes);
+
 struct diff_options {
   std::vector<std::string> first, second;  ///< the fixture files of A and of B (each side's ids must be unique)
   std::vector<std::string> ids, losses, dtypes;  ///< filters, as verify's
@@ -135,7 +144,7 @@ struct diff_options {
 /// `losscheck fixtures diff A B`: the cases of A and B with the same id (and the same inputs) compared under the
 /// tolerance model, what both witnesses recorded (outputs only where either recorded no gradients); where they
 /// disagree, which one the reference sides with. Returns 0 when they agree, 1 on any disagreement, 2 for a
-/// malformed file, 4 when no case is in both.
+/// malformed file or an unknown loss or dtype in the filters, 4 when no case is in both.
 int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err);
 
 /// `losscheck fixtures verify`, counted as `losscheck audit` counts its fixture rows: an `unsupported` answer is

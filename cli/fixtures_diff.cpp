@@ -15,7 +15,6 @@
 #include "losscheck/check.h"
 #include "losscheck/error.h"
 #include "losscheck/json.h"
-#include "losscheck/loss_record.h"
 #include "losscheck/shell.h"
 
 namespace losscheck::cli {
@@ -24,22 +23,13 @@ namespace {
 
 struct diff_group {
   std::size_t common = 0, agree = 0, disagree = 0, outputs_only = 0;
-  std::size_t sides_first = 0, sides_second = 0, sides_both = 0, sides_neither = 0, unrefereed = 0;
+  std::size_t sides_first = 0, sides_second = 0, sides_both = 0, sides_neither = 0;
   double max_ulps = 0;
 };
 
 struct disagreement {
   std::string loss, dtype, id, message, referee;
 };
-
-bool selected(const std::vector<std::string>& only, std::string_view v) {
-  return only.empty() || std::find(only.begin(), only.end(), v) != only.end();
-}
-
-std::string id_argument(const std::string& id_json) {
-  if (id_json.size() >= 2 && id_json.front() == '"') return id_json.substr(1, id_json.size() - 2);
-  return id_json;
-}
 
 /// The files of one side as one: their cases, one witness text (the files' own, or each file's when they differ).
 fixture_file read_side(const std::vector<std::string>& paths) {
@@ -66,6 +56,10 @@ fixture_file read_side(const std::vector<std::string>& paths) {
 }  // namespace
 
 int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err) {
+  if (const std::string why = unknown_filter(o.losses, o.dtypes); !why.empty()) {
+    err << "losscheck fixtures diff: " << why << '\n';
+    return exit_codes::usage;
+  }
   fixture_file a, b;
   try {
     a = read_side(o.first);
@@ -83,10 +77,8 @@ int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> different_cases;
   std::size_t only_first = 0, matched = 0;
   for (const auto& fa : a.cases) {
-    if (!o.ids.empty() && std::find(o.ids.begin(), o.ids.end(), id_argument(fa.c.id)) == o.ids.end() &&
-        std::find(o.ids.begin(), o.ids.end(), fa.c.id) == o.ids.end())
+    if (!id_selected(o.ids, fa.c.id) || !in_filter(o.losses, fa.c.loss) || !in_filter(o.dtypes, to_string(fa.c.type)))
       continue;
-    if (!selected(o.losses, fa.c.loss) || !selected(o.dtypes, to_string(fa.c.type))) continue;
     auto it = second_by_id.find(fa.c.id);
     if (it == second_by_id.end()) {
       ++only_first;
@@ -126,8 +118,6 @@ int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err) {
       else if (v.second_agrees) ++g.sides_second;
       else ++g.sides_neither;
       d.referee = referee_text(both, fa.expected, first_name, fb.expected, second_name, ref);
-    } else {
-      ++g.unrefereed;
     }
     found.push_back(std::move(d));
   }
@@ -136,9 +126,8 @@ int diff_fixtures(const diff_options& o, std::ostream& out, std::ostream& err) {
     std::map<std::string, bool> in_first;
     for (const auto& fa : a.cases) in_first[fa.c.id] = true;
     for (const auto& fb : b.cases)
-      if (!in_first.count(fb.c.id) && selected(o.losses, fb.c.loss) && selected(o.dtypes, to_string(fb.c.type)) &&
-          (o.ids.empty() || std::find(o.ids.begin(), o.ids.end(), id_argument(fb.c.id)) != o.ids.end() ||
-           std::find(o.ids.begin(), o.ids.end(), fb.c.id) != o.ids.end()))
+      if (!in_first.count(fb.c.id) && id_selected(o.ids, fb.c.id) && in_filter(o.losses, fb.c.loss) &&
+          in_filter(o.dtypes, to_string(fb.c.type)))
         ++only_second;
   }
 

@@ -65,6 +65,12 @@ constexpr std::array<forward_fn, LOSSCHECK_LOSS_COUNT> forwards{
 #undef LOSSCHECK_X
 };
 
+/// Whether ATen's error `what` says it has no kernel for the half case `c`'s dtype ("... not implemented for
+/// 'BFloat16'"), in the forward or the backward.
+bool missing_half_kernel(const loss_case& c, const std::string& what) {
+  return is_half(c.type) && what.find("not implemented for '") != std::string::npos;
+}
+
 /// A half case whose kernel LibTorch 1.13 lacks: `unsupported`, naming the kernel.
 loss_result unsupported_result(const loss_case& c, const std::string& what) {
   loss_result r;
@@ -94,7 +100,7 @@ loss_result evaluate(const loss_case& c) {
       out = forwards.at(record.index)(c, in);
     } catch (const c10::Error& e) {
       const std::string what = e.what_without_backtrace();
-      if (is_half(c.type) && what.find("not implemented for '") != std::string::npos) return unsupported_result(c, what);
+      if (missing_half_kernel(c, what)) return unsupported_result(c, what);
       throw loss_error(fmt::format("{}: {}", c.loss, what));
     }
     loss_result r;
@@ -119,8 +125,7 @@ loss_result evaluate(const loss_case& c) {
     // LibTorch 1.13 has no CPU kernel for some losses in the half dtypes ("\"mse_cpu\" not implemented for
     // 'BFloat16'"): outside what it implements, not an error of the case
     const std::string what = e.what_without_backtrace();
-    if (is_half(c.type) && what.find("not implemented for '") != std::string::npos)
-      return unsupported_result(c, what);
+    if (missing_half_kernel(c, what)) return unsupported_result(c, what);
     return loss_result::failure(c.id, fmt::format("{}: {}", c.loss, what));
   } catch (const std::exception& e) {
     return loss_result::failure(c.id, fmt::format("{}: {}", c.loss, e.what()));

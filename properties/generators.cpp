@@ -303,7 +303,7 @@ namespace losscheck::properties {
 
 using namespace detail;
 
-double round_to(double v, dtype type) { return type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v; }
+double round_to(double v, dtype type) { return losscheck::round_to(type, v); }
 
 rc::Gen<double> gen_real(dtype type, const case_profile& p) {
   return rc::gen::exec([=] { return pick_real(type, p); });
