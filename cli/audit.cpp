@@ -66,7 +66,7 @@ int list_properties(const std::vector<std::string>& only, std::ostream& out, std
     out << spec.name << "\n";
     for (const auto& p : properties::registry()) {
       if (p.loss != spec.name) continue;
-      out << fmt::format("  {}{}\n    {}\n", p.name, p.spans_dtypes ? " (float32 against float64: one row)" : "", p.doc);
+      out << fmt::format("  {}{}\n    {}\n", p.name, p.spans_dtypes ? " (float32 against float64: one row)" : (p.half_only ? " (bfloat16 and float16 rows only)" : ""), p.doc);
     }
     out << "  fixtures\n    every committed golden fixture case of the loss (fixtures/" << spec.name << ".json)\n\n";
   }

@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   auto* audit = app.add_subcommand("audit", "Run every property and every committed fixture that applies against a target");
   audit->add_option("--target", audit_opts.target_name, "impl | reference | libtorch | exec:COMMAND")->capture_default_str();
   audit->add_option("--loss", ao.losses, "losses to audit (default: all)")->delimiter(',');
-  audit->add_option("--dtype", ao.dtypes, "float32,float64 (default: both)")->delimiter(',');
+  audit->add_option("--dtype", ao.dtypes, "float32, float64, bfloat16, float16 (default: float32,float64)")->delimiter(',');
   audit->add_option("--property", ao.properties, "only these properties ('fixtures' for the fixtures)")->delimiter(',');
   audit->add_option("--cases", ao.cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
   audit->add_option("--seed", ao.seed, "RapidCheck seed")->capture_default_str();

@@ -34,7 +34,8 @@ void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
   using namespace ::losscheck::properties::detail::binary_cross_entropy_with_logits_property_helpers;
   const std::string loss = "binary_cross_entropy_with_logits";
   out.push_back({loss, "binary_cross_entropy_with_logits_equals_binary_cross_entropy_of_the_sigmoid",
-                 "bce_with_logits(x, y) = bce(σ(x), y) for |x| ≤ 16 (σ not saturated), reduction none",
+                 "bce_with_logits(x, y) = bce(σ(x), y) for |x| ≤ 16 (σ not saturated; bfloat16 5, float16 7), "
+                 "reduction none",
                  {loss, "binary_cross_entropy"}, [loss](const context& ctx) {
                    const dtype t = pick_dtype(ctx);
                    case_profile p;
@@ -43,7 +44,10 @@ void add_binary_cross_entropy_with_logits(std::vector<property>& out) {
                    p.broadcast = false;
                    loss_case c = pick(gen_case(loss, t, p));
                    c.inputs.erase("pos_weight");
-                   for (double v : c.inputs["input"].values) RC_PRE(std::isfinite(v) && std::fabs(v) <= 16);
+                   // σ(x) = 1 − e^-x rounds to 1 once e^-x is below half the dtype's spacing under 1, 2^-p: |x| ≤
+                   // 16 in float32 (p = 24) and float64, 5 in bfloat16 (p = 8), 7 in float16 (p = 11)
+                   const double x_max = t == dtype::bfloat16 ? 5 : (t == dtype::float16 ? 7 : 16);
+                   for (double v : c.inputs["input"].values) RC_PRE(std::isfinite(v) && std::fabs(v) <= x_max);
                    c.grad_output.reset();
                    loss_case b = c;
                    b.loss = "binary_cross_entropy";

@@ -182,6 +182,7 @@ property sum_reduction_is_sum_of_none(const std::string& loss) {
             const auto rs = evaluate(ctx.subject, sum);
             require_ok(none, rn, ctx.subject);
             skip_overflowed_terms(none, rn);
+            discard_if_half_overflow(ctx.subject, none, rn);
             expect_agreement(sum, scalar_with_grads(sum_of(*rn.output), sum.type, rn), rs, ctx.subject,
                              "the sum of the subject's none output", {&none});
           }};
@@ -217,6 +218,7 @@ property mean_reduction_is_mean_of_none(const std::string& loss) {
             const auto rm = evaluate(ctx.subject, mean);
             require_ok(none, rn, ctx.subject);
             skip_overflowed_terms(none, rn);
+            discard_if_half_overflow(ctx.subject, none, rn);
             require_ok(mean, rm, ctx.subject);
             const long double m = sum_of(*rn.output) / static_cast<long double>(divisor);
             if (divisor == 0) {  // empty, all ignored or Σ w[y_i] = 0: x/0 (torch), the gradients are not compared
@@ -268,6 +270,7 @@ property legacy_flags_equal_their_mapped_reduction(const std::string& loss) {
             std::string from = "the subject with reduction='" + mapped + "'";
             if (record.allows_batchmean && explicit_red == "batchmean") {  // functional.py: legacy result / input.size(0)
               const long double divisor = batchmean_divisor(c);
+              discard_if_half_overflow(ctx.subject, m, expected);  // scaled below: an overflowed sum stays inf
               if (divisor != 0) {
                 const auto grads_unscaled = expected.grads;
                 expected = scaled(expected, 1.0L / divisor, c.type);
@@ -321,6 +324,7 @@ property backward_is_linear_in_grad_output(const std::string& loss) {
                                                 static_cast<std::size_t>(checked_numel(shape)), 1.0));
             for (auto& v : d.grad_output->values) v = round_to(v * alpha, c.type);
             cover(d);
+            discard_if_half_overflow(ctx.subject, c, r);  // α · inf where the exact gradient is finite
             loss_result expected = scaled(r, alpha, c.type);
             expected.output = r.output;  // the forward does not depend on grad_output
             expect_agreement(d, expected, evaluate(ctx.subject, d), ctx.subject,
@@ -335,8 +339,13 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
           "gradient there must be a one-sided derivative or lie between them)",
           {loss}, [loss](const context& ctx) {
             // The row's dtype: float64 where the subject offers it; in a float32 row the subject's float32 forward,
-            // so that a float32-only library (tiny-dnn, dlib) is checked against itself too.
-            const dtype type = pick_dtype(ctx);
+            // so that a float32-only library (tiny-dnn, dlib) is checked against itself too. A half row checks the
+            // subject's half gradients against the finite differences of its float32 forward on the same values (a
+            // forward rounded to 8 or 11 bits has no difference quotient worth the name); each half gradient is
+            // allowed its own bound (check::tolerance_for the half case) on top of the difference's.
+            const dtype row_type = pick_dtype(ctx);
+            const bool half = is_half(row_type);
+            const dtype type = half ? dtype::float32 : row_type;
             const bool f32 = type == dtype::float32;
             case_profile p;
             p.smooth = true;
@@ -345,14 +354,28 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
             p.nonnegative_weights = true;
             p.unit_targets = true;
             p.broadcast = false;
-            loss_case c = gen(loss, type, p);
+            loss_case c = gen(loss, row_type, p);
             pick_grad_output(c);
+            if (half) round_values_to_dtype(c);
             if (const auto away = properties_of(record_of(loss)).away_from_kinks) away(c);
-            cover(c);
+            const loss_case checked = c;  // the case whose gradients are checked (the half case in a half row)
+            if (half) c = with_dtype(c, dtype::float32);
+            cover(checked);
             const auto r = evaluate(ctx.subject, c);
             RC_PRE(r.ok());
             for (double v : r.output->values) RC_PRE(std::isfinite(v));  // e.g. the NaN mean of all-ignored rows
-            if (r.grads.empty()) nothing_to_check("the subject computes none of the gradients (unsupported_grads)");
+            const auto r_checked = half ? evaluate(ctx.subject, checked) : r;
+            if (half) require_ok(checked, r_checked, ctx.subject);
+            if (r_checked.grads.empty())
+              nothing_to_check("the subject computes none of the gradients (unsupported_grads)");
+            // a half gradient's own error: its bound in ULPs of the half dtype at its scale (0 in other rows)
+            const check::tolerance half_tol = half ? check::tolerance_for(checked) : check::tolerance{};
+            auto own_error = [&](const std::string& name, std::size_t i) -> long double {
+              if (!half) return 0;
+              const auto& g = half_tol.grads.at(name);
+              const double scale = i < g.scale.size() ? g.scale[i] : 0.0;
+              return g.bound_ulps * check::error_unit(scale, row_type);
+            };
             const auto shape = output_shape_of(c);
             const auto n_out = static_cast<std::size_t>(checked_numel(shape));
             std::vector<double> g(n_out, 1.0);
@@ -371,7 +394,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
               return s;
             };
             int compared = 0;
-            for (const auto& [name, grad] : r.grads) {
+            for (const auto& [name, grad] : r_checked.grads) {
               const auto& x = c.inputs.at(name);
               const std::size_t n = x.values.size();
               std::vector<std::size_t> idx(n);
@@ -417,8 +440,9 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                   return estimate{fd2, 1e-5L * (std::fabs(an) + std::fabs(fd2)) + std::fabs(fd - fd2) +
                                            noise / (st / 2) + 1e-300L};
                 };
+                const long double own = own_error(name, i);
                 const estimate first = central(h);
-                if (std::fabs(an - first.fd) <= first.bound) {
+                if (std::fabs(an - first.fd) <= first.bound + own) {
                   ++compared;
                   continue;
                 }
@@ -433,7 +457,7 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                   if (!representable(st) || !representable(st / 4)) break;
                   smallest = st;
                   const estimate e = central(st);
-                  if (std::fabs(an - e.fd) <= e.bound) {
+                  if (std::fabs(an - e.fd) <= e.bound + own) {
                     passed = true;
                     break;
                   }
@@ -456,21 +480,26 @@ property gradients_match_finite_differences_of_the_forward(const std::string& lo
                 const long double margin = std::fabs(r1 - r2) + std::fabs(l1 - l2) + 8 * noise / s +
                                            (f32 ? 1e-5L : 1e-6L) * (std::fabs(r2) + std::fabs(l2)) + 1e-300L;
                 const bool kink = std::fabs(r2 - l2) > 4 * margin;
-                const long double lo = std::min(l2, r2) - margin, hi = std::max(l2, r2) + margin;
+                const long double lo = std::min(l2, r2) - margin - own, hi = std::max(l2, r2) + margin + own;
                 if (kink && an >= lo && an <= hi) {
                   ++compared;
                   continue;
                 }
                 fail(fmt::format("gradient {}[{}] = {} but the finite difference of the forward is {} (step {}, "
-                                 "bound {:.3g}){}",
+                                 "bound {:.3g}{}){}",
                                  name, i, an, static_cast<double>(first.fd), h, static_cast<double>(first.bound),
+                                 half ? fmt::format(" + the {} gradient's own {:.3g}", to_string(row_type),
+                                                    static_cast<double>(own))
+                                      : std::string(),
                                  kink ? fmt::format("; the forward has a kink at x = {} (one-sided slopes {:.6g} and "
                                                     "{:.6g}) and the gradient lies outside them",
                                                     xi, static_cast<double>(l2), static_cast<double>(r2))
                                       : fmt::format("; also at steps down to {} (one-sided slopes {:.6g} and {:.6g}: "
                                                     "no kink at x the step can resolve)",
                                                     smallest, static_cast<double>(l2), static_cast<double>(r2))),
-                     {{&c, &r}}, ctx.subject);
+                     half ? std::vector<std::pair<const loss_case*, const loss_result*>>{{&checked, &r_checked}, {&c, &r}}
+                          : std::vector<std::pair<const loss_case*, const loss_result*>>{{&c, &r}},
+                     ctx.subject);
               }
             }
             if (compared == 0) nothing_to_check("no finite gradient to compare with a finite difference");
@@ -590,7 +619,7 @@ property loss_is_nonnegative(const std::string& loss, case_profile profile) {
 }
 
 property float32_result_lies_within_the_float32_bound_of_float64(const std::string& loss) {
-  property p{loss, "float32_result_lies_within_the_float32_bound_of_float64",
+  property prop{loss, "float32_result_lies_within_the_float32_bound_of_float64",
           "the float32 result lies within the float32 bound of the float64 result of the same (float32-exact) case",
           {loss}, [loss](const context& ctx) {
             RC_PRE(std::find(ctx.dtypes.begin(), ctx.dtypes.end(), dtype::float32) != ctx.dtypes.end() &&
@@ -620,8 +649,44 @@ property float32_result_lies_within_the_float32_bound_of_float64(const std::stri
             for (auto& [n, g] : expected.grads) to32(g);
             expect_agreement(c32, expected, r32, ctx.subject, "the subject's float64 result", {&c64});
           }};
-  p.spans_dtypes = true;
-  return p;
+  prop.spans_dtypes = true;
+  return prop;
+}
+
+property half_result_lies_within_the_half_bound_of_float32(const std::string& loss) {
+  property prop{loss, "half_result_lies_within_the_half_bound_of_float32",
+             "a bfloat16/float16 result lies within the half bound of the subject's float32 result of the same case "
+             "(the half values as float32) rounded once to the half dtype",
+             {loss}, [loss](const context& ctx) {
+               const dtype type = pick_dtype(ctx);
+               RC_PRE(is_half(type));
+               case_profile p;
+               p.nonfinite = pick(inRange(0, 100)) < 20;
+               const loss_case ch = gen(loss, type, p);
+               const loss_case c32 = with_dtype(ch, dtype::float32);
+               cover(ch);
+               const auto rh = evaluate(ctx.subject, ch);
+               const auto r32 = evaluate(ctx.subject, c32);
+               if (rh.error || r32.error) {
+                 if (rh.error.has_value() != r32.error.has_value())
+                   fail(fmt::format("{} and float32 disagree on rejecting the case", to_string(type)),
+                        {{&ch, &rh}, {&c32, &r32}}, ctx.subject);
+                 return;
+               }
+               // Both are within u_h·|e| + k·u_32·s of the exact value e (the half one by the model, the float32 one
+               // rounded once more), so they differ by at most ε_h·s + k·ε_32·s: the half bound (docs/tolerances.md
+               // "Half precision"). A half kernel that rounds intermediates to the half dtype misses it.
+               loss_result expected = r32;
+               auto to_half = [type](tensor& t) {
+                 t.type = type;
+                 for (auto& v : t.values) v = round_to(v, type);
+               };
+               if (expected.output) to_half(*expected.output);
+               for (auto& [n, g] : expected.grads) to_half(g);
+               expect_agreement(ch, expected, rh, ctx.subject, "the subject's float32 result rounded once", {&c32});
+             }};
+  prop.half_only = true;
+  return prop;
 }
 
 property rejects_exactly_what_the_reference_rejects(const std::string& loss) {
@@ -670,6 +735,7 @@ void add_generic(std::vector<property>& out, const loss_record& record) {
       }
       case generic_property::float32_within_float64:
         out.push_back(float32_result_lies_within_the_float32_bound_of_float64(loss));
+        out.push_back(half_result_lies_within_the_half_bound_of_float32(loss));  // its half counterpart
         break;
       case generic_property::rejection_parity: out.push_back(rejects_exactly_what_the_reference_rejects(loss)); break;
       case generic_property::ignore_index_and_kdim: add_class_index(out, loss); break;

@@ -28,7 +28,9 @@ void generate(loss_case& c, const case_profile& p) {
     // Whole rows scaled up or down (tiny rows exercise the 1e-12 in the denominator).
     if (!p.smooth && chance(25)) {
       const int e = pick(element(-40, -20, -8, 20));
-      for (auto& v : x.values) v = round_to(std::ldexp(v, e), t);
+      // (saturating at the dtype's largest value: float16's range ends at 65504, and ±inf is the profile's choice)
+      const double max = dtype_traits(t).max_finite;
+      for (auto& v : x.values) v = round_to(std::isfinite(v) ? std::clamp(std::ldexp(v, e), -max, max) : v, t);
     }
     return x;
   };

@@ -24,7 +24,7 @@ loss_result scale_result(loss_result r, long double f, dtype type) {
   auto scale = [&](tensor& t) {
     for (auto& v : t.values) {
       const long double x = static_cast<long double>(v) * f;
-      v = type == dtype::float32 ? static_cast<double>(static_cast<float>(x)) : static_cast<double>(x);
+      v = round_long(x, type);
     }
   };
   if (r.output) scale(*r.output);
@@ -68,7 +68,7 @@ std::optional<loss_result> linear_combination(long double a, const loss_result& 
   auto mix = [&](tensor& out, const tensor& p, const tensor& q) {
     for (std::size_t i = 0; i < out.values.size(); ++i) {
       const long double v = a * p.values[i] + b * q.values[i];
-      out.values[i] = type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : static_cast<double>(v);
+      out.values[i] = round_long(v, type);
     }
   };
   mix(*r.output, *x.output, *y.output);
@@ -509,6 +509,7 @@ namespace {
 std::vector<finding> diagnose_half(const loss_case& c, target& subject, target& reference, const loss_result& got,
                                    const loss_result& want) {
   const auto miss = check::compare(c, want, got);
+  if (miss.passed) return {};  // agrees with the reference: the property compared it with another case
   const std::string size =
       miss.worst ? fmt::format("{} is {} where the correctly rounded {} value is {}: {} ULPs of {} at its scale {:.3g}, "
                                "beyond the {:.4g} that float32 arithmetic and one rounding allow",

@@ -93,6 +93,8 @@ void add_gaussian_nll_loss(std::vector<property>& out) {
                  {"gaussian_nll_loss"}, [](const context& ctx) {
                    case_profile p;
                    loss_case c = pick(gen_case("gaussian_nll_loss", pick_dtype(ctx), p));
+                   // a half row: eps a value of the dtype, so that var = eps can be written
+                   if (is_half(c.type)) c.options["eps"] = round_to(eps_of(c), c.type);
                    const double eps = eps_of(c);
                    RC_PRE(eps > 0);
                    loss_case at_eps = c;

@@ -42,7 +42,8 @@ double mantissa_times_power(dtype t, int e_lo, int e_hi, bool float32_exact) {
   return pick(rc::gen::arbitrary<bool>()) ? -v : v;
 }
 
-enum class real_class { small_int, ordinary, wide, big_logit, huge, pos_zero, neg_zero, subnormal, nan, pos_inf, neg_inf };
+enum class real_class { small_int, ordinary, wide, big_logit, huge, pos_zero, neg_zero, subnormal, half_tie, nan, pos_inf,
+                        neg_inf };
 
 /// RapidCheck's gen::exec replays recorded picks by position while shrinking, so a pick may return a value drawn by
 /// another generator of the same type: every pick function re-establishes its own domain on what it returns.
@@ -55,7 +56,8 @@ double pick_real(dtype t, const case_profile& p) {
 }
 
 double pick_real_raw(dtype t, const case_profile& p) {
-  const bool f32 = p.float32_exact || t == dtype::float32;
+  // a half dtype draws its own values (mantissa_bits(t) bits, rounded to t); float32_exact changes nothing there
+  const bool f32 = !is_half(t) && (p.float32_exact || t == dtype::float32);
   const dtype vt = f32 ? dtype::float32 : t;
   std::vector<std::pair<int, real_class>> classes;
   if (p.smooth) {
@@ -64,19 +66,34 @@ double pick_real_raw(dtype t, const case_profile& p) {
     classes = {{2, real_class::small_int}, {8, real_class::ordinary}, {2, real_class::wide},
                {p.extreme ? 3 : 1, real_class::big_logit}, {p.extreme ? 2 : 1, real_class::huge},
                {1, real_class::pos_zero}, {1, real_class::neg_zero}, {p.extreme ? 3 : 1, real_class::subnormal}};
+    if (is_half(t)) classes.push_back({p.extreme ? 3 : 2, real_class::half_tie});
     if (p.nonfinite) classes.insert(classes.end(), {{1, real_class::nan}, {1, real_class::pos_inf}, {1, real_class::neg_inf}});
   }
   switch (pick_weighted(classes)) {
     case real_class::small_int: return static_cast<double>(pick(inRange(-4, 5)));
     case real_class::ordinary: return round_to(mantissa_times_power(t, p.smooth ? -3 : -6, p.smooth ? 1 : 6, f32), vt);
-    case real_class::wide: return round_to(mantissa_times_power(t, -60, 60, f32), vt);
+    case real_class::wide:  // float16: 2^-14..2^15 (its range), else 2^-60..2^60
+      return t == dtype::float16 ? round_to(mantissa_times_power(t, -14, 15, f32), vt)
+                                 : round_to(mantissa_times_power(t, -60, 60, f32), vt);
     case real_class::big_logit: return round_to(mantissa_times_power(t, 12, 14, f32), vt);  // |x| in [4096, 32768)
     case real_class::huge: {
-      // float32: 2^87..2^107, whose squares overflow float32 but not the double scales of check/; float64:
-      // 2^200..2^250 (beyond that products such as cosine's (Σx1²)(Σx2²) overflow in check/'s double scales,
-      // which then demand exact matches).
-      if (vt == dtype::float32) return round_to(mantissa_times_power(t, 87, 107, f32), vt);
+      // float32 and bfloat16 (float32's range): 2^87..2^107, whose squares overflow float32 but not the double
+      // scales of check/; float64: 2^200..2^250 (beyond that products such as cosine's (Σx1²)(Σx2²) overflow in
+      // check/'s double scales, which then demand exact matches); float16: near its largest value 65504 (2^15 up to
+      // 65504 itself, whose doubles, squares and exps overflow float16: the overflow boundary 65520).
+      if (t == dtype::float16) {
+        if (pick(inRange(0, 4)) == 0) return pick(rc::gen::arbitrary<bool>()) ? -65504.0 : 65504.0;
+        return round_to(mantissa_times_power(t, 15, 15, f32), vt);
+      }
+      if (vt == dtype::float32 || t == dtype::bfloat16) return round_to(mantissa_times_power(t, 87, 107, f32), vt);
       return round_to(mantissa_times_power(t, 200, 250, f32), vt);
+    }
+    case real_class::half_tie: {
+      // 2^-p·m·2^e with e ∈ [-1, 2] and small m: added to or subtracted from an ordinary value of the same binade
+      // (1..8) the exact result falls on or next to a midpoint of the half dtype, where rounding ties to even
+      const int digits = dtype_traits(t).significand_digits;
+      const double v = std::ldexp(static_cast<double>(pick(inRange(1, 4))), -digits + pick(inRange(-1, 3)));
+      return pick(rc::gen::arbitrary<bool>()) ? -v : v;
     }
     case real_class::pos_zero: return 0.0;
     case real_class::neg_zero: return -0.0;
@@ -324,15 +341,58 @@ rc::Gen<loss_case> gen_case(std::string_view loss_name, dtype type, const case_p
     pick_reduction(c, q, record.allows_batchmean);
     properties_of(record).generate(c, p);
     add_grad_output(c, p);
+    if (is_half(type)) round_values_to_dtype(c);
     return c;
   });
+}
+
+void round_values_to_dtype(loss_case& c) {
+  // the loss generators place some values with float32 arithmetic (a kink x = t ± delta, a probability 1 − 2^-24):
+  // in a half case every value must be a value of the dtype (docs/format.md), so each is rounded once more. Rounding
+  // is monotone: signs, order, [0, 1] and ±0 survive it.
+  // A finite value beyond the dtype's range (float16 holds 65504 at most) saturates at ±max instead of becoming ±inf:
+  // a non-finite value is an edge class the profile chooses, not a side effect of the rounding.
+  const double max = dtype_traits(c.type).max_finite;
+  auto round = [&](double v) { return losscheck::round_to(c.type, std::isfinite(v) ? std::clamp(v, -max, max) : v); };
+  for (auto& [name, t] : c.inputs)
+    if (t.is_floating())
+      for (auto& v : t.values) v = round(v);
+  if (c.grad_output)
+    for (auto& v : c.grad_output->values) v = round(v);
+}
+
+double next_in_dtype(double v, double toward, dtype type) {
+  if (type == dtype::float64) return std::nextafter(v, toward);
+  if (type == dtype::float32) return static_cast<double>(std::nextafter(static_cast<float>(v), static_cast<float>(toward)));
+  if (std::isnan(v) || std::isnan(toward) || v == toward || std::isinf(v)) return v;
+  const float_traits& tr = dtype_traits(type);
+  const bool up = toward > v;
+  if (v == 0) return up ? tr.min_subnormal : -tr.min_subnormal;
+  const int e = std::max(std::ilogb(v), tr.min_normal_exponent);
+  double spacing = std::ldexp(1.0, e - (tr.significand_digits - 1));
+  // towards zero from a power of two (a normal one): the binade below is twice as dense
+  if ((up == (v < 0)) && std::fabs(v) == std::ldexp(1.0, e) && e > tr.min_normal_exponent) spacing /= 2;
+  const double next = up ? v + spacing : v - spacing;
+  return std::fabs(next) > tr.max_finite ? std::copysign(INFINITY, next) : next;
+}
+
+double round_long(long double v, dtype type) {
+  switch (type) {
+    case dtype::float32: return static_cast<double>(static_cast<float>(v));  // one rounding, not through double
+    case dtype::float64: return static_cast<double>(v);
+    default:
+      // through double: a second rounding can move a value that lies within 2^-53 relative of a half midpoint by one
+      // half ULP the wrong way, far inside every half bound's slack (the bound is at least 1 ULP)
+      return losscheck::round_to(type, static_cast<double>(v));
+  }
 }
 
 std::vector<std::string> edge_classes(const loss_case& c) {
   std::vector<std::string> out;
   bool nan = false, inf = false, negzero = false, sub = false, huge = false, zero = false, one = false;
   const double min_normal = dtype_traits(c.type).min_normal;
-  const double big = c.type == dtype::float32 ? 0x1p100 : 0x1p900;
+  // "huge": where the generators' huge class lies (float16: from 2^15, half its largest value 65504)
+  const double big = c.type == dtype::float16 ? 0x1p15 : (c.type == dtype::float64 ? 0x1p900 : 0x1p100);
   for (const auto& [name, t] : c.inputs) {
     for (double v : t.values) {
       nan |= std::isnan(v);

@@ -54,8 +54,15 @@ struct case_profile {
   bool unit_targets = false;         ///< BCE targets in [0,1], kl targets ≥ 0
 };
 
-/// Rounds `v` to `type` (float32: to nearest float; float64: unchanged).
+/// Rounds `v` to `type` (float32: to nearest float; float64: unchanged; the half dtypes to nearest, ties to even).
 double round_to(double v, dtype type);
+/// Rounds a long double to `type` (float32 and float64 in one rounding; the half dtypes through double).
+double round_long(long double v, dtype type);
+/// Rounds every float value of `c` (inputs, grad_output) to `c.type`, finite values beyond its range saturating at
+/// ±max: what gen_case does last for a half case.
+void round_values_to_dtype(loss_case& c);
+/// The value of `type` next to `v` in the direction of `toward` (std::nextafter in the dtype; half dtypes included).
+double next_in_dtype(double v, double toward, dtype type);
 
 /// A real value of `type` over all magnitudes, with the edge classes the profile allows.
 rc::Gen<double> gen_real(dtype type, const case_profile& p);

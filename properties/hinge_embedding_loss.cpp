@@ -60,11 +60,7 @@ void away_from_kinks(const loss_case& c) {
 /// `x` moved onto the kink (x = margin), one step of the dtype to either side of it, or a little further.
 double near_kink(double margin, dtype t) {
   const int k = pick(rc::gen::inRange(0, 6));
-  const bool f32 = t == dtype::float32;
-  const auto step = [&](double dir) {
-    return f32 ? static_cast<double>(std::nextafter(static_cast<float>(margin), static_cast<float>(dir)))
-               : std::nextafter(margin, dir);
-  };
+  const auto step = [&](double dir) { return next_in_dtype(margin, dir, t); };
   switch (k) {
     case 0: case 1: return margin;
     case 2: return step(INFINITY);
@@ -87,6 +83,8 @@ void add_hinge_embedding_loss(std::vector<property>& out) {
                    case_profile p;
                    p.nonfinite = false;
                    loss_case c = pick(gen_case(loss, pick_dtype(ctx), p));
+                   // a half row: the margin a value of the dtype too, so that x = margin can be hit
+                   if (is_half(c.type) && c.options.count("margin")) c.options["margin"] = round_to(margin_of(c), c.type);
                    const double margin = margin_of(c);
                    for (auto& x : c.inputs["input"].values) x = near_kink(margin, c.type);
                    cover(c);

@@ -39,7 +39,7 @@ class mutant_target final : public target {
   transform f_;
 };
 
-double rnd(long double v, dtype t) { return t == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : static_cast<double>(v); }
+double rnd(long double v, dtype t) { return round_long(v, t); }
 
 std::string red_of(const loss_case& c) { return properties::detail::effective_reduction(c); }
 

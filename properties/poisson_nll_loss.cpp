@@ -109,6 +109,8 @@ void add_poisson_nll_loss(std::vector<property>& out) {
                    require_ok(plain, rp, ctx.subject);
                    const auto rf = evaluate(ctx.subject, full);
                    require_ok(full, rf, ctx.subject);
+                   discard_if_half_overflow(ctx.subject, plain, rp);
+                   discard_if_half_overflow(ctx.subject, full, rf);
                    const auto tp = check::tolerance_for(plain), tf = check::tolerance_for(full);
                    const shape_t shape = output_shape_of(full);
                    const auto& target = full.inputs.at("target");

@@ -178,6 +178,23 @@ void cover(const loss_case& c) {
 
 loss_result evaluate(target& t, const loss_case& c) { return t.evaluate(c); }
 
+void discard_if_half_overflow(target& subject, const loss_case& c, const loss_result& r) {
+  if (!is_half(c.type) || !r.ok()) return;
+  const loss_case twin = with_dtype(c, dtype::float32);
+  const loss_result r32 = subject.evaluate(twin);
+  if (!r32.ok()) return;
+  auto overflowed = [](const tensor& h, const tensor& f) {
+    if (h.values.size() != f.values.size()) return false;
+    for (std::size_t i = 0; i < h.values.size(); ++i)
+      if (std::isinf(h.values[i]) && std::isfinite(f.values[i])) return true;
+    return false;
+  };
+  bool any = overflowed(*r.output, *r32.output);
+  for (const auto& [name, g] : r.grads)
+    if (auto it = r32.grads.find(name); it != r32.grads.end()) any = any || overflowed(g, it->second);
+  if (any) RC_DISCARD(fmt::format("the answer overflows {} where float32 holds it", to_string(c.type)));
+}
+
 dtype pick_dtype(const context& ctx) {
   if (ctx.dtypes.size() == 1) return ctx.dtypes[0];
   return pick(rc::gen::elementOf(ctx.dtypes));
@@ -383,8 +400,7 @@ double batchmean_divisor(const loss_case& c) {
 tensor rounded(dtype type, shape_t shape, const std::vector<long double>& values) {
   std::vector<double> v(values.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
-    // long double → float directly (one rounding), not through double
-    v[i] = type == dtype::float32 ? static_cast<double>(static_cast<float>(values[i])) : static_cast<double>(values[i]);
+    v[i] = round_long(values[i], type);  // long double → float directly (one rounding), not through double
   }
   return tensor::floats(type, std::move(shape), std::move(v));
 }

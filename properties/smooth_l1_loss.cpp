@@ -114,7 +114,7 @@ void add_smooth_l1_loss(std::vector<property>& out) {
                        const long double g = incoming(c, i, n);
                        const long double v = std::isnan(d) ? std::numeric_limits<long double>::quiet_NaN() : -g;
                        expected.grads["input"].values[i] = expected.grads["target"].values[i] =
-                           c.type == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : static_cast<double>(v);
+                           round_long(v, c.type);
                      }
                    } else {  // a program without both gradients: the outputs alone
                      expected.grads.clear(), expected.unsupported_grads.clear();

@@ -44,6 +44,12 @@ void require_grads(const loss_case& c, const loss_result& r, const std::vector<s
 /// reported skipped with `why`, never passed.
 [[noreturn]] void nothing_to_check(const std::string& why);
 
+/// A half case only (nothing otherwise): discards the running case where the subject's answer `r` to `c` holds ±inf
+/// that its float32 answer to the same values holds finite, i.e. the half dtype's range overflowed (float16 ends at
+/// 65504). A property that derives an expectation from such an answer (a sum of the none output, a scaled result)
+/// would compare with inf where the exact relation holds finitely: that is the dtype's range, not the relation.
+void discard_if_half_overflow(target& subject, const loss_case& c, const loss_result& r);
+
 /// The subject must have evaluated `c` (no error): fails otherwise.
 void require_ok(const loss_case& c, const loss_result& r, const target& subject);
 
@@ -108,6 +114,8 @@ property unbatched_input_equals_a_batch_of_one(const std::string& loss);
 /// `profile` restricts the cases to those where the mathematics says the loss is ≥ 0.
 property loss_is_nonnegative(const std::string& loss, case_profile profile);
 property float32_result_lies_within_the_float32_bound_of_float64(const std::string& loss);
+/// In a half row only (property::half_only): the half result against the subject's float32 result rounded once.
+property half_result_lies_within_the_half_bound_of_float32(const std::string& loss);
 property rejects_exactly_what_the_reference_rejects(const std::string& loss);
 
 // ---- registration ----

@@ -81,10 +81,12 @@ class softmax_row {
 // dL/dx_c = G_c - p_c Σ_c' G_c'
 //         = a (p_c - [c = y]) + b (p_c V - v_c),  V = Σ_c v_c,
 // with p_y - 1 = -(1 - p_y) and p_c V - v_c from softmax_row::p_times_minus, so that nothing cancels.
-// When a, b or V is not finite, torch's own form G_c - p_c Σ G instead, so that infinities meet as they do there.
+// When a, b or V is not finite, torch's own form G_c - p_c Σ G instead, so that infinities meet as they do there:
+// with p_c as torch holds it, exp(log_softmax) in the dtype (float32 for the half dtypes, whose kernels compute in
+// it), so that a p_c that underflows to 0 meets an infinite Σ G as 0 · inf = NaN (docs/torch-quirks.md).
 /// Writes dL/dx of row `row` into `grad` (input positions); `y` is the target class, or -1 for none (a = 0).
 void softmax_backward(const softmax_row& s, const mp& a, std::int64_t y, const mp& b, const mp_vector& v,
-                      const class_layout& l, std::int64_t row, mp_vector& grad) {
+                      const class_layout& l, std::int64_t row, mp_vector& grad, dtype type) {
   const auto classes = static_cast<std::size_t>(l.classes);
   const auto at = [&](std::size_t c) -> mp& { return grad[input_index(l, row, static_cast<std::int64_t>(c))]; };
   mp v_total = 0, v_excl = 0;
@@ -110,7 +112,11 @@ void softmax_backward(const softmax_row& s, const mp& a, std::int64_t y, const m
     if (targeted && static_cast<std::int64_t>(c) == y) big_g[c] -= a;
     total += big_g[c];
   }
-  for (std::size_t c = 0; c < classes; ++c) at(c) = big_g[c] - s.p(c) * total;
+  const dtype held = scalar_dtype(type);
+  for (std::size_t c = 0; c < classes; ++c) {
+    const mp pc = s.p(c);
+    at(c) = big_g[c] - (is_finite(pc) && round_to(pc, held) == 0 ? mp(0) : pc) * total;
+  }
 }
 
 /// torch treats label_smoothing <= 0 as none (cross_entropy_loss only smooths when label_smoothing > 0).
@@ -166,7 +172,7 @@ loss_result class_index_targets(const cross_entropy_problem& p, const context& c
       }
       const mp a = smooth ? mp(keep * w[t] * g[i]) : mp(w[t] * g[i]);
       const mp b = smooth ? mp(spread * g[i]) : mp(0);
-      softmax_backward(s, a, target, b, w, l, i, grad);
+      softmax_backward(s, a, target, b, w, l, i, grad, p.input->type);
     }
 
     const auto combine = [&](const mp& n, const mp& sm) { return smooth ? mp(keep * n + spread * sm) : n; };
@@ -232,7 +238,7 @@ loss_result probability_targets(const cross_entropy_problem& p, const context& c
         grad_w[c] += -g[i] * log_p * tc;
       }
       row_sums[static_cast<std::size_t>(i)] = acc;
-      if (!zero_grads) softmax_backward(s, mp(0), -1, g[i], weighted, l, i, grad_x);
+      if (!zero_grads) softmax_backward(s, mp(0), -1, g[i], weighted, l, i, grad_x, p.input->type);
     }
     mp_result r;
     switch (p.red) {

@@ -370,7 +370,7 @@ planned_audit plan_of(const audit_options& o) {
   for (const auto& loss : loss_catalog()) request.known_losses.emplace_back(loss.name);
   for (const auto& p : properties::registry())
     // the float32/float64 consistency property compares the two dtypes: one row for both
-    request.known_properties.push_back({p.loss, p.name, p.spans_dtypes});
+    request.known_properties.push_back({p.loss, p.name, p.spans_dtypes, p.half_only});
   request.losses = o.losses;
   request.dtypes = o.dtypes;
   request.properties = o.properties;

@@ -48,15 +48,14 @@ audit_plan make_plan(const plan_request& q) {
     if (q.losses.empty() || contains(q.losses, l)) plan.losses.push_back(l);
   plan.all_losses = plan.losses.size() == q.known_losses.size();
 
+  static const std::vector<std::string> all_dtypes{"float32", "float64", "bfloat16", "float16"};
   for (const auto& d : q.dtypes)
-    if (d == "bfloat16" || d == "float16")
-      throw std::invalid_argument(fmt::format("dtype '{}': the property suite does not generate half-precision cases "
-                                              "yet (`losscheck fixtures verify` and `losscheck run` take them)", d));
-    else if (d != "float32" && d != "float64")
-      throw std::invalid_argument(fmt::format("unknown dtype '{}'{} (dtypes: float32, float64)", d,
-                                              did_you_mean(d, {"float32", "float64"})));
-  for (const char* d : {"float32", "float64"})
-    if (q.dtypes.empty() || contains(q.dtypes, d)) plan.dtypes.emplace_back(d);
+    if (!contains(all_dtypes, d))
+      throw std::invalid_argument(fmt::format("unknown dtype '{}'{} (dtypes: {})", d, did_you_mean(d, all_dtypes),
+                                              fmt::join(all_dtypes, ", ")));
+  // by default the two full-precision dtypes; the half dtypes when asked for
+  for (const auto& d : all_dtypes)
+    if (q.dtypes.empty() ? (d == "float32" || d == "float64") : contains(q.dtypes, d)) plan.dtypes.push_back(d);
 
   for (const auto& name : q.properties) {
     const bool known = name == "fixtures" || std::any_of(q.known_properties.begin(), q.known_properties.end(),
@@ -78,10 +77,13 @@ audit_plan make_plan(const plan_request& q) {
     for (const auto& p : q.known_properties) {
       if (p.loss != loss || !selects(q.properties, p.name)) continue;
       if (p.spans_dtypes) {
-        if (plan.dtypes.size() == 2) plan.rows.push_back({plan.rows.size(), loss, p.name, "property", "float32+float64"});
+        if (contains(plan.dtypes, "float32") && contains(plan.dtypes, "float64"))
+          plan.rows.push_back({plan.rows.size(), loss, p.name, "property", "float32+float64"});
         continue;
       }
-      for (const auto& d : plan.dtypes) plan.rows.push_back({plan.rows.size(), loss, p.name, "property", d});
+      for (const auto& d : plan.dtypes)
+        if (!p.half_only || d == "bfloat16" || d == "float16")
+          plan.rows.push_back({plan.rows.size(), loss, p.name, "property", d});
     }
   }
   plan.property_rows = plan.rows.size();

@@ -103,16 +103,41 @@ void expect_refused(const plan_request& q, const std::string& text) {
   }
 }
 
+TEST(plan, half_dtypes_run_every_per_dtype_property_and_the_half_only_ones) {
+  auto q = small_request();
+  q.known_properties.push_back({"a_loss", "half", false, true});
+  EXPECT_EQ(texts(make_plan(q)).size(), 9u);  // without half dtypes the half-only property has no row
+  q.dtypes = {"float16", "float64", "bfloat16"};  // listed in any order, planned in the documented one
+  const auto plan = make_plan(q);
+  EXPECT_EQ(plan.dtypes, (std::vector<std::string>{"float64", "bfloat16", "float16"}));
+  EXPECT_EQ(texts(plan), (std::vector<std::string>{
+                             "0 a_loss p property float64",
+                             "1 a_loss p property bfloat16",
+                             "2 a_loss p property float16",
+                             "3 a_loss half property bfloat16",
+                             "4 a_loss half property float16",
+                             "5 b_loss p property float64",
+                             "6 b_loss p property bfloat16",
+                             "7 b_loss p property float16",
+                             "8 a_loss fixtures fixtures float64",
+                             "9 a_loss fixtures fixtures bfloat16",
+                             "10 a_loss fixtures fixtures float16",
+                             "11 b_loss fixtures fixtures float64",
+                             "12 b_loss fixtures fixtures bfloat16",
+                             "13 b_loss fixtures fixtures float16",
+                         }));
+}
+
 TEST(plan, refuses_unknown_names_and_bad_shards_naming_them) {
   auto q = small_request();
   q.losses = {"a_loss", "z_loss"};
   expect_refused(q, "unknown loss 'z_loss'; did you mean 'a_loss'? (losses: a_loss, b_loss)");
   q = small_request();
   q.dtypes = {"float8"};
-  expect_refused(q, "unknown dtype 'float8' (dtypes: float32, float64)");
+  expect_refused(q, "unknown dtype 'float8' (dtypes: float32, float64, bfloat16, float16)");
   q = small_request();
-  q.dtypes = {"float16"};  // a dtype of the data model the property suite does not generate yet
-  expect_refused(q, "dtype 'float16': the property suite does not generate half-precision cases yet");
+  q.dtypes = {"bfloat18"};
+  expect_refused(q, "unknown dtype 'bfloat18'; did you mean 'bfloat16'?");
   q = small_request();
   q.properties = {"p", "no_such_property"};
   expect_refused(q, "unknown property 'no_such_property'");

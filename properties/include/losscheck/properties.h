@@ -38,6 +38,8 @@ struct property {
   std::function<void(const context&)> fn;
   /// Compares the dtypes with each other (float32 against float64): one audit row for all dtypes, not one per dtype.
   bool spans_dtypes = false;
+  /// Runs in the half dtypes' rows only (bfloat16, float16): the half/float32 consistency property.
+  bool half_only = false;
 };
 
 /// Every property of every loss, in a fixed order (loss catalog order, then as each file registers them).

@@ -16,6 +16,8 @@ struct plan_property {
   /// Runs once with every selected dtype (when both are selected; otherwise not at all) instead of once per dtype:
   /// the float32/float64 consistency property, dtype "float32+float64".
   bool spans_dtypes = false;
+  /// Runs in the half dtypes' rows only (the half/float32 consistency property).
+  bool half_only = false;
 };
 
 /// A slice `index`/`count` of the plan: the rows whose `order` is index−1 modulo count.
@@ -31,7 +33,7 @@ struct plan_row {
   std::string loss;
   std::string check;  ///< the property's name, or "fixtures"
   std::string kind;   ///< "property" or "fixtures"
-  std::string dtype;  ///< "float32", "float64" or "float32+float64"
+  std::string dtype;  ///< "float32", "float64", "bfloat16", "float16" or "float32+float64"
   bool operator==(const plan_row&) const = default;
 };
 
@@ -40,7 +42,7 @@ struct plan_request {
   std::vector<std::string> known_losses;           ///< every loss, in catalog order
   std::vector<plan_property> known_properties;     ///< every property, in registry order
   std::vector<std::string> losses;                 ///< empty: every loss
-  std::vector<std::string> dtypes;                 ///< "float32", "float64"; empty: both
+  std::vector<std::string> dtypes;                 ///< "float32", "float64", "bfloat16", "float16"; empty: float32 and float64
   std::vector<std::string> properties;             ///< property names and "fixtures"; empty: all
   std::vector<std::string> fixture_files;          ///< the fixture files read (names); none: no fixture rows
   losscheck::shard shard;
@@ -49,7 +51,7 @@ struct plan_request {
 /// The plan: the selection resolved and the ordered rows of the whole audit.
 struct audit_plan {
   std::vector<std::string> losses;  ///< selected, in catalog order
-  std::vector<std::string> dtypes;  ///< selected, float32 before float64
+  std::vector<std::string> dtypes;  ///< selected, in the order float32, float64, bfloat16, float16
   /// The property rows (per loss in catalog order, per property in registry order, per dtype), then — when there are
   /// fixture files — one fixture row per loss × dtype.
   std::vector<plan_row> rows;
