@@ -600,7 +600,9 @@ property loss_is_nonnegative(const std::string& loss, case_profile profile) {
             for (std::size_t i = 0; i < r.output->values.size(); ++i) {
               const double v = r.output->values[i];
               // the overflow regime (docs/tolerances.md): terms beyond the dtype's range, any non-finite result
-              if (!std::isfinite(v) && tol.output.scale[i] >= check::max_finite(c.type)) continue;
+              // (a half dtype's terms are float32's: docs/tolerances.md "Half precision")
+              if (!std::isfinite(v) && tol.output.scale[i] >= check::max_finite(is_half(c.type) ? dtype::float32 : c.type))
+                continue;
               const double allowed = tol.output.bound_ulps * check::error_unit(tol.output.scale[i], c.type);
               if (std::isnan(v)) {
                 const auto want = evaluate(ctx.reference, c);

@@ -98,12 +98,20 @@ void add_cosine_embedding_loss(std::vector<property>& out) {
                    }
                    pick_grad_output(c);
                    loss_case s = c;
-                   for (auto& v : s.inputs["input1"].values) v = std::ldexp(v, k);
+                   for (auto& v : s.inputs["input1"].values) {
+                     v = std::ldexp(v, k);
+                     // a half row: 2^k·x must be a value of the dtype (float16 ends at 65504 and its subnormals
+                     // below 2^-14 lose bits)
+                     if (is_half(c.type)) RC_PRE(round_to(v, c.type) == v);
+                   }
                    cover(s);
                    const auto r = evaluate(ctx.subject, c);
                    require_ok(c, r, ctx.subject);
                    loss_result expected = r;
-                   for (auto& v : expected.grads["input1"].values) v = std::ldexp(v, -k);
+                   for (auto& v : expected.grads["input1"].values) {
+                     v = std::ldexp(v, -k);
+                     if (is_half(c.type)) RC_PRE(round_to(v, c.type) == v);  // likewise the divided gradient
+                   }
                    // Both results are the subject's: each within its own case's tolerance, so the agreement bound
                    // is the wider of the two (input1's gradient scales of c divided by 2^k as its values are).
                    // Not just s's: the underflow terms are absolute (λ), not scale invariant (float32 c = [-4194304,

@@ -117,6 +117,37 @@ TEST(check, probability_cross_entropy_product_beyond_the_range_is_the_overflow_r
 }
 
 // widest: element by element the larger scale, slack and bound.
+// float16's overflow threshold (docs/tolerances.md "Half precision"): |x − t| = 65520 is the midpoint between 65504
+// and 2^16 and rounds (ties to even) to inf, which the reference returns; a float32 kernel whose float32 result lies a
+// little below the threshold returns 65504. ±inf against ±max counts inf as 2^16, one ULP beyond max: accepted where
+// the exact value is known to be near the threshold (its scale at most 2^16), and never for a saturating answer.
+TEST(check, float16_overflow_threshold_accepts_max_or_inf_next_to_it_and_nothing_else) {
+  const auto at_threshold = case_from(R"({"loss":"l1_loss","dtype":"float16","options":{"reduction":"none"},
+    "inputs":{"input":{"shape":[1],"dtype":"float16","data":[65504]},"target":{"shape":[1],"dtype":"float16","data":[-16]}}})");
+  const auto expected = reference::evaluate(at_threshold);
+  ASSERT_EQ(expected.output->values[0], inf);
+  const auto below = with_values(expected, {65504}, {});
+  EXPECT_TRUE(check::compare(at_threshold, expected, below).passed) << check::compare(at_threshold, expected, below).message;
+  EXPECT_FALSE(check::compare(at_threshold, expected, with_values(expected, {65472}, {})).passed);  // two ULPs below
+  EXPECT_FALSE(check::compare(at_threshold, expected, with_values(expected, {-65504}, {})).passed);  // the sign
+
+  // far beyond the range: 131008 is inf, and an answer saturated at 65504 is wrong
+  const auto beyond = case_from(R"({"loss":"l1_loss","dtype":"float16","options":{"reduction":"none"},
+    "inputs":{"input":{"shape":[1],"dtype":"float16","data":[65504]},"target":{"shape":[1],"dtype":"float16","data":[-65504]}}})");
+  const auto expected_beyond = reference::evaluate(beyond);
+  ASSERT_EQ(expected_beyond.output->values[0], inf);
+  EXPECT_FALSE(check::compare(beyond, expected_beyond, with_values(expected_beyond, {65504}, {})).passed);
+
+  // the other way round: the correctly rounded 65504, and a kernel whose float32 result reached the threshold
+  const auto at_max = case_from(R"({"loss":"l1_loss","dtype":"float16","options":{"reduction":"none"},
+    "inputs":{"input":{"shape":[1],"dtype":"float16","data":[65504]},"target":{"shape":[1],"dtype":"float16","data":[0]}}})");
+  const auto expected_max = reference::evaluate(at_max);
+  ASSERT_EQ(expected_max.output->values[0], 65504);
+  EXPECT_TRUE(check::compare(at_max, expected_max, with_values(expected_max, {inf}, {})).passed);
+  EXPECT_FALSE(check::compare(at_max, expected_max, with_values(expected_max, {-inf}, {})).passed);
+  EXPECT_FALSE(check::compare(at_max, expected_max, with_values(expected_max, {nan}, {})).passed);
+}
+
 TEST(check, widest_takes_the_larger_of_each_element) {
   check::tolerance a, b;
   a.output = {{1, 5}, 3, {}};
