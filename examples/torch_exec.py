@@ -121,7 +121,7 @@ DISTANCE_FUNCTIONS = {
 }
 NO_LEGACY_FLAGS = {"triplet_margin_with_distance_loss", "gaussian_nll_loss", "ctc_loss"}  # not in its signature: refused here as an unknown option
 COMMON_OPTIONS = ["reduction", "size_average", "reduce"]  # F.huber_loss rejects the legacy two itself (TypeError)
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 class RawFloat(str):
@@ -162,7 +162,9 @@ def parse_number(value, dtype):
     if isinstance(value, str) and not isinstance(value, RawFloat) and value not in ("nan", "inf", "-inf"):
         raise CaseError(f"bad float value {json.dumps(value)}")
     text = str(value)
-    return float(text) if dtype == "float64" else float(decimal_to_float32(text))
+    # the half dtypes: a case holds their values exactly or as the shortest decimal that rounds to one (docs/format.md),
+    # which float64 holds close enough that torch's conversion lands on that value
+    return float(text) if dtype in ("float64", "bfloat16", "float16") else float(decimal_to_float32(text))
 
 
 def make_tensor(name, obj, case_dtype):
@@ -182,6 +184,8 @@ def make_tensor(name, obj, case_dtype):
             raise CaseError(f"input '{name}': int64 data must be integers in range")
         return torch.tensor(data, dtype=torch.long).reshape(shape)
     data = [parse_number(v, dtype) for v in obj["data"]]
+    if dtype in ("bfloat16", "float16"):
+        return torch.tensor(data, dtype=torch.float64).to(DTYPES[dtype]).reshape(shape)
     return torch.tensor(data, dtype=DTYPES[dtype]).reshape(shape)
 
 
@@ -214,6 +218,7 @@ def format_float(x, dtype):
         return '"nan"'
     if math.isinf(x):
         return '"inf"' if x > 0 else '"-inf"'
+    # float64 and the half dtypes: the value itself (a half value is a float64 value exactly)
     return str(np.float32(x)) if dtype == "float32" else repr(x)
 
 
@@ -242,7 +247,7 @@ def evaluate(case):
     fn, required, optional, extra_options, grad_names = LOSSES[loss]
     dtype = case.get("dtype", "float32")
     if dtype not in DTYPES:
-        raise CaseError(f"dtype must be float32 or float64, got {json.dumps(dtype)}")
+        raise CaseError(f"dtype must be float32, float64, bfloat16 or float16, got {json.dumps(dtype)}")
     options = case.get("options") if case.get("options") is not None else {}
     inputs = case.get("inputs")
     if not isinstance(options, dict) or not isinstance(inputs, dict):
@@ -291,6 +296,8 @@ def result_line(case):
         output, grads = evaluate(case)
     except Exception as e:  # CaseError and whatever torch raises (RuntimeError, ValueError, IndexError, ...)
         message = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        if isinstance(e, RuntimeError) and "not implemented for" in message:  # no half kernel: not torch's rejection
+            return head + f'"unsupported": {json.dumps(f"{loss}: {message}")}}}'
         return head + f'"error": {json.dumps(f"{loss}: {message}")}}}'
     grad_text = ", ".join(f"{json.dumps(n)}: {format_tensor(g)}" for n, g in grads.items())
     return head + f'"output": {format_tensor(output)}, "grads": {{{grad_text}}}}}'
