@@ -685,7 +685,7 @@ property half_result_lies_within_the_half_bound_of_float32(const std::string& lo
                };
                if (expected.output) to_half(*expected.output);
                for (auto& [n, g] : expected.grads) to_half(g);
-               expect_agreement(ch, expected, rh, ctx.subject, "the subject's float32 result rounded once", {&c32});
+               expect_agreement(ch, expected, rh, ctx.subject, float32_rounded_once, {&c32});
              }};
   prop.half_only = true;
   return prop;

@@ -53,6 +53,10 @@ void discard_if_half_overflow(target& subject, const loss_case& c, const loss_re
 /// The subject must have evaluated `c` (no error): fails otherwise.
 void require_ok(const loss_case& c, const loss_result& r, const target& subject);
 
+/// The `expected_from` of the half/float32 consistency property: an expectation rounded once from float32, which the
+/// half bound covers as it stands (every other expectation but the reference's is derived from a half answer).
+inline constexpr std::string_view float32_rounded_once = "the subject's float32 result rounded once";
+
 /// `got` (the subject's result for `c`) must agree with `expected` under check::compare, the documented tolerance
 /// (docs/tolerances.md): both are within k·u·s of the exact value, so they differ by at most k ULPs of s. Gradients
 /// that `got` declares missing are skipped, and so are those that `expected` declares missing (an expectation
