@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "losscheck/case.h"
+#include "losscheck/dtype_traits.h"
 #include "losscheck/impl.h"
 #include "losscheck/libtorch.h"
 #include "losscheck/reference.h"
@@ -35,8 +36,32 @@ using losscheck::tensor;
 
 double round_to(double v, dtype t) { return t == dtype::float32 ? static_cast<double>(static_cast<float>(v)) : v; }
 
-int precision_bits(dtype t) { return t == dtype::float32 ? 24 : 53; }
-int min_exponent(dtype t) { return t == dtype::float32 ? -126 : -1022; }
+int precision_bits(dtype t) { return losscheck::dtype_traits(t).significand_digits; }
+int min_exponent(dtype t) { return losscheck::dtype_traits(t).min_normal_exponent; }
+
+/// A half row's case: the class's float32 case with every float value rounded to the half dtype (finite values
+/// beyond its range saturating at ±max: float16 ends at 65504, where the float32 classes' huge values would be inf).
+loss_case to_half(loss_case c, dtype t) {
+  c = losscheck::with_dtype(c, t);
+  const double max = losscheck::dtype_traits(t).max_finite;
+  auto round = [&](tensor& x) {
+    for (auto& v : x.values) v = losscheck::round_to(t, std::isfinite(v) ? std::clamp(v, -max, max) : v);
+  };
+  for (auto& [name, x] : c.inputs)
+    if (x.is_floating()) round(x);
+  if (c.grad_output) round(*c.grad_output);
+  return c;
+}
+
+const char* short_name(dtype t) {
+  switch (t) {
+    case dtype::float32: return "f32";
+    case dtype::float64: return "f64";
+    case dtype::bfloat16: return "bf16";
+    case dtype::float16: return "f16";
+    default: return "?";
+  }
+}
 
 double ulp_of(double r, dtype t) {
   const double a = std::fabs(r);
@@ -93,6 +118,7 @@ struct row {
   samples out, grad;
   long errors = 0;
   double ref_us_per_element = 0;
+  long unsupported = 0;  ///< cases the target has no kernel for (LibTorch's half dtypes)
 };
 
 /// A class of cases: how to build case number `k` of a dtype.
@@ -523,6 +549,10 @@ std::vector<case_class> catalog() {
 }
 
 void accumulate(row& r, const loss_case& c, const loss_result& ref, const loss_result& got) {
+  if (got.unsupported) {
+    ++r.unsupported;
+    return;
+  }
   if (!got.ok()) {
     ++r.errors;
     return;
@@ -540,6 +570,11 @@ void print_table(const std::vector<row>& rows_, bool gradients) {
   std::printf("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |%s\n", gradients ? "" : " ---: | ---: |");
   for (const auto& r : rows_) {
     const samples& s = gradients ? r.grad : r.out;
+    if (r.unsupported > 0 && s.elementwise.empty() && s.nonfinite == 0) {  // no kernel: no numbers
+      std::printf("| %s | %s | %s | %s | no kernel | | | | | |%s\n", r.loss.c_str(), r.type.c_str(), r.cls.c_str(),
+                  r.who.c_str(), gradients ? "" : " | |");
+      continue;
+    }
     std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %ld |", r.loss.c_str(), r.type.c_str(), r.cls.c_str(),
                 r.who.c_str(), fmt_ulps(quantile(s.elementwise, 1.0)).c_str(),
                 fmt_ulps(quantile(s.elementwise, 0.99)).c_str(), fmt_ulps(quantile(s.elementwise, 0.5)).c_str(),
@@ -559,27 +594,41 @@ int main(int argc, char** argv) {
   int cases = 3;
   unsigned long seed = 1;
   std::string only;  // --loss a,b: only these losses' rows
+  std::vector<dtype> dtypes = {dtype::float32, dtype::float64};  // --dtype a,b
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--cases") cases = std::atoi(argv[i + 1]);
     else if (a == "--seed") seed = std::strtoul(argv[i + 1], nullptr, 10);
     else if (a == "--loss") only = "," + std::string(argv[i + 1]) + ",";
-    else {
-      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S] [--loss a,b]\n");
+    else if (a == "--dtype") {
+      dtypes.clear();
+      std::string list = argv[i + 1];
+      for (std::size_t at = 0; at <= list.size();) {
+        const std::size_t end = std::min(list.find(',', at), list.size());
+        const auto t = losscheck::parse_dtype(list.substr(at, end - at));
+        if (!t || *t == dtype::int64) {
+          std::fprintf(stderr, "losses_accuracy: unknown dtype '%s'\n", list.substr(at, end - at).c_str());
+          return 2;
+        }
+        dtypes.push_back(*t);
+        at = end + 1;
+      }
+    } else {
+      std::fprintf(stderr, "usage: losses_accuracy [--cases N] [--seed S] [--loss a,b] [--dtype float32,float64,bfloat16,float16]\n");
       return 2;
     }
   }
   std::vector<row> table;
   for (const auto& cc : catalog()) {
     if (!only.empty() && only.find("," + cc.loss + ",") == std::string::npos) continue;
-    for (dtype t : {dtype::float32, dtype::float64}) {
-      row impl_row{cc.loss, t == dtype::float32 ? "f32" : "f64", cc.name, "impl", {}, {}, 0, 0};
+    for (dtype t : dtypes) {
+      row impl_row{cc.loss, short_name(t), cc.name, "impl", {}, {}, 0, 0};
       row torch_row = impl_row;
       torch_row.who = "LibTorch";
       std::mt19937_64 rng(seed);
       double ref_seconds = 0, ref_elements = 0;
       for (int k = 0; k < cases; ++k) {
-        loss_case c = cc.make(rng, t);
+        loss_case c = is_half(t) ? to_half(cc.make(rng, dtype::float32), t) : cc.make(rng, t);
         c.id = std::to_string(k);
         const auto start = std::chrono::steady_clock::now();
         const loss_result ref = losscheck::reference::evaluate(c);
