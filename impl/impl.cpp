@@ -1,5 +1,6 @@
 #include "losscheck/impl.h"
 
+#include "half_round.h"
 #include "losscheck/error.h"
 #include "losses.h"
 
@@ -10,7 +11,7 @@ namespace {
 /// `t`'s float32 values rounded once to half dtype `type`.
 void round_tensor(tensor& t, dtype type) {
   t.type = type;
-  for (auto& v : t.values) v = round_to(type, v);
+  round_float32_values_to_half(t.values, type);
 }
 
 }  // namespace
