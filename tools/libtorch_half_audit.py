@@ -112,7 +112,8 @@ def property_section(audit_json, command):
             checks = ", ".join(c["check"] for c in f["checks"])
             lines.append(f"  - [{f['class']}] {f['finding']} — {checks}: {msg}")
     lines.append("")
-    return lines
+    classes = {f["class"] for fs in findings.values() for f in fs}
+    return lines, {"checks": len(rows), "failed": total["fail"], "classes": classes}
 
 
 def run(command, **kwargs):
@@ -206,7 +207,7 @@ def main():
                      "--cases", str(args.cases), "--no-fixtures", "--json", property_json])
             if p.returncode not in (0, 1):
                 sys.exit(f"the property audit failed (exit {p.returncode}): {p.stderr}")
-        properties = property_section(property_json, command)
+        properties, summary = property_section(property_json, command)
     out = [
         "# LibTorch 1.13's half-precision losses, audited",
         "",
@@ -223,9 +224,10 @@ def main():
         "float16 losses stop at a missing kernel, often the backward's). Where a kernel exists it is within about one ULP",
         "of the correctly rounded value almost everywhere; the misses are rounding of intermediates (composite losses",
         "built from several half operations), and one large float16 miss (kl_div, 55 ULPs) is an underflow of float16",
-        "evaluation order in autograd's xlogy backward. The property suite in bfloat16 (last section) finds the same at",
-        "more cases: 33 of 311 checks fail, every one of them a `precision` finding (LibTorch right in float32 on the",
-        "same values) or, once, a relation between two such answers; none is a formula bug. The committed bfloat16",
+        "evaluation order in autograd's xlogy backward. The property suite in bfloat16 (last section): "
+        f"{summary['failed']} of {summary['checks']} checks fail, findings of the classes "
+        f"{', '.join(sorted(summary['classes'])) or 'none'} (`precision`: LibTorch right in float32 on the same values; "
+        "each finding explained there). The committed bfloat16",
         "fixtures (fixtures/README.md) keep LibTorch's answers where they are within the half bound.",
         "",
     ]
