@@ -2,6 +2,7 @@
 
 #include "half_round.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include "isa.h"
@@ -52,8 +53,9 @@ __attribute__((target("avx2,f16c"))) void round_float16_f16c(std::vector<double>
 /// The AVX2 build is chosen (simd::use_avx2: LOSSCHECK_IMPL_ISA=generic turns it off) and the CPU has F16C.
 bool has_f16c() {
   static const bool yes = [] {
-    __builtin_cpu_init();
-    return simd::use_avx2() && __builtin_cpu_supports("f16c");
+    // CPUID leaf 1, ECX bit 29 (F16C): clang's __builtin_cpu_supports does not know "f16c"
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return simd::use_avx2() && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
   }();
   return yes;
 }
