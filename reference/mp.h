@@ -122,6 +122,19 @@ inline dtype scalar_dtype(dtype type) { return is_half(type) ? dtype::float32 : 
 struct mp_tensor {
   shape_t shape;
   mp_vector values;
+  /// Values known to be exact (computed by exact operations on exact operands: exactness_probe), by index; empty or
+  /// shorter: none known. An exact value is rounded as it is, even at a tie, without raising the precision.
+  std::vector<bool> exact = {};
+};
+
+/// Whether the MPFR operations since construction (or since restart()) were all exact: MPFR's inexact flag, cleared
+/// on construction. A value computed in that window from exact operands is exact. Reference evaluations run one at a
+/// time (working_precision's lock), so the process-wide flag is theirs.
+class exactness_probe {
+ public:
+  exactness_probe() { mpfr_clear_inexflag(); }
+  void restart() { mpfr_clear_inexflag(); }
+  bool exact() const { return mpfr_inexflag_p() == 0; }
 };
 
 /// A loss's results in working precision: the output and the gradients by input name.
@@ -170,7 +183,10 @@ inline bool rounds_safely(const mp& v, dtype type, unsigned bits) {
 /// Evaluates a loss: `compute()` (returning an mp_result) runs at ctx.precision_bits (the starting precision) and its
 /// values are rounded once to ctx.out_type. When some value lies too close to a rounding boundary (a midpoint, usually
 /// a short dyadic sum such as m - x with a term far below the working precision added, e.g. log1p(e^-800)), the whole
-/// computation is repeated at twice the precision, up to max_escalated_bits (Ziv's strategy); a value that is still
+/// computation is repeated at twice the precision, up to max_escalated_bits (Ziv's strategy) — except for the values
+/// `compute` marks exact (mp_tensor::exact): an exact tie rounds correctly as it is, and no precision would move it
+/// (binary_cross_entropy's clamp 100·(1 − y) at x = 1 is a float32 midpoint for 1 in 128 targets y, and used to send
+/// every case holding one to 4096 bits: docs/performance.md "The harness's own speed"); a value that is still
 /// ambiguous there (an exact tie, or a term smaller still, e.g. e^-3000 next to 1) is rounded as it stands.
 template <class Compute>
 loss_result evaluate_rounded(const context& ctx, Compute&& compute) {
@@ -178,8 +194,10 @@ loss_result evaluate_rounded(const context& ctx, Compute&& compute) {
     const working_precision precision(bits);
     const mp_result r = compute();
     const auto safe = [&](const mp_tensor& t) {
-      for (const auto& v : t.values)
-        if (!rounds_safely(v, ctx.out_type, bits)) return false;
+      for (std::size_t i = 0; i < t.values.size(); ++i) {
+        if (i < t.exact.size() && t.exact[i]) continue;  // exact: its rounding is right, a tie included
+        if (!rounds_safely(t.values[i], ctx.out_type, bits)) return false;
+      }
       return true;
     };
     bool all_safe = safe(r.output);

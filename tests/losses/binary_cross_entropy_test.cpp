@@ -88,6 +88,23 @@ TEST_P(BinaryCrossEntropy, NoneFloat32) {
         kImplUlps);
 }
 
+// The clamp branches are exact ties of float32: at x = 1 the loss is 100·(1 − y), at x = 0 it is 100·y, and for these
+// targets both products lie exactly halfway between two float32 values (98.692226409912109375 between
+// 98.6922225952148 and 98.6922302246094; 8.11856985092163085937 likewise), so the correctly rounded answer is the even
+// neighbour. The reference marks such exact values and rounds them as they are instead of raising its precision
+// (reference/mp.h, evaluate_rounded). Values: Python's fractions.Fraction on the float32 inputs, rounded to nearest
+// even float32 by exhaustive comparison of the neighbours (not losscheck's code); the input gradients are
+// (x − y) / float32(1e-12), the target gradients log(1 − x) − log(x) = ∓inf.
+TEST_P(BinaryCrossEntropy, ClampBranchTiesRoundToEvenFloat32) {
+  check(R"json({"loss": "binary_cross_entropy", "dtype": "float32", "options": {"reduction": "none"}, )json"
+        R"json("inputs": {"input": {"shape": [2], "data": [1.0, 0.0]}, )json"
+        R"json("target": {"shape": [2], "data": [0.013077735900878906, 0.08118569850921631]}}})json",
+        {{2},
+         {98.69223022460938, 8.118570327758789},
+         {{"input", {986922287104.0, -81185701888.0}}, {"target", {-kInf, kInf}}}},
+        kImplUlps);
+}
+
 // weight of shape (C) = (3) broadcasts over the rows; mean with grad_output 2.
 TEST_P(BinaryCrossEntropy, MeanWithClassWeightFloat32) {
   check(R"json({"loss": "binary_cross_entropy", "dtype": "float32", "options": {"reduction": "mean"}, )json"
