@@ -129,12 +129,26 @@ struct mp_tensor {
 
 /// Whether the MPFR operations since construction (or since restart()) were all exact: MPFR's inexact flag, cleared
 /// on construction. A value computed in that window from exact operands is exact. Reference evaluations run one at a
-/// time (working_precision's lock), so the process-wide flag is theirs.
+/// time (working_precision's lock), so the process-wide flag is theirs. Probes nest: on destruction the flag is set
+/// again if it was set before the probe or by anything inside it, so an enclosing probe (evaluate_rounded's, around
+/// the whole computation) still sees every inexact operation.
 class exactness_probe {
  public:
-  exactness_probe() { mpfr_clear_inexflag(); }
-  void restart() { mpfr_clear_inexflag(); }
+  exactness_probe() : before_(mpfr_inexflag_p() != 0) { mpfr_clear_inexflag(); }
+  ~exactness_probe() {
+    if (before_ || seen_ || mpfr_inexflag_p() != 0) mpfr_set_inexflag();
+  }
+  exactness_probe(const exactness_probe&) = delete;
+  exactness_probe& operator=(const exactness_probe&) = delete;
+  void restart() {
+    seen_ = seen_ || mpfr_inexflag_p() != 0;
+    mpfr_clear_inexflag();
+  }
   bool exact() const { return mpfr_inexflag_p() == 0; }
+
+ private:
+  bool before_;
+  bool seen_ = false;
 };
 
 /// A loss's results in working precision: the output and the gradients by input name.
@@ -192,7 +206,20 @@ template <class Compute>
 loss_result evaluate_rounded(const context& ctx, Compute&& compute) {
   for (unsigned bits = ctx.precision_bits;; bits *= 2) {
     const working_precision precision(bits);
-    const mp_result r = compute();
+    bool all_exact = false;
+    mp_result r;
+    {
+      // no inexact MPFR operation in the whole computation: every value is the exact one (a loss of +, −, ×, ÷ on
+      // inputs that happen to give exact results: mse_loss and l1_loss on short half or float32 values, their mean
+      // over a power-of-two count), rounded as it is whatever ties it holds
+      const exactness_probe whole;
+      r = compute();
+      all_exact = whole.exact();
+    }
+    if (all_exact) {
+      r.output.exact.assign(r.output.values.size(), true);
+      for (auto& [name, g] : r.grads) g.exact.assign(g.values.size(), true);
+    }
     const auto safe = [&](const mp_tensor& t) {
       for (std::size_t i = 0; i < t.values.size(); ++i) {
         if (i < t.exact.size() && t.exact[i]) continue;  // exact: its rounding is right, a tie included
