@@ -26,6 +26,7 @@
 #include "losscheck/impl.h"
 #include "losscheck/libtorch.h"
 #include "losscheck/reference.h"
+#include "losscheck/rounded_case.h"
 
 namespace {
 
@@ -41,17 +42,7 @@ int min_exponent(dtype t) { return losscheck::dtype_traits(t).min_normal_exponen
 
 /// A half row's case: the class's float32 case with every float value rounded to the half dtype (finite values
 /// beyond its range saturating at ±max: float16 ends at 65504, where the float32 classes' huge values would be inf).
-loss_case to_half(loss_case c, dtype t) {
-  c = losscheck::with_dtype(c, t);
-  const double max = losscheck::dtype_traits(t).max_finite;
-  auto round = [&](tensor& x) {
-    for (auto& v : x.values) v = losscheck::round_to(t, std::isfinite(v) ? std::clamp(v, -max, max) : v);
-  };
-  for (auto& [name, x] : c.inputs)
-    if (x.is_floating()) round(x);
-  if (c.grad_output) round(*c.grad_output);
-  return c;
-}
+loss_case to_half(const loss_case& c, dtype t) { return losscheck::with_dtype_rounded(c, t); }
 
 const char* short_name(dtype t) {
   switch (t) {

@@ -19,6 +19,7 @@
 #include "losscheck/dtype_traits.h"
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
+#include "losscheck/rounded_case.h"
 #include "losscheck/suggest.h"
 
 #ifndef LOSSCHECK_VERSION
@@ -81,17 +82,10 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
     std::map<std::string, std::size_t> unsupported;
     std::size_t kept = 0;
     for (const auto& c32 : float32_cases) {
-      loss_case c = with_dtype(c32, dtype::bfloat16);
+      loss_case c = with_dtype_rounded(c32, dtype::bfloat16);
       const std::string id32 = nlohmann::json::parse(c32.id).get<std::string>();  // "<loss>/<n>"
       const std::string n = id32.substr(id32.rfind('/') + 1);
       c.id = nlohmann::json(fmt::format("{}/bfloat16/{}", loss, n)).dump();
-      auto round = [](tensor& t) {
-        const double max = dtype_traits(dtype::bfloat16).max_finite;
-        for (auto& v : t.values) v = round_to(dtype::bfloat16, std::isfinite(v) ? std::clamp(v, -max, max) : v);
-      };
-      for (auto& [name, t] : c.inputs)
-        if (t.is_floating()) round(t);
-      if (c.grad_output) round(*c.grad_output);
       loss_result r = libtorch::evaluate(c);
       if (r.unsupported) {
         ++unsupported[*r.unsupported];

@@ -13,6 +13,7 @@
 #include "losscheck/error.h"
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
+#include "losscheck/rounded_case.h"
 #include "loss_properties.h"
 
 namespace losscheck {
@@ -350,15 +351,8 @@ void round_values_to_dtype(loss_case& c) {
   // the loss generators place some values with float32 arithmetic (a kink x = t ± delta, a probability 1 − 2^-24):
   // in a half case every value must be a value of the dtype (docs/format.md), so each is rounded once more. Rounding
   // is monotone: signs, order, [0, 1] and ±0 survive it.
-  // A finite value beyond the dtype's range (float16 holds 65504 at most) saturates at ±max instead of becoming ±inf:
-  // a non-finite value is an edge class the profile chooses, not a side effect of the rounding.
-  const double max = dtype_traits(c.type).max_finite;
-  auto round = [&](double v) { return losscheck::round_to(c.type, std::isfinite(v) ? std::clamp(v, -max, max) : v); };
-  for (auto& [name, t] : c.inputs)
-    if (t.is_floating())
-      for (auto& v : t.values) v = round(v);
-  if (c.grad_output)
-    for (auto& v : c.grad_output->values) v = round(v);
+  // (finite values beyond the dtype's range saturate at ±max: a non-finite value is an edge class the profile chooses)
+  c = with_dtype_rounded(c, c.type);
 }
 
 double next_in_dtype(double v, double toward, dtype type) {
