@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "accumulate.h"
@@ -156,10 +157,10 @@ constexpr double float_row_spread = 87.0;
 
 enum class float_row { done, not_finite, wide };
 
-// Float32 fast path of one contiguous row of finite logits with max - min <= 87 (inner = 1, no label smoothing), 8
+// Float32 fast path of one contiguous row of finite logits with max - min <= 87 (inner = 1, no label smoothing), in
 // float lanes:
 //   m = max_c x_c (float),  e_c = e^(x_c - m) in float (exp_difference_f: < 0.62 ULP, x_c - m exact by TwoSum),
-//   rest = sum_{c: x_c < m} e_c + (#{c: x_c = m} - 1)   (each e_c converted to double, summed in 4 double lanes),
+//   rest = sum_{c: x_c < m} e_c + (#{c: x_c = m} - 1)   (each e_c converted to double, summed in 16 double lanes),
 //   grad_c = fl(e_c scale)  (e_c kept in grad between the passes; the product in double, rounded once to float),
 //   scale = u / (1 + rest) in double; e_y is the float lanes' e_c of the target (so rest - e_y cancels exactly).
 // Errors (float ULPs): rest has the e_c's relative error, < 0.62 2^-23 (plus 2^-50 from the double sum); the loss
@@ -167,60 +168,136 @@ enum class float_row { done, not_finite, wide };
 // relative error is < 0.62 2^-23 + 2^-50: < 1.24 + 0.5 (rounding) = 1.74 ULP. grad_c (c != y): e_c's error (< 1.24 ULP
 // of the result's spacing), rest's (< 1.24), the final rounding (0.5): < 3 ULP; grad_y = -u (1 + (rest - e_y)) /
 // (1 + rest) (caller): < 3 ULP likewise. (Measured: see docs/performance.md's accuracy table.)
+//
+// The lanes: 16 elements per step, as two 8-lane vectors (AVX2, generic) or one 16-lane vector (`sixteen`: the AVX-512
+// build, isa.h's dispatch_wide). The sum of the e_c is kept in four 4-double-lane accumulators, sum[k] taking
+// elements 4k .. 4k + 3 of each step (four independent addition chains; one would bound the pass by the latency of
+// the double addition); the AVX-512 build keeps sum[0], sum[1] and sum[2], sum[3] as two 8-double vectors, whose
+// lanes receive the same additions in the same order. Each element's operations being the same too, the three builds
+// give the same bits. The max pass's order does not matter (max and min are exact; the finiteness check ORs the bits
+// of x - x, which are 0 exactly for finite x).
+template <bool sixteen>
 LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t classes, std::int64_t y, double u,
                                                float* grad, fast_row_stats& out) {
   using namespace simd;
   const std::int64_t full = classes / float_lanes * float_lanes;
   vf8 vmax = splat_f(-__builtin_inff()), vmin = splat_f(__builtin_inff());
-  vf8 finite = splat_f(0.0f);  // sum of x - x: 0 exactly when every logit is finite
-  for (std::int64_t c = 0; c < full; c += float_lanes) {
+  vi8 bad = splat_i8(0);  // OR of the bits of x - x: 0 exactly when every logit is finite
+  std::int64_t c = 0;
+  if constexpr (sixteen) {
+    vf16 max16 = splat_f16(-__builtin_inff()), min16 = splat_f16(__builtin_inff());
+    vi16 bad16 = {};
+    for (; c + 16 <= full; c += 16) {
+      const vf16 v = load_f16(x + c);
+      max16 = v > max16 ? v : max16;
+      min16 = v < min16 ? v : min16;
+      bad16 |= reinterpret<vi16>(v - v);
+    }
+    vmax = max_f(low_eight(max16), high_eight(max16));
+    vmin = min_f(low_eight(min16), high_eight(min16));
+    bad = low_eight(bad16) | high_eight(bad16);
+  } else {
+    vf8 max2 = vmax, min2 = vmin;
+    for (; c + 16 <= full; c += 16) {
+      const vf8 v = load_f(x + c), w = load_f(x + c + 8);
+      vmax = max_f(vmax, v);
+      vmin = min_f(vmin, v);
+      max2 = max_f(max2, w);
+      min2 = min_f(min2, w);
+      bad |= as_int8(v - v) | as_int8(w - w);
+    }
+    vmax = max_f(vmax, max2);
+    vmin = min_f(vmin, min2);
+  }
+  for (; c < full; c += float_lanes) {
     const vf8 v = load_f(x + c);
     vmax = max_f(vmax, v);
     vmin = min_f(vmin, v);
-    finite += v - v;
+    bad |= as_int8(v - v);
   }
   float m = vmax[0], mn = vmin[0];
   for (int j = 1; j < float_lanes; ++j) m = std::max(m, vmax[j]), mn = std::min(mn, vmin[j]);
-  float tail_finite = horizontal_sum_f(finite);
-  for (std::int64_t c = full; c < classes; ++c) {
+  std::int32_t any_bad = 0;
+  for (int j = 0; j < float_lanes; ++j) any_bad |= bad[j];
+  for (c = full; c < classes; ++c) {
     m = std::max(m, x[c]);
     mn = std::min(mn, x[c]);
-    tail_finite += x[c] - x[c];
+    if (x[c] - x[c] != 0.0f) any_bad = 1;  // inf - inf and NaN - NaN are NaN
   }
-  if (tail_finite != 0.0f || !std::isfinite(m)) return float_row::not_finite;
+  if (any_bad != 0 || !std::isfinite(m)) return float_row::not_finite;
   if (static_cast<double>(m) - static_cast<double>(mn) > float_row_spread) return float_row::wide;
   const vf8 vm = splat_f(m);
-  vd below_lo = splat(0.0), below_hi = splat(0.0);
+  vd sum[4] = {splat(0.0), splat(0.0), splat(0.0), splat(0.0)};
   vi8 ties = splat_i8(0);  // minus the count of x_c == m per lane (masks are -1)
-  auto exps = [&](vf8 v, vi8 valid) __attribute__((always_inline)) {
+  // e^(v - m) of 8 lanes (the `valid` ones), its terms below the max added to sum[k] and sum[k + 1]
+  auto exps = [&](vf8 v, vi8 valid, int k) __attribute__((always_inline)) {
     const vf8 e = exp_difference_f<true>(v, vm);  // x - m >= -87: normal results
     const vi8 at_max = (v == vm) & valid;
     const vf8 kept = as_float8(as_int8(e) & ~at_max & valid);  // e, but 0 for the maximal terms (counted in ties)
-    below_lo += low_half(kept);
-    below_hi += high_half(kept);
+    sum[k] += low_half(kept);
+    sum[k + 1] += high_half(kept);
     ties += at_max;
     return e;
   };
-  for (std::int64_t c = 0; c < full; c += float_lanes) {
-    __builtin_prefetch(x + classes + c);  // the next row (contiguous), for its max pass (no fault past the end)
-    const vf8 e = exps(load_f(x + c), splat_i8(-1));
+  c = 0;
+  if constexpr (sixteen) {
+    const vf16 vm16 = splat_f16(m);
+    vd8 sum01 = splat_d8(0.0), sum23 = splat_d8(0.0);  // sum[0] | sum[1], sum[2] | sum[3]
+    vi16 ties16 = {};
+    for (; c + 16 <= full; c += 16) {
+      __builtin_prefetch(x + classes + c);  // the next row (contiguous), for its max pass (no fault past the end)
+      const vf16 v = load_f16(x + c);
+      const vf16 e = exp_difference_f<true>(v, vm16);
+      const vi16 at_max = v == vm16;
+      const vf16 kept = reinterpret<vf16>(reinterpret<vi16>(e) & ~at_max);
+      sum01 += widen_low(kept);   // elements c .. c + 7
+      sum23 += widen_high(kept);  // c + 8 .. c + 15
+      ties16 += at_max;
+      if (grad) store_f16(grad + c, e);
+    }
+    sum[0] = __builtin_shufflevector(sum01, sum01, 0, 1, 2, 3);
+    sum[1] = __builtin_shufflevector(sum01, sum01, 4, 5, 6, 7);
+    sum[2] = __builtin_shufflevector(sum23, sum23, 0, 1, 2, 3);
+    sum[3] = __builtin_shufflevector(sum23, sum23, 4, 5, 6, 7);
+    ties = low_eight(ties16) + high_eight(ties16);
+  } else {
+    for (; c + 16 <= full; c += 16) {
+      __builtin_prefetch(x + classes + c);
+      const vf8 e = exps(load_f(x + c), splat_i8(-1), 0);
+      const vf8 f = exps(load_f(x + c + 8), splat_i8(-1), 2);
+      if (grad) {
+        store_f(grad + c, e);
+        store_f(grad + c + 8, f);
+      }
+    }
+  }
+  if (c < full) {  // 8 more (sum[0], sum[1])
+    const vf8 e = exps(load_f(x + c), splat_i8(-1), 0);
     if (grad) store_f(grad + c, e);
   }
-  if (full < classes) {  // the tail: the lanes past the row's end hold m and are masked out
+  if (full < classes) {  // the tail: the lanes past the row's end hold m and are masked out (sum[2], sum[3])
     const vi8 valid = vi8{0, 1, 2, 3, 4, 5, 6, 7} < splat_i8(static_cast<std::int32_t>(classes - full));
-    const vf8 e = exps(load_partial_f(x, full, classes, m), valid);
+    const vf8 e = exps(load_partial_f(x, full, classes, m), valid, 2);
     if (grad) store_partial_f(grad, full, classes, e);
   }
   std::int32_t tie_count = 0;
   for (int j = 0; j < float_lanes; ++j) tie_count -= ties[j];
-  const double rest = horizontal_sum(below_lo + below_hi) + static_cast<double>(tie_count - 1);
+  const double rest = horizontal_sum((sum[0] + sum[2]) + (sum[1] + sum[3])) + static_cast<double>(tie_count - 1);
   if (grad) {
     const vd scale = splat(u / (1.0 + rest));
-    for (std::int64_t c = 0; c < full; c += float_lanes) {
+    c = 0;
+    if constexpr (sixteen) {
+      const vd8 scale8 = splat_d8(scale[0]);
+      for (; c + 16 <= full; c += 16) {
+        const vf16 e = load_f16(grad + c);
+        store_f16(grad + c, narrow16(widen_low(e) * scale8, widen_high(e) * scale8));
+      }
+    }
+    for (; c < full; c += float_lanes) {
       const vf8 e = load_f(grad + c);
       store_f(grad + c, narrow(low_half(e) * scale, high_half(e) * scale));
     }
-    for (std::int64_t c = full; c < classes; ++c) grad[c] = static_cast<float>(static_cast<double>(grad[c]) * scale[0]);
+    for (c = full; c < classes; ++c) grad[c] = static_cast<float>(static_cast<double>(grad[c]) * scale[0]);
   }
   const float e_y = exp_difference_f<true>(splat_f(x[y]), vm)[0];
   out = {static_cast<double>(m), rest, static_cast<double>(e_y)};
@@ -228,9 +305,10 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
 }
 
 /// The float32 row: the float lanes, or the double lanes for a wide row. False when the row holds an inf or NaN.
+template <bool sixteen>
 LOSSCHECK_INLINE bool fast_row_float(const float* x, std::int64_t classes, std::int64_t y, double u, float* grad,
                                      double* scratch, fast_row_stats& out) {
-  const float_row r = fast_row_float_body(x, classes, y, u, grad, out);
+  const float_row r = fast_row_float_body<sixteen>(x, classes, y, u, grad, out);
   if (r == float_row::done) return true;
   if (r == float_row::not_finite) return false;
   return fast_row_body(x, classes, y, u, grad, scratch, out);
@@ -243,10 +321,20 @@ struct fast_row {
   template <class Build>
   LOSSCHECK_INLINE bool operator()(Build, const T* x, std::int64_t classes, std::int64_t y, double u, T* grad,
                                    double* scratch, fast_row_stats* out) const {
-    if constexpr (sizeof(T) == 4) return fast_row_float(x, classes, y, u, grad, scratch, *out);
+    if constexpr (sizeof(T) == 4)
+      return fast_row_float<std::is_same_v<Build, simd::avx512_build>>(x, classes, y, u, grad, scratch, *out);
     else return fast_row_body(x, classes, y, u, grad, scratch, *out);
   }
 };
+
+/// fast_row in the build the CPU allows: float32 rows may take the AVX-512 build (16 float lanes; bit-identical);
+/// float64 rows, whose kernels are 4 double lanes, AVX2 or generic.
+template <class T>
+bool fast_row_dispatch(const T* x, std::int64_t classes, std::int64_t y, double u, T* grad, double* scratch,
+                       fast_row_stats* out) {
+  if constexpr (sizeof(T) == 4) return simd::dispatch_wide(fast_row<T>{}, x, classes, y, u, grad, scratch, out);
+  else return simd::dispatch(fast_row<T>{}, x, classes, y, u, grad, scratch, out);
+}
 
 }  // namespace
 
@@ -317,7 +405,7 @@ void cross_entropy_forward_backward(const cross_entropy_args<T>& args, const T* 
           const double u = grad_row ? upstream.at(i) * w_y * smooth.keep : 0.0;
           fast_row_stats f;
           if (std::isfinite(u) &&
-              simd::dispatch(fast_row<T>{}, args.input + offset, classes, y, u, grad_row, scratch, &f)) {
+              fast_row_dispatch<T>(args.input + offset, classes, y, u, grad_row, scratch, &f)) {
             const log_sum_exp_row stats{f.max, f.rest};
             // p_y - 1 = -(1 - p_y), the complement without cancellation (numerics.h)
             if (grad_row) grad_row[y] = static_cast<T>(-u * stats.complement(static_cast<double>(x[y]), f.e_y));

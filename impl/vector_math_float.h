@@ -67,6 +67,56 @@ LOSSCHECK_INLINE vf8 narrow(vd lo, vd hi) {
   const vf4 a = __builtin_convertvector(lo, vf4), b = __builtin_convertvector(hi, vf4);
   return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
 }
+/// Sixteen floats and sixteen 32-bit integers: the AVX-512 build's vectors (one 512-bit register; only used inside
+/// functions compiled for AVX-512, isa.h's dispatch_wide).
+typedef float vf16 __attribute__((vector_size(64)));
+typedef std::int32_t vi16 __attribute__((vector_size(64)));
+/// The integer vector of a float vector's lanes (comparison masks, exponent bits) and its lane count.
+template <class VF>
+struct float_vector;
+template <>
+struct float_vector<vf8> {
+  using int_type = vi8;
+  static constexpr int lanes = 8;
+};
+template <>
+struct float_vector<vf16> {
+  using int_type = vi16;
+  static constexpr int lanes = 16;
+};
+template <class VF>
+using int_vector = typename float_vector<VF>::int_type;
+
+LOSSCHECK_INLINE vf16 splat_f16(float v) { return vf16{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vd8 splat_d8(double v) { return vd8{v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vf16 load_f16(const float* p) {
+  vf16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+LOSSCHECK_INLINE void store_f16(float* p, vf16 v) { std::memcpy(p, &v, sizeof v); }
+/// Lanes 0-7 and 8-15.
+LOSSCHECK_INLINE vf8 low_eight(vf16 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
+LOSSCHECK_INLINE vf8 high_eight(vf16 v) { return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15); }
+LOSSCHECK_INLINE vi8 low_eight(vi16 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
+LOSSCHECK_INLINE vi8 high_eight(vi16 v) { return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15); }
+/// Lanes 0-7 and 8-15 of 16 floats as doubles (exact), and eight doubles rounded to floats (one rounding each).
+/// (Converted as 16 lanes: GCC 12 lowers an 8-float to 8-double conversion into 256-bit pieces, this into one
+/// vcvtps2pd each.)
+typedef double vd16 __attribute__((vector_size(128)));
+LOSSCHECK_INLINE vd8 widen_low(vf16 v) {
+  const vd16 w = __builtin_convertvector(v, vd16);
+  return __builtin_shufflevector(w, w, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+LOSSCHECK_INLINE vd8 widen_high(vf16 v) {
+  const vd16 w = __builtin_convertvector(v, vd16);
+  return __builtin_shufflevector(w, w, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+LOSSCHECK_INLINE vf16 narrow16(vd8 lo, vd8 hi) {
+  const vd16 w = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return __builtin_convertvector(w, vf16);
+}
+
 LOSSCHECK_INLINE float horizontal_sum_f(vf8 v) {
   return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
@@ -85,52 +135,65 @@ LOSSCHECK_INLINE float horizontal_sum_f(vf8 v) {
 // result is rounded again at the 2^-64 scaling: < 0.5 + 0.62 / 2 = 0.81 of the subnormal spacing.
 // normal_results: the caller guarantees x - m >= -87 (results >= e^-87 > FLT_MIN): 2^q is applied by adding q to the
 // exponent bits (exact, the same value as the two multiplications).
-/// e^(x - m) as an unevaluated sum head + tail (|tail| < 0.09 |head|), before the scaling by 2^q.
-struct exp_parts {
-  vf8 head, tail;
-  vi8 q;
+/// e^(x - m) as an unevaluated sum head + tail (|tail| < 0.09 |head|), before the scaling by 2^q. VF is vf8 or vf16
+/// (the AVX-512 build): the same operations lane by lane, so the same values.
+template <class VF>
+struct exp_parts_of {
+  VF head, tail;
+  int_vector<VF> q;
 };
-LOSSCHECK_INLINE exp_parts exp_difference_parts_unscaled(vf8 x, vf8 m) {
+using exp_parts = exp_parts_of<vf8>;
+template <class VF>
+LOSSCHECK_INLINE exp_parts_of<VF> exp_difference_parts_unscaled(VF x, VF m) {
+  using VI = int_vector<VF>;
+  constexpr int width = float_vector<VF>::lanes;
   constexpr float inv_c = 0x1.715476p+3f;       // 8 / ln 2
   constexpr float c_hi = 0x1.62ep-4f;           // ln 2 / 8, 13 bits
   constexpr float c_lo = 0x1.0bfbe8p-18f;       // ln 2 / 8 - c_hi
   constexpr float shifter_f = 12582912.0f;      // 1.5 * 2^23: round to an integer
-  const vf8 t_hi = {0x1p+0f,         0x1.172b84p+0f, 0x1.306fep+0f,  0x1.4bfdaep+0f,
-                    0x1.6a09e6p+0f,  0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
-  const vf8 t_lo = {0.0f,            -0x1.c15742p-27f, 0x1.4636e2p-25f, -0x1.593abcp-25f,
-                    0x1.9fcef4p-26f, 0x1.15506ep-27f,  -0x1.a94b14p-26f, -0x1.822dbcp-27f};
-  const vf8 minus_m = -m;
-  const vf8 d = x + minus_m;  // TwoSum: d + d_lo = x - m exactly
-  const vf8 bb = d - x;
-  const vf8 d_lo = (x - (d - bb)) + (minus_m - bb);
-  const vf8 shifted = d * splat_f(inv_c) + splat_f(shifter_f);
-  const vf8 n = shifted - splat_f(shifter_f);
-  const vi8 ni = as_int8(shifted) - as_int8(splat_f(shifter_f));  // n as an integer
-  const vf8 r = (d - n * splat_f(c_hi)) + (d_lo - n * splat_f(c_lo));
-  const vf8 r2 = r * r;
-  const vf8 poly = splat_f(0.5f) + r * (splat_f(1.0f / 6) + r * (splat_f(1.0f / 24) + r * splat_f(1.0f / 120)));
-  const vf8 p = r + r2 * poly;
-  const vi8 j = ni & splat_i8(7);
+  constexpr float table_hi[8] = {0x1p+0f,        0x1.172b84p+0f, 0x1.306fep+0f,  0x1.4bfdaep+0f,
+                                 0x1.6a09e6p+0f, 0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
+  constexpr float table_lo[8] = {0.0f,            -0x1.c15742p-27f, 0x1.4636e2p-25f, -0x1.593abcp-25f,
+                                 0x1.9fcef4p-26f, 0x1.15506ep-27f,  -0x1.a94b14p-26f, -0x1.822dbcp-27f};
+  VF t_hi, t_lo;  // 2^(j/8) = t_hi[j] + t_lo[j], repeated across the lanes (constants after inlining)
+  for (int k = 0; k < width; ++k) {
+    t_hi[k] = table_hi[k % 8];
+    t_lo[k] = table_lo[k % 8];
+  }
+  const VF zero = {};
+  const VF minus_m = -m;
+  const VF d = x + minus_m;  // TwoSum: d + d_lo = x - m exactly
+  const VF bb = d - x;
+  const VF d_lo = (x - (d - bb)) + (minus_m - bb);
+  const VF shifted = d * (zero + inv_c) + (zero + shifter_f);
+  const VF n = shifted - (zero + shifter_f);
+  const VI ni = reinterpret<VI>(shifted) - reinterpret<VI>(zero + shifter_f);  // n as an integer
+  const VF r = (d - n * (zero + c_hi)) + (d_lo - n * (zero + c_lo));
+  const VF r2 = r * r;
+  const VF poly = (zero + 0.5f) + r * ((zero + 1.0f / 6) + r * ((zero + 1.0f / 24) + r * (zero + 1.0f / 120)));
+  const VF p = r + r2 * poly;
+  const VI j = ni & 7;
 #if defined(__clang__)  // no variable-index __builtin_shuffle in clang (the fuzz build): lane by lane, the same values
-  vf8 hi = {}, lo = {};
-  for (int k = 0; k < 8; ++k) {
+  VF hi = {}, lo = {};
+  for (int k = 0; k < width; ++k) {
     hi[k] = t_hi[j[k]];
     lo[k] = t_lo[j[k]];
   }
 #else
-  const vf8 hi = __builtin_shuffle(t_hi, j);
-  const vf8 lo = __builtin_shuffle(t_lo, j);
+  const VF hi = __builtin_shuffle(t_hi, j);
+  const VF lo = __builtin_shuffle(t_lo, j);
 #endif
   return {hi, hi * p + lo, ni >> 3};  // q = floor(n / 8), in [-150, 0]
 }
 
-template <bool normal_results = false>
-LOSSCHECK_INLINE vf8 exp_difference_f(vf8 x, vf8 m) {
-  const exp_parts e = exp_difference_parts_unscaled(x, m);
-  const vf8 v = e.head + e.tail;
-  if constexpr (normal_results) return as_float8(as_int8(v) + (e.q << 23));
-  const vf8 up = as_float8((e.q + splat_i8(127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
-  return (v * up) * splat_f(0x1p-64f);
+template <bool normal_results = false, class VF>
+LOSSCHECK_INLINE VF exp_difference_f(VF x, VF m) {
+  using VI = int_vector<VF>;
+  const exp_parts_of<VF> e = exp_difference_parts_unscaled(x, m);
+  const VF v = e.head + e.tail;
+  if constexpr (normal_results) return reinterpret<VF>(reinterpret<VI>(v) + (e.q << 23));
+  const VF up = reinterpret<VF>((e.q + (127 + 64)) << 23);  // 2^(q + 64), q + 64 >= -86
+  return (v * up) * (VF{} + 0x1p-64f);
 }
 
 // The same e^(x - m) without its final rounding: head + tail (two floats, scaled by 2^q each as above), to be added in

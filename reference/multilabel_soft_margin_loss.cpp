@@ -7,9 +7,6 @@ namespace losscheck::reference::detail {
 
 namespace {
 
-/// log(1 + e^z), without cancellation or overflow.
-mp softplus(const mp& z) { return z > 0 ? mp(z + log1p(exp(-z))) : mp(log1p(exp(z))); }
-
 /// One term's value and derivatives, before the incoming gradient.
 struct term {
   mp loss;        ///< w l
@@ -22,11 +19,22 @@ struct term {
 //               else:    (1 - y) σ(x) - y σ(-x)   (one term alone for y = 0 or 1, however far out x is)
 //   d(w l)/dy = -w (log σ(x) - log σ(-x)) = -w x
 //   d(w l)/dw = l
+// One exponential serves both: with b = e^-|x|, sp(-|x|) = log1p(b) and sp(|x|) = |x| + log1p(b); σ(|x|) = 1/(1 + b),
+// σ(-|x|) = b/(1 + b) (the same terms as the formulas above, so the same absence of cancellation).
 term finite_term(const mp& x, const mp& y, const mp& w) {
-  const mp l = y * softplus(-x) + (1 - y) * softplus(x);
+  const mp b = exp(-abs(x));
+  const mp sp_small = log1p(b);             // sp(-|x|)
+  const mp sp_large = abs(x) + sp_small;    // sp(|x|)
+  const bool positive = x >= 0;
+  const mp l = y * (positive ? sp_small : sp_large) + (1 - y) * (positive ? sp_large : sp_small);
   const mp half = mp(1) / 2;
-  const mp sigma_minus_y = abs(x) < 1 ? mp(tanh(x / 2) / 2 + (half - y))
-                                      : mp((1 - y) / (1 + exp(-x)) - y / (1 + exp(x)));
+  mp sigma_minus_y;
+  if (abs(x) < 1) {
+    sigma_minus_y = tanh(x / 2) / 2 + (half - y);
+  } else {
+    const mp sigma_large = 1 / (1 + b), sigma_small = b / (1 + b);  // σ(|x|), σ(-|x|)
+    sigma_minus_y = (1 - y) * (positive ? sigma_large : sigma_small) - y * (positive ? sigma_small : sigma_large);
+  }
   return {w * l, w * sigma_minus_y, -w * x, l};
 }
 
@@ -82,14 +90,20 @@ loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_proble
 
     // the unweighted terms, once per element of S_xy: finite ones in closed form, the others as the composite
     mp_vector ell(x.size());
+    std::vector<term> finite(x.size());  // kept for the gradients (each term's transcendentals evaluated once)
     std::vector<bool> literal(x.size());
     for (std::size_t e = 0; e < x.size(); ++e) {
       literal[e] = !is_finite(x[e]) || !is_finite(y[e]);
-      ell[e] = literal[e] ? mp(-(y[e] * log_sigmoid(x[e]) + (1 - y[e]) * log_sigmoid(-x[e])))
-                          : finite_term(x[e], y[e], mp(1)).loss;
+      if (!literal[e]) finite[e] = finite_term(x[e], y[e], mp(1));
+      ell[e] = literal[e] ? mp(-(y[e] * log_sigmoid(x[e]) + (1 - y[e]) * log_sigmoid(-x[e]))) : finite[e].loss;
     }
     mp_vector row_sum(static_cast<std::size_t>(rows), mp(0));
-    mp_vector u(x.size(), mp(0)), dw(w.size());
+    // gw_e = Σ_f g_r w_f, U_e = gw_e / row_divisor: the target's gradient -U_e x_e is rational, and is formed as
+    // -(gw_e x_e) / row_divisor, one final division, so that a value that is exactly a midpoint of the dtype is computed
+    // exactly and rounds to even without raising the precision (it used to send float32 cases to 4096 bits)
+    mp_vector u(x.size(), mp(0)), gw(x.size(), mp(0)), dw(w.size());
+    std::vector<bool> gw_exact(x.size(), true);
+    exactness_probe probe;  // g (grad_output itself: upstream divides by 1) and w are exact
     broadcast_walker to_xy(xy_shape, p.shape);
     for (std::size_t f = 0; f < w.size(); ++f, to_xy.next()) {
       const auto e = static_cast<std::size_t>(to_xy.offset());
@@ -98,14 +112,19 @@ loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_proble
       const mp gf = g[r] / row_divisor;
       row_sum[static_cast<std::size_t>(r)] += ell[e] * w[f];
       u[e] += gf * w[f];
+      probe.restart();
+      gw[e] += g[r] * w[f];
+      gw_exact[e] = gw_exact[e] && probe.exact();
       dw[f] = gf * ell[e];
     }
     mp_vector dx(x.size()), dy(x.size());
+    std::vector<bool> dy_exact(x.size());
     for (std::size_t e = 0; e < x.size(); ++e) {
       if (!literal[e] && is_finite(u[e])) {
-        const term t = finite_term(x[e], y[e], mp(1));
-        dx[e] = t.dx * u[e];
-        dy[e] = t.dy * u[e];
+        dx[e] = finite[e].dx * u[e];
+        probe.restart();  // g, w and x are exact, so is gw_e when MPFR says so
+        dy[e] = -(gw[e] * x[e]) / row_divisor;
+        dy_exact[e] = probe.exact() && gw_exact[e];
       } else {
         const term t = literal_term(x[e], y[e], mp(1), u[e]);
         dx[e] = t.dx;
@@ -118,7 +137,9 @@ loss_result multilabel_soft_margin_loss(const multilabel_soft_margin_loss_proble
     mp_result out;
     out.output = reduce(std::move(none), p.none_shape, p.red);
     out.grads["input"] = {p.input->shape, sum_to(std::move(dx), xy_shape, p.input->shape)};
-    out.grads["target"] = {p.target->shape, sum_to(std::move(dy), xy_shape, p.target->shape)};
+    const bool target_unbroadcast = p.target->shape == xy_shape;  // else sum_to adds values: exactness not tracked
+    out.grads["target"] = {p.target->shape, sum_to(std::move(dy), xy_shape, p.target->shape),
+                           target_unbroadcast ? std::move(dy_exact) : std::vector<bool>{}};
     if (p.weight) out.grads["weight"] = {p.weight->shape, sum_to(std::move(dw), p.shape, p.weight->shape)};
     return out;
   });

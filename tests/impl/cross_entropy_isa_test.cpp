@@ -1,0 +1,137 @@
+// cross_entropy's row kernels in their three builds (impl/isa.h): AVX-512 (float32 rows in 16 float lanes, where the
+// CPU has it), AVX2 and generic (8 float lanes) must give the same bits. The kernels perform each element's operations
+// and each sum's additions in the same order in every build (impl/cross_entropy.cpp, fast_row_float_body), so any
+// difference is a bug. Cases: rows of every length from 1 to 70 (the 16- and 8-lane steps and the masked tail in
+// every combination) and of 1000, 2049 and 40000 classes; rows with ties at the maximum, with +0 and -0 logits, a
+// confident row, a row spanning more than 87 (float32's double lanes), a row holding an inf (the per-element code);
+// float32 and float64; loss (none) and gradient.
+//
+// What it can see: any difference in an element's operations (checked: a 16-lane scaling pass multiplying in float
+// instead of double fails it at byte 12992). What it cannot: the order of the double sums of a float32 row, whose
+// rounding (2^-53 relative) almost never moves a float result; that order is kept the same by construction
+// (cross_entropy.cpp's comment above fast_row_float_body).
+//
+// The test reruns itself with LOSSCHECK_IMPL_ISA=avx2 and with LOSSCHECK_IMPL_ISA=generic and compares their results
+// with its own (the default build: AVX-512 where the CPU has it). On a CPU without AVX-512 the AVX-512 comparison is
+// reported as skipped; AVX2 against generic is still checked.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "losscheck/impl/cross_entropy.h"
+
+namespace {
+
+namespace li = losscheck::impl;
+using losscheck::reduction;
+
+constexpr std::uint64_t seed = 20261203;
+
+template <class T>
+void append(std::string& bytes, const std::vector<T>& v) {
+  bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+/// The loss and gradient of `rows` rows of `classes` logits, with the special rows described above.
+template <class T>
+void add_case(std::string& bytes, std::int64_t rows, std::int64_t classes, std::mt19937_64& rng) {
+  // logits spanning up to 80 (below the 87 of the float lanes): e^(x - m) from 1 down to about 2^-115, so the sums of
+  // the exponentials round and their order shows (within -8..8 every such sum is exact in double)
+  std::uniform_real_distribution<double> logit(-40, 40);
+  std::vector<T> x(static_cast<std::size_t>(rows * classes));
+  for (auto& v : x) v = static_cast<T>(logit(rng));
+  std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
+  for (auto& v : y) v = std::uniform_int_distribution<std::int64_t>(0, classes - 1)(rng);
+  auto at = [&](std::int64_t row, std::int64_t c) -> T& { return x[static_cast<std::size_t>(row * classes + c)]; };
+  if (rows >= 6) {
+    for (std::int64_t c = 0; c < classes; c += 3) at(0, c) = T(2.5);  // ties at the maximum
+    for (std::int64_t c = 0; c < classes; ++c) at(1, c) = c % 2 ? T(0) : T(-0.0);  // +0 and -0, all maximal
+    at(2, y[2]) = T(60);                                                // confidently correct
+    at(3, classes / 2) = T(-100);                                       // spans more than 87
+    at(4, classes - 1) = std::numeric_limits<T>::infinity();            // the per-element code
+    for (std::int64_t c = 0; c < classes; ++c) at(5, c) = c == classes - 1 ? T(-0.0) : T(-1);  // a -0 maximum
+  }
+  std::vector<T> loss(static_cast<std::size_t>(rows)), grad(x.size());
+  li::cross_entropy_args<T> a{x.data(), y.data(), nullptr, {rows, classes, 1}, reduction::none};
+  li::cross_entropy_forward_backward<T>(a, nullptr, loss.data(), grad.data());
+  append(bytes, loss);
+  append(bytes, grad);
+}
+
+std::string all_result_bytes() {
+  std::string bytes;
+  std::mt19937_64 rng(seed);
+  for (std::int64_t classes = 1; classes <= 70; ++classes) {
+    add_case<float>(bytes, 8, classes, rng);
+    add_case<double>(bytes, 8, classes, rng);
+  }
+  for (std::int64_t classes : {1000, 2049, 40000}) {
+    add_case<float>(bytes, 8, classes, rng);
+    add_case<double>(bytes, 8, classes, rng);
+  }
+  return bytes;
+}
+
+// When LOSSCHECK_CE_DUMP names a file, this process is a child started by the tests below: it writes its results there
+// and exits before any test runs.
+const bool child_dumped = [] {
+  const char* path = std::getenv("LOSSCHECK_CE_DUMP");
+  if (!path) return false;
+  std::ofstream(path, std::ios::binary) << all_result_bytes();
+  std::_Exit(0);
+}();
+
+/// The results of this binary run with LOSSCHECK_IMPL_ISA=isa.
+std::string results_in(const char* isa) {
+  char exe[4096] = {};
+  if (readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0) return {};
+  const std::string dump = testing::TempDir() + "cross_entropy_" + isa + "_" + std::to_string(getpid()) + ".bin";
+  const std::string command =
+      std::string("LOSSCHECK_IMPL_ISA=") + isa + " LOSSCHECK_CE_DUMP='" + dump + "' '" + exe + "'";
+  if (std::system(command.c_str()) != 0) return {};
+  std::ifstream in(dump, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(dump.c_str());
+  return bytes;
+}
+
+void expect_same(const std::string& a, const std::string& b, const char* what) {
+  ASSERT_FALSE(a.empty()) << what << ": no results";
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i])
+      FAIL() << what << " differ at result byte " << i << " (all_result_bytes order; seed " << seed
+             << "); replay: build/tests/impl_cross_entropy_isa_test";
+}
+
+bool cpu_has_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+}
+
+TEST(CrossEntropyIsa, Avx2AndGenericBuildsAreBitIdentical) {
+  const std::string avx2 = results_in("avx2"), generic = results_in("generic");
+  std::printf("%zu bytes of results per build\n", avx2.size());
+  expect_same(avx2, generic, "the AVX2 and generic builds");
+}
+
+TEST(CrossEntropyIsa, Avx512BuildIsBitIdenticalToAvx2) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512 (F, VL, DQ, BW): the 16-lane build cannot run here";
+  const char* isa = std::getenv("LOSSCHECK_IMPL_ISA");
+  ASSERT_TRUE(isa == nullptr || *isa == '\0') << "run without LOSSCHECK_IMPL_ISA (this process must be the AVX-512 build)";
+  expect_same(all_result_bytes(), results_in("avx2"), "the AVX-512 and AVX2 builds");
+}
+
+}  // namespace
