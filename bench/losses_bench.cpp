@@ -564,6 +564,44 @@ void register_triad() {
   }
 }
 
+/// The core's measured peak of float vector arithmetic, the roofline's compute ceiling (docs/performance.md): 12
+/// independent chains, 6 of additions and 6 of multiplications (the kernels' mix, no FMA: impl uses none), on 8 float
+/// lanes (AVX2) or 16 (AVX-512), long enough that the loop overhead is negligible. Counter "vector_ops": vector
+/// instructions per call; table.py prints them per nanosecond, and float operations per nanosecond (x lanes).
+template <class V>
+[[gnu::always_inline]] inline V peak_chains(std::int64_t steps) {
+  V acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = V{} + static_cast<float>(k + 1);
+  const V inc = V{} + 1e-7f, factor = V{} + 0.9999999f;
+  for (std::int64_t i = 0; i < steps; ++i) {
+    for (int k = 0; k < 6; ++k) acc[k] = acc[k] + inc;
+    for (int k = 6; k < 12; ++k) acc[k] = acc[k] * factor;
+    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[6]));  // no folding of the loop
+  }
+  V sum = acc[0];
+  for (int k = 1; k < 12; ++k) sum = sum + acc[k];
+  return sum;
+}
+typedef float peak_f8 __attribute__((vector_size(32)));
+typedef float peak_f16 __attribute__((vector_size(64)));
+__attribute__((target("avx2"), noinline)) float peak_avx2(std::int64_t steps) { return peak_chains<peak_f8>(steps)[0]; }
+__attribute__((target("avx2,avx512f"), noinline)) float peak_avx512(std::int64_t steps) {
+  return peak_chains<peak_f16>(steps)[0];
+}
+
+void register_peak() {
+  constexpr std::int64_t steps = 1 << 20;
+  __builtin_cpu_init();
+  for (int wide : {0, 1}) {
+    if (wide && !__builtin_cpu_supports("avx512f")) continue;
+    benchmark::RegisterBenchmark(wide ? "peak/avx512" : "peak/avx2", [wide](benchmark::State& state) {
+      for (auto _ : state) benchmark::DoNotOptimize(wide ? peak_avx512(steps) : peak_avx2(steps));
+      state.counters["vector_ops"] = static_cast<double>(12 * steps);
+      state.counters["lanes"] = wide ? 16 : 8;
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
+}
+
 // l1_loss, smooth_l1_loss and huber_loss: 16M elements, x and t uniform in [-2, 2] (|x - t| on both sides of
 // beta = delta = 1), reduction mean, the gradient of input only (as mse_loss).
 template <class T>
@@ -763,6 +801,7 @@ void register_dtype(const char* dtype) {
 
 int main(int argc, char** argv) {
   register_triad();
+  register_peak();
   register_dtype<float>("f32");
   register_dtype<double>("f64");
   benchmark::Initialize(&argc, argv);

@@ -13,16 +13,21 @@ def main(path):
     with open(path) as f:
         data = json.load(f)
     med = {}  # run_name -> (ms, bytes, cpu ms, allocs per call)
+    peaks = {}  # build -> (vector instructions per ns, lanes)
     for b in data["benchmarks"]:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
         name = b.get("run_name", b["name"]).removesuffix("/real_time")
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
         med[name] = (b["real_time"] * scale, b.get("bytes", 0.0), b["cpu_time"] * scale, b.get("allocs_per_call"))
+        if name.startswith("peak/"):
+            peaks[name.removeprefix("peak/")] = (b["vector_ops"] / (b["real_time"] * scale * 1e6), b["lanes"])
     triad = {t: med[f"triad/t{t}"][1] / (med[f"triad/t{t}"][0] * 1e-3) for t in (1, 2) if f"triad/t{t}" in med}
     ctx = data.get("context", {})
     print(f"{ctx.get('date', '')}, {ctx.get('num_cpus', '?')} CPUs, "
-          + ", ".join(f"triad t{t}: {bw / 1e9:.1f} GB/s" for t, bw in triad.items()))
+          + ", ".join(f"triad t{t}: {bw / 1e9:.1f} GB/s" for t, bw in triad.items())
+          + "".join(f", peak {isa}: {ops:.2f} vector ops/ns = {ops * lanes:.1f} float ops/ns"
+                    for isa, (ops, lanes) in peaks.items()))
     print()
     print("| case | dtype | pass | impl t1 ms | LibTorch t1 ms | t1 ratio | impl t2 ms | LibTorch t2 ms | t2 ratio "
           "| t1 CPU-time ratio | impl t1 BW | impl t2 BW | LibTorch t1 BW | LibTorch t2 BW | impl allocs/call |")

@@ -242,7 +242,7 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
   c = 0;
   if constexpr (sixteen) {
     const vf16 vm16 = splat_f16(m);
-    vd8 sum01 = splat_d8(0.0), sum23 = splat_d8(0.0);  // sum[0] | sum[1], sum[2] | sum[3]
+    vd8 sum01 = splat8(0.0), sum23 = splat8(0.0);  // sum[0] | sum[1], sum[2] | sum[3]
     vi16 ties16 = {};
     for (; c + 16 <= full; c += 16) {
       __builtin_prefetch(x + classes + c);  // the next row (contiguous), for its max pass (no fault past the end)
@@ -287,7 +287,7 @@ LOSSCHECK_INLINE float_row fast_row_float_body(const float* x, std::int64_t clas
     const vd scale = splat(u / (1.0 + rest));
     c = 0;
     if constexpr (sixteen) {
-      const vd8 scale8 = splat_d8(scale[0]);
+      const vd8 scale8 = splat8(scale[0]);
       for (; c + 16 <= full; c += 16) {
         const vf16 e = load_f16(grad + c);
         store_f16(grad + c, narrow16(widen_low(e) * scale8, widen_high(e) * scale8));

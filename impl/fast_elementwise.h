@@ -84,6 +84,45 @@ LOSSCHECK_INLINE void run_blocks(std::int64_t begin, std::int64_t end, Acc* sum,
   if (sum) *sum = local;
 }
 
+/// run_blocks with two steps: `wide_step(i, acc)` handles [i, i + 8) (the AVX-512 build's 8 double lanes) and `step`
+/// [i, i + 4) where fewer than 8 elements are left before the per-element tail, so that every element the 4-lane run
+/// would give the lanes goes to the lanes here too, and the per-element code gets the same tail. A wide step must add
+/// to the accumulator what two 4-lane steps would, in their order (its lanes 0-3, then 4-7), and return the sum of its
+/// two halves' badness; then the results are the 4-lane run's bit for bit.
+template <class Acc, class WideLanes, class Lanes, class Slow>
+LOSSCHECK_INLINE void run_blocks_wide(std::int64_t begin, std::int64_t end, Acc* sum, const WideLanes& wide_step,
+                                      const Lanes& step, const Slow& slow) {
+  static_assert(block % 8 == 0);
+  Acc local = sum ? *sum : Acc{};
+  Acc* acc = sum ? &local : nullptr;
+  for (std::int64_t b = begin; b < end; b += block) {
+    const std::int64_t stop = b + block < end ? b + block : end;
+    const std::int64_t full = b + (stop - b) / lanes * lanes;
+    const Acc saved = local;
+    vd bad = splat(0.0);
+    std::int64_t i = b;
+    if (sum) {
+      for (; i + 8 <= full; i += 8) bad += wide_step(i, &local);
+      if (i < full) bad += step(i, &local);
+    } else {
+      for (; i + 8 <= full; i += 8) bad += wide_step(i, static_cast<Acc*>(nullptr));
+      if (i < full) bad += step(i, static_cast<Acc*>(nullptr));
+    }
+    if (horizontal_sum(bad) != 0.0) {  // NaN or inf somewhere: the whole block element by element
+      local = saved;
+      for (std::int64_t j = b; j < full; ++j) {
+        const double term = slow(j);
+        if (acc) local.add_scalar(term);
+      }
+    }
+    for (std::int64_t j = full; j < stop; ++j) {
+      const double term = slow(j);
+      if (acc) local.add_scalar(term);
+    }
+  }
+  if (sum) *sum = local;
+}
+
 /// Runs a loss's fast path over [0, numel): in the chunks of parallel.h (cut at a multiple of `block`; on two threads
 /// where allowed), each through dispatch (isa.h) as body(build, chunk, begin, end, sum) with sum = &sums[chunk], or
 /// nullptr when `sums` is (no loss sum wanted). `body` is an always_inline lambda that calls run_blocks over
@@ -91,10 +130,13 @@ LOSSCHECK_INLINE void run_blocks(std::int64_t begin, std::int64_t end, Acc* sum,
 ///   run_fast_path(numel, sums, [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum)
 ///                                  __attribute__((always_inline)) { fast_body(a, begin, end, sum, element); });
 /// The caller merges sums[0] and sums[1] in that order.
-template <class Acc, class Body>
+/// wide: through dispatch_wide (a body with an AVX-512 form, selected on its build argument, e.g. run_blocks_wide).
+template <bool wide = false, class Acc, class Body>
 void run_fast_path(std::int64_t numel, Acc* sums, const Body& body) {
   auto chunk = [&](int c) {
-    dispatch(body, c, chunk_start(numel, c, block), chunk_start(numel, c + 1, block), sums ? sums + c : nullptr);
+    const std::int64_t begin = chunk_start(numel, c, block), end = chunk_start(numel, c + 1, block);
+    if constexpr (wide) dispatch_wide(body, c, begin, end, sums ? sums + c : nullptr);
+    else dispatch(body, c, begin, end, sums ? sums + c : nullptr);
   };
   for_each_chunk(numel, chunk);
 }

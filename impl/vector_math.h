@@ -32,8 +32,30 @@ typedef std::int64_t vi __attribute__((vector_size(32)));
 typedef std::uint64_t vu __attribute__((vector_size(32)));
 typedef float vf __attribute__((vector_size(16)));
 constexpr int lanes = 4;
+/// Eight doubles and eight 64-bit integers: the AVX-512 build's double vectors (one 512-bit register; used only in
+/// functions compiled for AVX-512, isa.h's dispatch_wide, where a kernel takes 8 elements per step).
+typedef double vd8 __attribute__((vector_size(64)));
+typedef std::int64_t vi8l __attribute__((vector_size(64)));
+typedef std::uint64_t vu8l __attribute__((vector_size(64)));
+/// The integer vectors of a double vector's lanes.
+template <class VD>
+struct double_vector;
+template <>
+struct double_vector<vd> {
+  using int_type = vi;
+  using uint_type = vu;
+};
+template <>
+struct double_vector<vd8> {
+  using int_type = vi8l;
+  using uint_type = vu8l;
+};
 
 LOSSCHECK_INLINE vd splat(double v) { return vd{v, v, v, v}; }
+LOSSCHECK_INLINE vd8 splat8(double v) { return vd8{v, v, v, v, v, v, v, v}; }
+/// Lanes 0-3 and 4-7 of eight.
+LOSSCHECK_INLINE vd low4(vd8 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3); }
+LOSSCHECK_INLINE vd high4(vd8 v) { return __builtin_shufflevector(v, v, 4, 5, 6, 7); }
 LOSSCHECK_INLINE vi splat_int(std::int64_t v) { return vi{v, v, v, v}; }
 /// The bits of v as a vector of another type of the same size (doubles as 64-bit integers, floats as 32-bit ones).
 template <class To, class From>
@@ -49,6 +71,12 @@ LOSSCHECK_INLINE vi as_int(vd v) { return reinterpret<vi>(v); }
 template <class V, class Mask>
 LOSSCHECK_INLINE V select(Mask m, V a, V b) {
   return reinterpret<V>((reinterpret<Mask>(a) & m) | (reinterpret<Mask>(b) & ~m));
+}
+/// select for a mask whose lanes are all ones or all zeros (a comparison's), as the vector conditional (which GCC compiles into a
+/// blend, and into one masked move for 512-bit vectors, where the bitwise select above is lowered lane by lane).
+template <class V, class Mask>
+LOSSCHECK_INLINE V select_lanes(Mask m, V a, V b) {
+  return m ? a : b;
 }
 
 template <class T>
@@ -72,6 +100,38 @@ LOSSCHECK_INLINE void store(T* p, vd v) {
   if constexpr (sizeof(T) == 4) {
     const vf f = __builtin_convertvector(v, vf);
     std::memcpy(p, &f, sizeof f);
+  } else {
+    std::memcpy(p, &v, sizeof v);
+  }
+}
+/// Eight values of p (float or double) as doubles, and eight doubles stored as T (floats: rounded once each). (The
+/// float conversions go through 16 lanes, which GCC 12 compiles into one vcvtps2pd / vcvtpd2ps each, where it cuts an
+/// 8-lane one into 256-bit pieces.)
+template <class T>
+LOSSCHECK_INLINE vd8 load8(const T* p) {
+  if constexpr (sizeof(T) == 4) {
+    typedef float vf8_ __attribute__((vector_size(32)));
+    typedef double vd16_ __attribute__((vector_size(128)));
+    vf8_ f;
+    std::memcpy(&f, p, sizeof f);
+    const vd16_ w = __builtin_convertvector(
+        __builtin_shufflevector(f, f, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7), vd16_);
+    return __builtin_shufflevector(w, w, 0, 1, 2, 3, 4, 5, 6, 7);
+  } else {
+    vd8 d;
+    std::memcpy(&d, p, sizeof d);
+    return d;
+  }
+}
+template <class T>
+LOSSCHECK_INLINE void store8(T* p, vd8 v) {
+  if constexpr (sizeof(T) == 4) {
+    typedef float vf8_ __attribute__((vector_size(32)));
+    typedef float vf16_ __attribute__((vector_size(64)));
+    const vf16_ f = __builtin_convertvector(
+        __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7), vf16_);
+    const vf8_ h = __builtin_shufflevector(f, f, 0, 1, 2, 3, 4, 5, 6, 7);
+    std::memcpy(p, &h, sizeof h);
   } else {
     std::memcpy(p, &v, sizeof v);
   }
@@ -165,37 +225,51 @@ LOSSCHECK_INLINE vd exp_nonpositive_lanes(vd x) {
 
 // log x = k ln 2 + log(1 + f) with x = 2^k (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)); with s = f / (2 + f),
 // log(1 + f) = 2 atanh(s) = f - hfsq + s (hfsq + R),  hfsq = f^2 / 2,  R = s^2 Lg1 + ... + s^14 Lg7 (fdlibm e_log.c,
-// whose minimax coefficients these are; error < 1 ULP). Subnormal x is scaled by 2^54 first.
-LOSSCHECK_INLINE vd log_lanes(vd x) {
+// whose minimax coefficients these are; error < 1 ULP). Subnormal x is scaled by 2^54 first. VD is vd or vd8 (the
+// AVX-512 build's 8 lanes): the same operations lane by lane, so the same values.
+template <class VD>
+LOSSCHECK_INLINE VD log_lanes_of(VD x) {
+  using VI = typename double_vector<VD>::int_type;
+  using VU = typename double_vector<VD>::uint_type;
   constexpr double ln2_hi = 6.93147180369123816490e-01;
   constexpr double ln2_lo = 1.90821492927058770002e-10;
   constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
                    Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                    Lg7 = 1.479819860511658591e-01;
-  const vi subnormal = x < splat(2.2250738585072014e-308);
-  const vd xs = select(subnormal, x * splat(18014398509481984.0), x);  // 2^54
-  const vi bits = as_int(xs);
-  vi e = (vi)((vu)bits >> 52) - splat_int(1023) - (subnormal & splat_int(54));
-  vd m = as_double((bits & splat_int(0x000fffffffffffff)) | splat_int(0x3ff0000000000000));  // [1, 2)
-  const vi high = m > splat(1.4142135623730951);
-  m = select(high, m * splat(0.5), m);
+  const VD zero = {};  // zero + c: the constant c in every lane (c is never -0 here)
+  const VI subnormal = x < zero + 2.2250738585072014e-308;
+  const VD xs = select_lanes(subnormal, x * (zero + 18014398509481984.0), x);  // 2^54
+  const VI bits = reinterpret<VI>(xs);
+  VI e = (VI)((VU)bits >> 52) - 1023 - (subnormal & 54);
+  VD m = reinterpret<VD>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);  // [1, 2)
+  const VI high = m > zero + 1.4142135623730951;
+  m = select_lanes(high, m * (zero + 0.5), m);
   e = e - high;  // masks are -1
-  const vd k = to_double(e);
-  const vd f = m - splat(1.0);
-  const vd s = f / (splat(2.0) + f);
-  const vd z = s * s;
-  const vd w = z * z;
-  const vd t1 = w * (splat(Lg2) + w * (splat(Lg4) + w * splat(Lg6)));
-  const vd t2 = z * (splat(Lg1) + w * (splat(Lg3) + w * (splat(Lg5) + w * splat(Lg7))));
-  const vd R = t2 + t1;
-  const vd hfsq = splat(0.5) * f * f;
-  const vd result = k * splat(ln2_hi) - ((hfsq - (s * (hfsq + R) + k * splat(ln2_lo))) - f);
+  const VD k = reinterpret<VD>(e + reinterpret<VI>(zero + shifter)) - (zero + shifter);  // to_double
+  const VD f = m - (zero + 1.0);
+  const VD s = f / ((zero + 2.0) + f);
+  const VD z = s * s;
+  const VD w = z * z;
+  const VD t1 = w * ((zero + Lg2) + w * ((zero + Lg4) + w * (zero + Lg6)));
+  const VD t2 = z * ((zero + Lg1) + w * ((zero + Lg3) + w * ((zero + Lg5) + w * (zero + Lg7))));
+  const VD R = t2 + t1;
+  const VD hfsq = (zero + 0.5) * f * f;
+  const VD result = k * (zero + ln2_hi) - ((hfsq - (s * (hfsq + R) + k * (zero + ln2_lo))) - f);
   // x = 0: -inf; x < 0 or NaN: NaN; x = inf: inf.
-  vd special = select(x == splat(0.0), splat(-__builtin_inf()), splat(__builtin_nan("")));
-  special = select(x == splat(__builtin_inf()), x, special);
-  const vi ordinary = (x > splat(0.0)) & (x < splat(__builtin_inf()));
-  return select(ordinary, result, special);
+  VD special = select_lanes(x == zero, zero - __builtin_inf(), zero + __builtin_nan(""));
+  special = select_lanes(x == zero + __builtin_inf(), x, special);
+  VI ordinary;  // 0 < x < inf
+  if constexpr (sizeof(VD) == 64) {
+    // the same test as one comparison of the bits (positive finite doubles are the integers in (0, 0x7ff0...0), so
+    // bits - 1 is below 0x7fef...f unsigned): GCC 12 compiles the AND of two comparisons in a function without the
+    // AVX-512 target (this one, inlined into the AVX-512 build) lane by lane, with scalar compares
+    ordinary = (VI)((VU)(reinterpret<VI>(x) - 1) < 0x7fefffffffffffff);
+  } else {
+    ordinary = (x > zero) & (x < zero + __builtin_inf());
+  }
+  return select_lanes(ordinary, result, special);
 }
+LOSSCHECK_INLINE vd log_lanes(vd x) { return log_lanes_of(x); }
 
 // log1p(z) = log(u) + (z - (u - 1)) / u with u = fl(1 + z): the second term restores the rounding error of 1 + z
 // (u - 1 is exact), to first order log(1 + z) - log(u) = (1 + z - u) / u. z = -1 gives -inf, z < -1 NaN.

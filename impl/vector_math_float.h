@@ -54,7 +54,6 @@ LOSSCHECK_INLINE void store_partial_f(float* p, std::int64_t i, std::int64_t n, 
 }
 /// Lanes 0-3 and 4-7 as doubles (exact), and two double vectors rounded to floats (one rounding each). (Converted as
 /// 8 lanes: GCC 12 compiles a 4-float to 4-double conversion into 128-bit pieces, but this into one vcvtps2pd each.)
-typedef double vd8 __attribute__((vector_size(64)));
 LOSSCHECK_INLINE vd low_half(vf8 v) {
   const vd8 w = __builtin_convertvector(v, vd8);
   return __builtin_shufflevector(w, w, 0, 1, 2, 3);
@@ -88,7 +87,6 @@ template <class VF>
 using int_vector = typename float_vector<VF>::int_type;
 
 LOSSCHECK_INLINE vf16 splat_f16(float v) { return vf16{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v}; }
-LOSSCHECK_INLINE vd8 splat_d8(double v) { return vd8{v, v, v, v, v, v, v, v}; }
 LOSSCHECK_INLINE vf16 load_f16(const float* p) {
   vf16 v;
   std::memcpy(&v, p, sizeof v);

@@ -1,15 +1,18 @@
-// cross_entropy's row kernels in their three builds (impl/isa.h): AVX-512 (float32 rows in 16 float lanes, where the
-// CPU has it), AVX2 and generic (8 float lanes) must give the same bits. The kernels perform each element's operations
-// and each sum's additions in the same order in every build (impl/cross_entropy.cpp, fast_row_float_body), so any
-// difference is a bug. Cases: rows of every length from 1 to 70 (the 16- and 8-lane steps and the masked tail in
-// every combination) and of 1000, 2049 and 40000 classes; rows with ties at the maximum, with +0 and -0 logits, a
-// confident row, a row spanning more than 87 (float32's double lanes), a row holding an inf (the per-element code);
-// float32 and float64; loss (none) and gradient.
+// The kernels with an AVX-512 build (impl/isa.h's dispatch_wide: cross_entropy's float32 rows in 16 float lanes,
+// kl_div's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
+// bits. The kernels perform each element's operations and each sum's additions in the same order in every build
+// (impl/cross_entropy.cpp above fast_row_float_body, impl/fast_elementwise.h's run_blocks_wide), so any difference is
+// a bug.
 //
-// What it can see: any difference in an element's operations (checked: a 16-lane scaling pass multiplying in float
-// instead of double fails it at byte 12992). What it cannot: the order of the double sums of a float32 row, whose
-// rounding (2^-53 relative) almost never moves a float result; that order is kept the same by construction
-// (cross_entropy.cpp's comment above fast_row_float_body).
+// cross_entropy: rows of every length from 1 to 70 (the 16- and 8-lane steps and the masked tail in every combination)
+// and of 1000, 2049 and 40000 classes; rows with ties at the maximum, with +0 and -0 logits, a confident row, a row
+// spanning more than 87 (float32's double lanes), a row holding an inf (the per-element code); float32 and float64;
+// loss (none) and gradient. kl_div: every length from 1 to 70 and 100003 (two chunks, many blocks), targets with zeros
+// and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients.
+//
+// What it can see: any difference in an element's operations (checked: a 16-lane cross_entropy scaling pass
+// multiplying in float instead of double fails it). What it cannot: the order of the double sums of a float32 result,
+// whose rounding (2^-53 relative) almost never moves the float; that order is kept the same by construction.
 //
 // The test reruns itself with LOSSCHECK_IMPL_ISA=avx2 and with LOSSCHECK_IMPL_ISA=generic and compares their results
 // with its own (the default build: AVX-512 where the CPU has it). On a CPU without AVX-512 the AVX-512 comparison is
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "losscheck/impl/cross_entropy.h"
+#include "losscheck/impl/kl_div.h"
 
 namespace {
 
@@ -43,7 +47,7 @@ void append(std::string& bytes, const std::vector<T>& v) {
   bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
-/// The loss and gradient of `rows` rows of `classes` logits, with the special rows described above.
+/// cross_entropy: the loss and gradient of `rows` rows of `classes` logits, with the special rows described above.
 template <class T>
 void add_case(std::string& bytes, std::int64_t rows, std::int64_t classes, std::mt19937_64& rng) {
   // logits spanning up to 80 (below the 87 of the float lanes): e^(x - m) from 1 down to about 2^-115, so the sums of
@@ -69,6 +73,27 @@ void add_case(std::string& bytes, std::int64_t rows, std::int64_t classes, std::
   append(bytes, grad);
 }
 
+/// kl_div (log_target = false) over n elements: log-probabilities in [-10, 0), probabilities with exact zeros, an inf
+/// or NaN target in some cases (the per-element code for its block), reduction none (with a random grad_output) or sum.
+template <class T>
+void add_kl_div_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> log_p(-10, -0.01), p(0, 1);
+  std::vector<T> x(static_cast<std::size_t>(n)), t(x.size()), g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<T>(log_p(rng));
+    t[i] = rng() % 16 == 0 ? T(0) : static_cast<T>(p(rng));
+    g[i] = static_cast<T>(p(rng) - 0.5);
+  }
+  if (n > 40 && n % 3 == 0) t[static_cast<std::size_t>(n / 2)] = std::numeric_limits<T>::infinity();
+  if (n > 40 && n % 3 == 1) t[static_cast<std::size_t>(n / 3)] = std::numeric_limits<T>::quiet_NaN();
+  std::vector<T> loss(none ? x.size() : 1), grad_x(x.size()), grad_t(x.size());
+  li::kl_div_args<T> a{x.data(), t.data(), n, none ? reduction::none : reduction::sum};
+  li::kl_div_forward_backward<T, T>(a, none ? g.data() : nullptr, loss.data(), grad_x.data(), grad_t.data());
+  append(bytes, loss);
+  append(bytes, grad_x);
+  append(bytes, grad_t);
+}
+
 std::string all_result_bytes() {
   std::string bytes;
   std::mt19937_64 rng(seed);
@@ -80,13 +105,19 @@ std::string all_result_bytes() {
     add_case<float>(bytes, 8, classes, rng);
     add_case<double>(bytes, 8, classes, rng);
   }
+  for (std::int64_t n = 1; n <= 70; ++n)
+    for (bool none : {true, false}) add_kl_div_case<float>(bytes, n, none, rng);
+  for (bool none : {true, false}) {
+    add_kl_div_case<float>(bytes, 100003, none, rng);
+    add_kl_div_case<float>(bytes, 100002, none, rng);  // an inf target
+  }
   return bytes;
 }
 
-// When LOSSCHECK_CE_DUMP names a file, this process is a child started by the tests below: it writes its results there
+// When LOSSCHECK_ISA_DUMP names a file, this process is a child started by the tests below: it writes its results there
 // and exits before any test runs.
 const bool child_dumped = [] {
-  const char* path = std::getenv("LOSSCHECK_CE_DUMP");
+  const char* path = std::getenv("LOSSCHECK_ISA_DUMP");
   if (!path) return false;
   std::ofstream(path, std::ios::binary) << all_result_bytes();
   std::_Exit(0);
@@ -96,9 +127,9 @@ const bool child_dumped = [] {
 std::string results_in(const char* isa) {
   char exe[4096] = {};
   if (readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0) return {};
-  const std::string dump = testing::TempDir() + "cross_entropy_" + isa + "_" + std::to_string(getpid()) + ".bin";
+  const std::string dump = testing::TempDir() + "isa_builds_" + isa + "_" + std::to_string(getpid()) + ".bin";
   const std::string command =
-      std::string("LOSSCHECK_IMPL_ISA=") + isa + " LOSSCHECK_CE_DUMP='" + dump + "' '" + exe + "'";
+      std::string("LOSSCHECK_IMPL_ISA=") + isa + " LOSSCHECK_ISA_DUMP='" + dump + "' '" + exe + "'";
   if (std::system(command.c_str()) != 0) return {};
   std::ifstream in(dump, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -112,7 +143,7 @@ void expect_same(const std::string& a, const std::string& b, const char* what) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (a[i] != b[i])
       FAIL() << what << " differ at result byte " << i << " (all_result_bytes order; seed " << seed
-             << "); replay: build/tests/impl_cross_entropy_isa_test";
+             << "); replay: build/tests/impl_isa_builds_test";
 }
 
 bool cpu_has_avx512() {
@@ -121,13 +152,13 @@ bool cpu_has_avx512() {
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
 }
 
-TEST(CrossEntropyIsa, Avx2AndGenericBuildsAreBitIdentical) {
+TEST(IsaBuilds, Avx2AndGenericBuildsAreBitIdentical) {
   const std::string avx2 = results_in("avx2"), generic = results_in("generic");
   std::printf("%zu bytes of results per build\n", avx2.size());
   expect_same(avx2, generic, "the AVX2 and generic builds");
 }
 
-TEST(CrossEntropyIsa, Avx512BuildIsBitIdenticalToAvx2) {
+TEST(IsaBuilds, Avx512BuildIsBitIdenticalToAvx2) {
   if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512 (F, VL, DQ, BW): the 16-lane build cannot run here";
   const char* isa = std::getenv("LOSSCHECK_IMPL_ISA");
   ASSERT_TRUE(isa == nullptr || *isa == '\0') << "run without LOSSCHECK_IMPL_ISA (this process must be the AVX-512 build)";
