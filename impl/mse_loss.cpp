@@ -2,6 +2,7 @@
 #include "losscheck/impl/mse_loss.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "accumulate.h"
 #include "case_io.h"
@@ -79,8 +80,10 @@ struct fast_args {
 // Fast lanes over finite x, t (and g): with x - t = hi + lo (TwoSum),
 //   L = hi (hi + 2 lo),   dL/dx = 2 g hi + 2 g lo,   dL/dt = -dL/dx
 // the per-element code's values for such operands. `slow` handles blocks with an inf or NaN (or an overflowing x - t).
-template <class T, class G, class Acc, class Slow>
-LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+// float32 in the AVX-512 build (isa.h's dispatch_wide): the same forms 8 lanes at a time (run_blocks_wide), the loss
+// sum given the two halves in order: the 4-lane results bit for bit.
+template <class Build, class T, class G, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t begin, std::int64_t end, Acc* sum,
                                 const Slow& slow) {
   using namespace simd;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
@@ -110,7 +113,42 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
     }
     return bad;
   };
-  run_blocks(begin, end, sum, step, slow);
+  if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx512_build>) {
+    auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+      const vd8 x = load8(a.input + i);
+      const vd8 t = load8(a.target + i);
+      const vd8 hi = x - t;
+      const vd8 shifted = hi - x;
+      const vd8 lo = (x - (hi - shifted)) + (-t - shifted);
+      vd8 bad = hi - hi;
+      const vd8 loss = hi * (hi + splat8(2.0) * lo);
+      if (a.output) store8(a.output + i, loss);
+      if (acc) {
+        acc->add(low4(loss));
+        acc->add(high4(loss));
+      }
+      if (a.grad_input || a.grad_target) {
+        vd8 g = splat8(a.g);
+        if (a.grad_output) {
+          g = load8(a.grad_output + i) / splat8(a.divisor);
+          bad += g - g;
+        }
+        const vd8 two_g = splat8(2.0) * g;
+        const vd8 gx = two_g * hi + two_g * lo;
+        if (a.stream) {
+          if (a.grad_input) store_stream8(a.grad_input + i, gx);
+          if (a.grad_target) store_stream8(a.grad_target + i, -gx);
+        } else {
+          if (a.grad_input) store8(a.grad_input + i, gx);
+          if (a.grad_target) store8(a.grad_target + i, -gx);
+        }
+      }
+      return low4(bad) + high4(bad);
+    };
+    run_blocks_wide(begin, end, sum, wide_step, step, slow);
+  } else {
+    run_blocks(begin, end, sum, step, slow);
+  }
 }
 
 }  // namespace
@@ -152,10 +190,11 @@ void mse_loss_forward_backward(const mse_loss_args<T>& args, const T* grad_outpu
                             grad_input, grad_target, stream};
     simd::lane_accumulator<T> sums[2];
     const bool reduce = output && !none;
-    simd::run_fast_path(args.numel, reduce ? sums : nullptr,
-                        [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
-                          fast_body(a, begin, end, sum, element);
-                        });
+    simd::run_fast_path<std::is_same_v<T, float>>(  // float32: an AVX-512 build too
+        args.numel, reduce ? sums : nullptr,
+        [&](auto build, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
+          fast_body(build, a, begin, end, sum, element);
+        });
     if (stream) simd::stream_fence();
     sums[0].merge(sums[1]);
     if (reduce) output[0] = reduce_sum(args, sums[0].value());

@@ -147,6 +147,12 @@ LOSSCHECK_INLINE void store_stream(T* p, vd v) {
     _mm_stream_pd(reinterpret_cast<double*>(p) + 2, __m128d{v[2], v[3]});
   }
 }
+/// store_stream of eight values (two or four 16-byte non-temporal stores, in address order).
+template <class T>
+LOSSCHECK_INLINE void store_stream8(T* p, vd8 v) {
+  store_stream(p, low4(v));
+  store_stream(p + 4, high4(v));
+}
 /// Whether an output of n values at p should be written with store_stream: larger than the last-level cache can hold
 /// next to its inputs (16M bytes and more) and aligned for it.
 template <class T>

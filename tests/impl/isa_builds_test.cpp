@@ -1,5 +1,5 @@
 // The kernels with an AVX-512 build (impl/isa.h's dispatch_wide: cross_entropy's float32 rows in 16 float lanes,
-// kl_div's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
+// kl_div's and mse_loss's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
 // bits. The kernels perform each element's operations and each sum's additions in the same order in every build
 // (impl/cross_entropy.cpp above fast_row_float_body, impl/fast_elementwise.h's run_blocks_wide), so any difference is
 // a bug.
@@ -8,7 +8,8 @@
 // and of 1000, 2049 and 40000 classes; rows with ties at the maximum, with +0 and -0 logits, a confident row, a row
 // spanning more than 87 (float32's double lanes), a row holding an inf (the per-element code); float32 and float64;
 // loss (none) and gradient. kl_div: every length from 1 to 70 and 100003 (two chunks, many blocks), targets with zeros
-// and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients.
+// and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients. mse_loss
+// likewise (reductions none and mean).
 //
 // What it can see: any difference in an element's operations (checked: a 16-lane cross_entropy scaling pass
 // multiplying in float instead of double fails it). What it cannot: the order of the double sums of a float32 result,
@@ -34,6 +35,7 @@
 
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
+#include "losscheck/impl/mse_loss.h"
 
 namespace {
 
@@ -94,6 +96,27 @@ void add_kl_div_case(std::string& bytes, std::int64_t n, bool none, std::mt19937
   append(bytes, grad_t);
 }
 
+/// mse_loss over n elements: values in [-4, 4], an inf in some cases (the per-element code for its block), reduction
+/// none (with a random grad_output) or mean; both gradients (the case of 2^22 + 3 elements writes its 16 MB gradients
+/// with non-temporal stores).
+template <class T>
+void add_mse_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> v(-4, 4);
+  std::vector<T> x(static_cast<std::size_t>(n)), t(x.size()), g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<T>(v(rng));
+    t[i] = static_cast<T>(v(rng));
+    g[i] = static_cast<T>(v(rng));
+  }
+  if (n > 40 && n % 3 == 0) x[static_cast<std::size_t>(n / 2)] = std::numeric_limits<T>::infinity();
+  std::vector<T> loss(none ? x.size() : 1), grad_x(x.size()), grad_t(x.size());
+  li::mse_loss_args<T> a{x.data(), t.data(), n, none ? reduction::none : reduction::mean};
+  li::mse_loss_forward_backward<T, T>(a, none ? g.data() : nullptr, loss.data(), grad_x.data(), grad_t.data());
+  append(bytes, loss);
+  append(bytes, grad_x);
+  append(bytes, grad_t);
+}
+
 std::string all_result_bytes() {
   std::string bytes;
   std::mt19937_64 rng(seed);
@@ -111,6 +134,13 @@ std::string all_result_bytes() {
     add_kl_div_case<float>(bytes, 100003, none, rng);
     add_kl_div_case<float>(bytes, 100002, none, rng);  // an inf target
   }
+  for (std::int64_t n = 1; n <= 70; ++n)
+    for (bool none : {true, false}) add_mse_case<float>(bytes, n, none, rng);
+  for (bool none : {true, false}) {
+    add_mse_case<float>(bytes, 100003, none, rng);
+    add_mse_case<float>(bytes, 100002, none, rng);  // an inf input
+  }
+  add_mse_case<float>(bytes, (std::int64_t{1} << 22) + 3, false, rng);
   return bytes;
 }
 
