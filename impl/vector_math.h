@@ -279,14 +279,22 @@ LOSSCHECK_INLINE vd log_lanes(vd x) { return log_lanes_of(x); }
 
 // log1p(z) = log(u) + (z - (u - 1)) / u with u = fl(1 + z): the second term restores the rounding error of 1 + z
 // (u - 1 is exact), to first order log(1 + z) - log(u) = (1 + z - u) / u. z = -1 gives -inf, z < -1 NaN.
-LOSSCHECK_INLINE vd log1p_lanes(vd z) {
-  const vd u = splat(1.0) + z;
-  const vd correction = (z - (u - splat(1.0))) / u;
-  const vd result = log_lanes(u) + correction;
+template <class VD>
+LOSSCHECK_INLINE VD log1p_lanes_of(VD z) {
+  using VI = typename double_vector<VD>::int_type;
+  using VU = typename double_vector<VD>::uint_type;
+  const VD one = VD{} + 1.0;
+  const VD u = one + z;
+  const VD correction = (z - (u - one)) / u;
+  const VD log_u = log_lanes_of(u);
+  const VD result = log_u + correction;
   // u = inf (z huge or inf) and u <= 0: log(u) already is the answer; NaN propagates through both terms.
-  const vi ordinary = (u > splat(0.0)) & (u < splat(__builtin_inf()));
-  return select(ordinary, result, log_lanes(u));
+  VI ordinary;  // 0 < u < inf (one comparison of the bits in the 512-bit build: see log_lanes_of)
+  if constexpr (sizeof(VD) == 64) ordinary = (VI)((VU)(reinterpret<VI>(u) - 1) < 0x7fefffffffffffff);
+  else ordinary = (u > VD{}) & (u < VD{} + __builtin_inf());
+  return select_lanes(ordinary, result, log_u);
 }
+LOSSCHECK_INLINE vd log1p_lanes(vd z) { return log1p_lanes_of(z); }
 
 /// Scalar forms through lane 0 (tails and single values with exactly the vector kernels' results).
 LOSSCHECK_INLINE double exp1(double x) { return exp_lanes(splat(x))[0]; }

@@ -242,39 +242,65 @@ inline constexpr log_table_entry log_table[16] = {
 // error) or k = 0 and |log x| >= 0.0117: < 2^-47 relative in all. For a double x, r = m invc - 1 has a rounding of
 // 2^-53 absolute, relative to |log x| >= 0.0117 (j not holding 1): < 2^-46. The short form: < 2^-30 relative (for
 // sums of logs that do not cancel, rounded to float: 1/64 ULP).
-template <bool short_form = false>
-LOSSCHECK_INLINE vd log_float_lanes(vd x) {
+template <bool short_form = false, class VD>
+LOSSCHECK_INLINE VD log_float_lanes_of(VD x) {
+  using VI = typename double_vector<VD>::int_type;
+  using VU = typename double_vector<VD>::uint_type;
+  constexpr int width = sizeof(VD) / sizeof(double);
   constexpr std::int64_t off = 0x3fe6a09e00000000;  // 0.70710676908..., just below sqrt(2) / 2
   constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  const vi ix = as_int(x) - splat_int(off);
+  const VD zero = {};  // zero + c: the constant c in every lane (c is never -0 here)
+  const VI ix = reinterpret<VI>(x) - off;
   // k = ix >> 52 (arithmetic): AVX2 has no 64-bit arithmetic shift; ix + 2^62 is in [0, 2^64) for any double x.
-  const vi k = (vi)(((vu)ix + (vu)splat_int(std::int64_t{1} << 62)) >> 52) - splat_int(1024);
-  const vd m = as_double(as_int(x) - (k << 52));
-  const vi j = (vi)(((vu)ix) >> 48) & splat_int(15);
-  const vd invc = {log_table[j[0]].invc, log_table[j[1]].invc, log_table[j[2]].invc, log_table[j[3]].invc};
-  const vd logc = {log_table[j[0]].logc, log_table[j[1]].logc, log_table[j[2]].logc, log_table[j[3]].logc};
-  const vd r = m * invc - splat(1.0);
-  const vd kd = to_double(k);
-  const vd r2 = r * r;
-  vd tail;  // (log1p(r) - r) / r^2
+  const VI k = (VI)(((VU)ix + (VU)(VI{} + (std::int64_t{1} << 62))) >> 52) - 1024;
+  const VD m = reinterpret<VD>(reinterpret<VI>(x) - (k << 52));
+  const VI j = (VI)(((VU)ix) >> 48) & 15;
+  VD invc, logc;
+#if !defined(__clang__)  // clang (the fuzz build) has no variable-index __builtin_shuffle: lane by lane below
+  if constexpr (width == 8) {  // the 16 entries as two 8-lane vectors, picked by one two-source permute each
+    VD invc_lo, invc_hi, logc_lo, logc_hi;
+    for (int l = 0; l < 8; ++l) {
+      invc_lo[l] = log_table[l].invc;
+      invc_hi[l] = log_table[l + 8].invc;
+      logc_lo[l] = log_table[l].logc;
+      logc_hi[l] = log_table[l + 8].logc;
+    }
+    invc = __builtin_shuffle(invc_lo, invc_hi, j);
+    logc = __builtin_shuffle(logc_lo, logc_hi, j);
+  } else
+#endif
+  {
+    for (int l = 0; l < width; ++l) {  // exact loads however they are compiled
+      invc[l] = log_table[j[l]].invc;
+      logc[l] = log_table[j[l]].logc;
+    }
+  }
+  const VD r = m * invc - (zero + 1.0);
+  const VD kd = reinterpret<VD>(k + reinterpret<VI>(zero + shifter)) - (zero + shifter);  // to_double
+  const VD r2 = r * r;
+  VD tail;  // (log1p(r) - r) / r^2
   if constexpr (short_form) {
     // -1/2 + r/3 - r^2/4 + r^3/5 - r^4/6
-    const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
-    const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
-    tail = (a01 + r2 * a23) + (r2 * r2) * splat(-1.0 / 6);
+    const VD a01 = (zero - 1.0 / 2) + r * (zero + 1.0 / 3);
+    const VD a23 = (zero - 1.0 / 4) + r * (zero + 1.0 / 5);
+    tail = (a01 + r2 * a23) + (r2 * r2) * (zero - 1.0 / 6);
   } else {
     // coefficients of r^2 .. r^11 (Estrin)
-    const vd r4 = r2 * r2, r8 = r4 * r4;
-    const vd a01 = splat(-1.0 / 2) + r * splat(1.0 / 3);
-    const vd a23 = splat(-1.0 / 4) + r * splat(1.0 / 5);
-    const vd a45 = splat(-1.0 / 6) + r * splat(1.0 / 7);
-    const vd a67 = splat(-1.0 / 8) + r * splat(1.0 / 9);
-    const vd a89 = splat(-1.0 / 10) + r * splat(1.0 / 11);
-    const vd b03 = a01 + r2 * a23, b47 = a45 + r2 * a67;
+    const VD r4 = r2 * r2, r8 = r4 * r4;
+    const VD a01 = (zero - 1.0 / 2) + r * (zero + 1.0 / 3);
+    const VD a23 = (zero - 1.0 / 4) + r * (zero + 1.0 / 5);
+    const VD a45 = (zero - 1.0 / 6) + r * (zero + 1.0 / 7);
+    const VD a67 = (zero - 1.0 / 8) + r * (zero + 1.0 / 9);
+    const VD a89 = (zero - 1.0 / 10) + r * (zero + 1.0 / 11);
+    const VD b03 = a01 + r2 * a23, b47 = a45 + r2 * a67;
     tail = (b03 + r4 * b47) + r8 * a89;
   }
-  const vd log1p_r = r + r2 * tail;
-  return (kd * splat(ln2_hi) + logc) + (log1p_r + kd * splat(ln2_lo));
+  const VD log1p_r = r + r2 * tail;
+  return (kd * (zero + ln2_hi) + logc) + (log1p_r + kd * (zero + ln2_lo));
+}
+template <bool short_form = false>
+LOSSCHECK_INLINE vd log_float_lanes(vd x) {
+  return log_float_lanes_of<short_form>(x);
 }
 
 }  // namespace losscheck::impl::simd

@@ -1,5 +1,5 @@
 // The kernels with an AVX-512 build (impl/isa.h's dispatch_wide: cross_entropy's float32 rows in 16 float lanes,
-// kl_div's and mse_loss's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
+// kl_div's, mse_loss's and binary_cross_entropy's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
 // bits. The kernels perform each element's operations and each sum's additions in the same order in every build
 // (impl/cross_entropy.cpp above fast_row_float_body, impl/fast_elementwise.h's run_blocks_wide), so any difference is
 // a bug.
@@ -9,7 +9,8 @@
 // spanning more than 87 (float32's double lanes), a row holding an inf (the per-element code); float32 and float64;
 // loss (none) and gradient. kl_div: every length from 1 to 70 and 100003 (two chunks, many blocks), targets with zeros
 // and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients. mse_loss
-// likewise (reductions none and mean).
+// and binary_cross_entropy likewise (reductions none and mean; binary_cross_entropy with weights and out-of-domain
+// values).
 //
 // What it can see: any difference in an element's operations (checked: a 16-lane cross_entropy scaling pass
 // multiplying in float instead of double fails it). What it cannot: the order of the double sums of a float32 result,
@@ -33,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "losscheck/impl/binary_cross_entropy.h"
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
@@ -117,6 +119,33 @@ void add_mse_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64
   append(bytes, grad_t);
 }
 
+/// binary_cross_entropy over n elements: x in (0, 1) with some exact 0 and 1 and values below 1e-43 (the clamped
+/// logs: per-element code), targets in [0, 1] with some outside (torch accepts any), weights, reduction none (with a
+/// random grad_output) or mean; both gradients (x across the three forms of the target's gradient: below 1/4, up to
+/// 3/4, above).
+template <class T>
+void add_bce_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> p(0, 1);
+  std::vector<T> x(static_cast<std::size_t>(n)), y(x.size()), w(x.size()), g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<T>(p(rng));
+    y[i] = static_cast<T>(p(rng));
+    w[i] = static_cast<T>(p(rng) * 2);
+    g[i] = static_cast<T>(p(rng) - 0.5);
+  }
+  if (n > 40 && n % 3 == 0) x[static_cast<std::size_t>(n / 2)] = T(1);
+  if (n > 40 && n % 3 == 1) x[static_cast<std::size_t>(n / 3)] = T(1e-44);
+  if (n > 40 && n % 3 == 2) y[static_cast<std::size_t>(n / 4)] = T(1.5);
+  std::vector<T> loss(none ? x.size() : 1), grad_x(x.size()), grad_y(x.size());
+  li::binary_cross_entropy_args<T> a{x.data(), y.data(), n % 2 ? w.data() : nullptr, n,
+                                     none ? reduction::none : reduction::mean};
+  li::binary_cross_entropy_forward_backward<T>(a, none ? g.data() : nullptr, loss.data(), grad_x.data(),
+                                               grad_y.data());
+  append(bytes, loss);
+  append(bytes, grad_x);
+  append(bytes, grad_y);
+}
+
 std::string all_result_bytes() {
   std::string bytes;
   std::mt19937_64 rng(seed);
@@ -141,6 +170,10 @@ std::string all_result_bytes() {
     add_mse_case<float>(bytes, 100002, none, rng);  // an inf input
   }
   add_mse_case<float>(bytes, (std::int64_t{1} << 22) + 3, false, rng);
+  for (std::int64_t n = 1; n <= 70; ++n)
+    for (bool none : {true, false}) add_bce_case<float>(bytes, n, none, rng);
+  for (std::int64_t n : {100003, 100002, 100001})
+    for (bool none : {true, false}) add_bce_case<float>(bytes, n, none, rng);
   return bytes;
 }
 
