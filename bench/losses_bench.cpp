@@ -570,13 +570,14 @@ void register_triad() {
 /// instructions per call; table.py prints them per nanosecond, and float operations per nanosecond (x lanes).
 template <class V>
 [[gnu::always_inline]] inline V peak_chains(std::int64_t steps) {
-  V acc[12];
-  for (int k = 0; k < 12; ++k) acc[k] = V{} + static_cast<float>(k + 1);
-  const V inc = V{} + 1e-7f, factor = V{} + 0.9999999f;
+  V acc[12], step[12];  // a different increment or factor per chain, so that no two chains can be merged
+  for (int k = 0; k < 12; ++k) {
+    acc[k] = V{} + static_cast<float>(k + 1);
+    step[k] = V{} + (k < 6 ? 1e-7f * static_cast<float>(k + 1) : 1.0f - 1e-7f * static_cast<float>(k));
+  }
   for (std::int64_t i = 0; i < steps; ++i) {
-    for (int k = 0; k < 6; ++k) acc[k] = acc[k] + inc;
-    for (int k = 6; k < 12; ++k) acc[k] = acc[k] * factor;
-    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[6]));  // no folding of the loop
+    for (int k = 0; k < 6; ++k) acc[k] = acc[k] + step[k];
+    for (int k = 6; k < 12; ++k) acc[k] = acc[k] * step[k];
   }
   V sum = acc[0];
   for (int k = 1; k < 12; ++k) sum = sum + acc[k];
