@@ -195,10 +195,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
       if (a.output || acc) {
         const vd8 loss = select_lanes(zero, zero8, t * (log_t - x));
         if (a.output) store8(a.output + i, loss);
-        if (acc) {
-          acc->add(low4(loss));
-          acc->add(high4(loss));
-        }
+        if (acc) acc->add(loss);
       }
       if (a.grad_input || a.grad_target) {
         vd8 g = splat8(a.g);

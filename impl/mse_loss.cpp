@@ -123,10 +123,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
       vd8 bad = hi - hi;
       const vd8 loss = hi * (hi + splat8(2.0) * lo);
       if (a.output) store8(a.output + i, loss);
-      if (acc) {
-        acc->add(low4(loss));
-        acc->add(high4(loss));
-      }
+      if (acc) acc->add(loss);  // lanes 0-3, then 4-7
       if (a.grad_input || a.grad_target) {
         vd8 g = splat8(a.g);
         if (a.grad_output) {
