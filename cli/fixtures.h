@@ -1,6 +1,6 @@
 #pragma once
 // Golden fixture files (docs/format.md "Fixture files"): the catalog of cases, writing files, and verifying them.
-// Nothing here includes LibTorch; the generator (fixtures_generate.cpp) is the one file that does.
+// Nothing here includes LibTorch; the generator (fixtures_generate.cpp) loads it as a plugin.
 
 #include <cstdint>
 #include <map>

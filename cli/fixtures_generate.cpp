@@ -1,7 +1,6 @@
 // `losscheck fixtures generate`: evaluates the fixture catalog with LibTorch and writes one fixture file per loss.
-// The one file of the command line that includes LibTorch (for the thread count); built only when Torch is found.
+// LibTorch comes from its plugin (libtorch/include/losscheck/libtorch_plugin.h), loaded here.
 
-#include <ATen/Parallel.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,7 +12,7 @@
 
 #include "commands.h"
 #include "fixtures.h"
-#include "losscheck/libtorch.h"
+#include "losscheck/libtorch_plugin.h"
 #include "losscheck/audit/verdict.h"
 #include "losscheck/check.h"
 #include "losscheck/dtype_traits.h"
@@ -31,10 +30,16 @@ namespace losscheck::cli {
 int generate_fixtures(const std::string& out_dir, const std::vector<std::string>& losses, std::ostream& out,
                       std::ostream& err) {
   // Determinism: the portable kernels (no AVX2/AVX512 dispatch, whose reductions associate differently) and one
-  // thread, set before the first ATen operation of the process.
+  // thread, set before LibTorch is loaded.
   ::setenv("ATEN_CPU_CAPABILITY", "default", 1);
-  at::set_num_threads(1);
-  at::set_num_interop_threads(1);
+  const libtorch::plugin_api* torch = nullptr;
+  try {
+    torch = &libtorch::load_plugin();
+  } catch (const std::exception& e) {
+    err << "losscheck fixtures generate: " << e.what() << "\n";
+    return exit_codes::usage;
+  }
+  const int threads = torch->use_one_thread();
   const char* capability = std::getenv("ATEN_CPU_CAPABILITY");
   std::vector<std::string> selected = losses;
   if (selected.empty())
@@ -51,9 +56,9 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
   nlohmann::ordered_json gen;
   gen["tool"] = "losscheck fixtures generate";
   gen["losscheck"] = LOSSCHECK_VERSION;
-  gen["libtorch"] = libtorch::version();
+  gen["libtorch"] = torch->libtorch_version();
   gen["cpu_capability"] = capability ? capability : "";
-  gen["threads"] = at::get_num_threads();
+  gen["threads"] = threads;
   gen["seed"] = fixture_seed;
   gen["dtype_policy"] =
       "inputs drawn on grids exactly representable in float32; each case evaluated by LibTorch in its own dtype "
@@ -70,7 +75,7 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
     std::vector<loss_case> float32_cases;
     for (auto& c : fixture_catalog(loss)) {
       if (c.type == dtype::float32) float32_cases.push_back(c);
-      loss_result r = libtorch::evaluate(c);
+      loss_result r = torch->evaluate(c);
       errors += r.error ? 1 : 0;
       fixture_case fc;
       fc.c = std::move(c);
@@ -86,7 +91,7 @@ int generate_fixtures(const std::string& out_dir, const std::vector<std::string>
       const std::string id32 = nlohmann::json::parse(c32.id).get<std::string>();  // "<loss>/<n>"
       const std::string n = id32.substr(id32.rfind('/') + 1);
       c.id = nlohmann::json(fmt::format("{}/bfloat16/{}", loss, n)).dump();
-      loss_result r = libtorch::evaluate(c);
+      loss_result r = torch->evaluate(c);
       if (r.unsupported) {
         ++unsupported[*r.unsupported];
         continue;

@@ -248,12 +248,7 @@ int main(int argc, char** argv) {
     }
     if (*show) return losscheck::cli::showcase(std::cout, precision);
     if (*generate) {
-#ifdef LOSSCHECK_HAVE_LIBTORCH
       return losscheck::cli::generate_fixtures(fixtures_out, fixtures_losses, std::cout, std::cerr);
-#else
-      std::cerr << "losscheck fixtures generate: this losscheck was built without LibTorch\n";
-      return losscheck::exit_codes::usage;
-#endif
     }
     if (*diff) {
       if (diff_opts.second.empty()) {

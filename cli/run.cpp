@@ -12,9 +12,7 @@
 #include "losscheck/json.h"
 #include "losscheck/problem.h"
 #include "losscheck/reference.h"
-#ifdef LOSSCHECK_HAVE_LIBTORCH
-#include "losscheck/libtorch.h"
-#endif
+#include "losscheck/libtorch_plugin.h"
 
 #include "losscheck/suggest.h"
 
@@ -34,12 +32,15 @@ std::unique_ptr<target> make_target(const std::string& name, unsigned precision_
   if (name == "reference") return reference::make_target(precision_bits);
   // half cases as a float32 kernel that rounds once answers them (docs/tolerances.md "Half precision")
   if (name == "reference:float32") return reference::make_target(precision_bits, /*via_float32=*/true);
-#ifdef LOSSCHECK_HAVE_LIBTORCH
-  if (name == "libtorch") return libtorch::make_target();
+  // LibTorch's plugin is loaded here, the first time a command asks for it (its message says why it is missing)
+  if (name == "libtorch") {
+    try {
+      return libtorch::load_plugin().make_target();
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(fmt::format("target 'libtorch': {}", e.what()));
+    }
+  }
   constexpr const char* valid = "impl, reference, reference:float32, libtorch, exec:COMMAND";
-#else
-  constexpr const char* valid = "impl, reference, reference:float32, exec:COMMAND (libtorch: not built)";
-#endif
   throw std::invalid_argument(fmt::format("unknown target '{}'{} (valid targets: {})", name,
                                           did_you_mean(name, {"impl", "reference", "libtorch"}), valid));
 }

@@ -40,6 +40,24 @@ expect_usage_error("audit --loss mse_loss --cases 2 --json ${WORK_DIR}/no-such-d
                    "--json .*no-such-dir/r.json: cannot write: the directory .*no-such-dir does not exist")
 expect_usage_error("audit --loss mse_loss --cases 2 --html ${WORK_DIR}" "--html .*: is a directory")
 
+# LibTorch's plugin missing or not a plugin (libtorch/include/losscheck/libtorch_plugin.h): exit 2 and where it looked
+set(ENV{LOSSCHECK_LIBTORCH_PLUGIN} /nonexistent/losscheck-libtorch.so)
+expect_usage_error("run --target libtorch"
+                   "target 'libtorch': LibTorch is not available: .*/nonexistent/losscheck-libtorch.so: not there")
+expect_usage_error("audit --target libtorch --loss mse_loss --cases 2" "/nonexistent/losscheck-libtorch.so: not there")
+expect_usage_error("fixtures generate --out ${WORK_DIR}/generated --loss mse_loss"
+                   "losscheck fixtures generate: LibTorch is not available: .*not there")
+if(EXISTS ${WORK_DIR}/generated)
+  message(FATAL_ERROR "fixtures generate without LibTorch created ${WORK_DIR}/generated")
+endif()
+file(GLOB libm /lib/*/libm.so.6 /usr/lib/*/libm.so.6)
+if(libm)
+  list(GET libm 0 libm)
+  set(ENV{LOSSCHECK_LIBTORCH_PLUGIN} ${libm})
+  expect_usage_error("run --target libtorch" "libm.so.6: not a losscheck plugin \\(no symbol losscheck_libtorch_plugin\\)")
+endif()
+unset(ENV{LOSSCHECK_LIBTORCH_PLUGIN})
+
 execute_process(COMMAND ${LOSSCHECK} --version OUTPUT_VARIABLE out RESULT_VARIABLE rc TIMEOUT 60)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "^losscheck [0-9]+\\.[0-9]+\\.[0-9]+")
   message(FATAL_ERROR "losscheck --version: exit ${rc}: ${out}")
