@@ -38,6 +38,7 @@
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
+#include "losscheck/impl/multi_margin_loss.h"
 
 namespace {
 
@@ -119,6 +120,32 @@ void add_mse_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64
   append(bytes, grad_t);
 }
 
+/// multi_margin_loss (AVX2 and generic builds only): `rows` rows of `classes` scores, p = 1 and 2, with and without
+/// weights, reductions none (random grad_output) and mean; an inf and a NaN score in some rows (their z is inf or NaN:
+/// the lanes' select), targets at every position of the 4-lane steps and the tail.
+template <class T>
+void add_multi_margin_case(std::string& bytes, std::int64_t rows, std::int64_t classes, int p, bool none,
+                           std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> v(-2, 2);
+  std::vector<T> x(static_cast<std::size_t>(rows * classes)), w(static_cast<std::size_t>(classes)),
+      g(static_cast<std::size_t>(rows));
+  for (auto& e : x) e = static_cast<T>(v(rng));
+  for (auto& e : w) e = static_cast<T>(v(rng) + 2.5);
+  for (auto& e : g) e = static_cast<T>(v(rng));
+  std::vector<std::int64_t> y(static_cast<std::size_t>(rows));
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<std::int64_t>(i) % classes;
+  if (classes > 5) {
+    x[static_cast<std::size_t>(classes + 3)] = std::numeric_limits<T>::infinity();
+    x[static_cast<std::size_t>(2 * classes + 1)] = std::numeric_limits<T>::quiet_NaN();
+  }
+  std::vector<T> loss(none ? y.size() : 1), grad(x.size());
+  li::multi_margin_loss_args<T> a{x.data(), y.data(), p == 2 ? w.data() : nullptr, rows, classes, p, T(0.75),
+                                  none ? reduction::none : reduction::mean};
+  li::multi_margin_loss_forward_backward<T>(a, none ? g.data() : nullptr, loss.data(), grad.data());
+  append(bytes, loss);
+  append(bytes, grad);
+}
+
 /// binary_cross_entropy over n elements: x in (0, 1) with some exact 0 and 1 and values below 1e-43 (the clamped
 /// logs: per-element code), targets in [0, 1] with some outside (torch accepts any), weights, reduction none (with a
 /// random grad_output) or mean; both gradients (x across the three forms of the target's gradient: below 1/4, up to
@@ -170,6 +197,15 @@ std::string all_result_bytes() {
     add_mse_case<float>(bytes, 100002, none, rng);  // an inf input
   }
   add_mse_case<float>(bytes, (std::int64_t{1} << 22) + 3, false, rng);
+  for (std::int64_t classes = 1; classes <= 13; ++classes)
+    for (int p : {1, 2}) {
+      add_multi_margin_case<float>(bytes, 8, classes, p, classes % 2 == 0, rng);
+      add_multi_margin_case<double>(bytes, 8, classes, p, classes % 2 == 1, rng);
+    }
+  for (bool none : {true, false}) {  // two chunks of rows
+    add_multi_margin_case<float>(bytes, 64, 1001, 1, none, rng);
+    add_multi_margin_case<double>(bytes, 64, 1001, 2, none, rng);
+  }
   for (std::int64_t n = 1; n <= 70; ++n)
     for (bool none : {true, false}) add_bce_case<float>(bytes, n, none, rng);
   for (std::int64_t n : {100003, 100002, 100001})
