@@ -152,7 +152,7 @@ struct sequence_work {
   const T* grad_output;
   T* loss;            // N values: the sequences' losses (after zero_infinity)
   T* grad;            // nullptr: forward only
-  std::vector<T> gr;  // the gradient reaching each sequence's loss
+  std::vector<T>& gr;  // the gradient reaching each sequence's loss (the caller's per-thread vector)
 
   /// Sequence b: alpha (and beta and the gradient), in `buf`.
   void run(std::int64_t b, sequence_buffers<T>& buf) const {
@@ -269,8 +269,9 @@ struct sequence_work {
 template <class T>
 void ctc_loss_forward_backward(const ctc_loss_args<T>& args, const T* grad_output, T* output, T* grad_log_probs) {
   const std::int64_t N = args.batch;
-  std::vector<T> loss(static_cast<std::size_t>(N));
-  sequence_work<T> w{args, grad_output, loss.data(), grad_log_probs, {}};
+  thread_local std::vector<T> loss, gr;  // per sequence: the losses and the gradients reaching them (kept, as above)
+  loss.assign(static_cast<std::size_t>(N), T(0));
+  sequence_work<T> w{args, grad_output, loss.data(), grad_log_probs, gr};
   if (grad_log_probs) {
     w.gr.resize(static_cast<std::size_t>(N));
     for (std::int64_t b = 0; b < N; ++b) {
@@ -286,7 +287,9 @@ void ctc_loss_forward_backward(const ctc_loss_args<T>& args, const T* grad_outpu
   for (std::int64_t b = 0; b < N; ++b) work += args.input_lengths[b] * (2 * args.target_lengths[b] + 1);
   const int chunks = N >= 2 && work * 8 >= parallel_threshold ? 2 : 1;
   auto run = [&](int chunk) {
-    sequence_buffers<T> buffers;  // reused by the chunk's sequences
+    // reused by the chunk's sequences, and kept by its thread between calls (they grow to the longest sequence seen,
+    // as cross_entropy's exp_scratch): a call allocates nothing once the buffers are large enough
+    thread_local sequence_buffers<T> buffers;
     const std::int64_t lo = chunk == 0 ? 0 : N / 2, hi = chunks == 1 || chunk == 1 ? N : N / 2;
     for (std::int64_t b = lo; b < hi; ++b) w.run(b, buffers);
   };
