@@ -650,9 +650,11 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
   // Large inputs without a broadcast cos are cut into two chunks of rows (parallel.h), whose sums are added in order.
   const bool parallel = args.rows == count && args.rows >= 2 && args.rows * dim >= parallel_threshold;
   const std::int64_t split = parallel ? args.rows / 2 : args.rows;
-  sum_accumulator<T> totals[2];
+  struct alignas(64) chunk_total {  // a cache line per chunk: the two threads share none
+    sum_accumulator<T> sum;
+  } totals[2];
   auto rows = [&](int chunk) {
-    sum_accumulator<T>& total = totals[chunk];
+    sum_accumulator<T>& total = totals[chunk].sum;
     for (std::int64_t r = chunk == 0 ? 0 : split; r < (chunk == 0 ? split : args.rows); ++r) {
       const pair_row<T> row{args.input1 + r * args.columns1, args.columns1, args.input2 + r * args.columns2,
                             args.columns2, dim};
@@ -706,9 +708,9 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
                            false);
     }
   };
-  auto& total = totals[0];
+  auto& total = totals[0].sum;
   run_chunks(parallel ? 2 : 1, rows);
-  if (parallel) total.add(totals[1].value());
+  if (parallel) total.add(totals[1].sum.value());
   if (output && !none)
     output[0] = static_cast<T>(args.red == reduction::sum ? total.value() : total.value() / static_cast<double>(count));
 }
