@@ -56,6 +56,13 @@ class compensated_sum {
 template <class T>
 using sum_accumulator = std::conditional_t<std::is_same_v<T, float>, double_sum, compensated_sum>;
 
+/// A sum_accumulator alone on its cache line: the per-chunk sums of parallel.h's two threads (side by side in one line,
+/// written at every element, they made 2 threads slower than 1: docs/performance.md "multi_margin_loss in lanes").
+template <class T>
+struct alignas(64) chunk_sum {
+  sum_accumulator<T> sum;
+};
+
 /// a + b + c with a single final rounding in all but pathological cases (compensated).
 inline double sum3(double a, double b, double c) {
   compensated_sum s;

@@ -650,9 +650,7 @@ void cosine_embedding_loss_forward_backward(const cosine_embedding_loss_args<T>&
   // Large inputs without a broadcast cos are cut into two chunks of rows (parallel.h), whose sums are added in order.
   const bool parallel = args.rows == count && args.rows >= 2 && args.rows * dim >= parallel_threshold;
   const std::int64_t split = parallel ? args.rows / 2 : args.rows;
-  struct alignas(64) chunk_total {  // a cache line per chunk: the two threads share none
-    sum_accumulator<T> sum;
-  } totals[2];
+  chunk_sum<T> totals[2];  // a cache line per chunk: the two threads share none
   auto rows = [&](int chunk) {
     sum_accumulator<T>& total = totals[chunk].sum;
     for (std::int64_t r = chunk == 0 ? 0 : split; r < (chunk == 0 ? split : args.rows); ++r) {

@@ -150,8 +150,8 @@ template <class T>
 struct sequence_work {
   const ctc_loss_args<T>& a;
   const T* grad_output;
-  T* loss;            // N values: the sequences' losses (after zero_infinity)
-  T* grad;            // nullptr: forward only
+  T* loss;             // N values: the sequences' losses (after zero_infinity)
+  T* grad;             // nullptr: forward only
   std::vector<T>& gr;  // the gradient reaching each sequence's loss (the caller's per-thread vector)
 
   /// Sequence b: alpha (and beta and the gradient), in `buf`.

@@ -58,12 +58,9 @@ void gaussian_nll_loss_forward_backward(const gaussian_nll_loss_args<T>& args, c
   const double eps = scalar_in<T>(args.eps);
   // functional.py's `loss += 0.5 * math.log(2 * math.pi)`: a Python double, converted to T by the in-place add
   const double constant = args.full ? scalar_in<T>(0.5 * std::log(2 * 3.14159265358979323846)) : 0.0;
-  // Each chunk sums into a local (kept in registers) and writes it back once, into a cache line of its own: the two
-  // chunks' threads adding into one shared line at every element made 2 threads slower than 1 (16M float32
-  // elements: poisson_nll_loss 553 -> 743 ms, gaussian_nll_loss 272 -> 439 ms; docs/performance.md).
-  struct alignas(64) chunk_sum {
-    sum_accumulator<T> sum;
-  } sums[2];
+  // Each chunk sums into a local (kept in registers) and writes it back once, into a cache line of its own (chunk_sum,
+  // accumulate.h): adding into one shared line at every element made 2 threads slower than 1.
+  chunk_sum<T> sums[2];
   auto work = [&](int chunk) {
     const std::int64_t begin = chunk_start(args.numel, chunk, 64), end = chunk_start(args.numel, chunk + 1, 64);
     sum_accumulator<T> local;

@@ -112,9 +112,7 @@ void multi_margin_loss_forward_backward(const multi_margin_loss_args<T>& args, c
   const std::int64_t C = args.classes;
   const upstream_gradient<T> upstream(args.red, grad_output, reduction_divisor(args.red, args.rows));
   const row_context<T> ctx{args, upstream, static_cast<double>(args.margin), 1.0 / static_cast<double>(C)};
-  struct alignas(64) chunk_total {
-    sum_accumulator<T> sum;
-  } totals[2];
+  chunk_sum<T> totals[2];
   // two chunks of rows when the input is large (parallel.h's threshold on its elements)
   const int chunks = args.rows >= 2 ? chunk_count(args.rows * C) : 1;
   const std::int64_t split = chunks == 2 ? args.rows / 2 : args.rows;
