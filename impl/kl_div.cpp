@@ -12,6 +12,7 @@
 #include "double_double_math.h"
 #include "fast_elementwise.h"
 #include "reduction.h"
+#include "vector_math_float.h"
 
 namespace losscheck::impl {
 namespace {
@@ -117,8 +118,10 @@ struct fast_args {
 // Fast lanes (log_target = false) for finite x and g and finite t > 0 (t = 0 too when grad_target is not wanted:
 // its loss is xlogy(0, 0) - 0 x = 0), the per-element code's forms:
 //   L = t (log t - x),   dL/dx = -(t g),   dL/dt = g (log t + 1 - x)
-// float32 (computed in double, then rounded to float): the vector log (vector_math.h), the gradient's sum
-// compensated as sum3 (TwoSum twice). float64: log t - x in double-double (accurate_forms), for t and |x| < 2^500;
+// float32 (computed in double, then rounded to float): log t - x as hi + lo from the division-free table log of
+// vector_math_float.h (log_minus_float_lanes_of: the large parts added error-free, |error| < 2^-54.3 + 2^-105 (|s| +
+// |hi|) absolute, so no cancellation penalty where x is close to log t), the loss t (hi + lo), the gradient's
+// (hi + 1) + lo with hi + 1's rounding error added back (TwoSum). float64: log t - x in double-double (accurate_forms), for t and |x| < 2^500;
 // the loss term's lo part is added to the compensated sum's compensation, so sums keep the digits too.
 // float32 in the AVX-512 build (isa.h's dispatch_wide): the same forms 8 lanes at a time (run_blocks_wide), each
 // element's operations the same and the loss sum given the two halves in order, so the results are the 4-lane ones.
@@ -133,13 +136,13 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
     const vi zero = t == splat(0.0);
     vi ok = ((t > splat(0.0)) | (a.grad_target ? splat_int(0) : zero)) & (t < splat(__builtin_inf())) &
             (x - x == splat(0.0));
-    [[maybe_unused]] vd log_t;
+    [[maybe_unused]] vd d_hi, d_lo;  // float32: log t - x as hi + lo
     [[maybe_unused]] vdd d;
     if constexpr (wide) {
       ok &= (t < splat(0x1p500)) & (abs(x) < splat(0x1p500));
       d = log_minus_lanes(t, x);
     } else {
-      log_t = log_lanes(t);
+      log_minus_float_lanes_of(t, x, d_hi, d_lo);
     }
     if (a.output || acc) {
       if constexpr (wide) {
@@ -151,7 +154,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
           acc->compensation += select(zero, splat(0.0), loss.lo);
         }
       } else {
-        const vd loss = select(zero, splat(0.0), t * (log_t - x));
+        const vd loss = select(zero, splat(0.0), t * (d_hi + d_lo));
         if (a.output) store(a.output + i, loss);
         if (acc) acc->add(loss);
       }
@@ -167,14 +170,11 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
         if constexpr (wide) {
           store(a.grad_target + i, g * log_plus_one_lanes(d));
         } else {
-          // (log t + 1) + (-x) with both rounding errors added back (Knuth's TwoSum)
-          const vd s1 = log_t + splat(1.0);
-          const vd b1 = s1 - log_t;
-          const vd e1 = (log_t - (s1 - b1)) + (splat(1.0) - b1);
-          const vd s2 = s1 - x;
-          const vd b2 = s2 - s1;
-          const vd e2 = (s1 - (s2 - b2)) + (-x - b2);
-          store(a.grad_target + i, g * (s2 + (e1 + e2)));
+          // (hi + 1) + lo with the rounding error of hi + 1 added back (Knuth's TwoSum)
+          const vd s1 = d_hi + splat(1.0);
+          const vd b1 = s1 - d_hi;
+          const vd e1 = (d_hi - (s1 - b1)) + (splat(1.0) - b1);
+          store(a.grad_target + i, g * (s1 + (e1 + d_lo)));
         }
       }
     }
@@ -191,9 +191,10 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
       // comparisons lane by lane here, outside a function with the AVX-512 target)
       vd8 bad = (x - x) + (t - t) + select_lanes(t < zero8, splat8(1.0), zero8);
       if (a.grad_target) bad += select_lanes(zero, splat8(1.0), zero8);
-      const vd8 log_t = log_lanes_of(t);
+      vd8 d_hi, d_lo;
+      log_minus_float_lanes_of(t, x, d_hi, d_lo);
       if (a.output || acc) {
-        const vd8 loss = select_lanes(zero, zero8, t * (log_t - x));
+        const vd8 loss = select_lanes(zero, zero8, t * (d_hi + d_lo));
         if (a.output) store8(a.output + i, loss);
         if (acc) acc->add(loss);
       }
@@ -206,13 +207,10 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
         if (a.grad_input) store8(a.grad_input + i, -(t * g));
         if (a.grad_target) {
           const vd8 one = splat8(1.0);
-          const vd8 s1 = log_t + one;
-          const vd8 b1 = s1 - log_t;
-          const vd8 e1 = (log_t - (s1 - b1)) + (one - b1);
-          const vd8 s2 = s1 - x;
-          const vd8 b2 = s2 - s1;
-          const vd8 e2 = (s1 - (s2 - b2)) + (-x - b2);
-          store8(a.grad_target + i, g * (s2 + (e1 + e2)));
+          const vd8 s1 = d_hi + one;
+          const vd8 b1 = s1 - d_hi;
+          const vd8 e1 = (d_hi - (s1 - b1)) + (one - b1);
+          store8(a.grad_target + i, g * (s1 + (e1 + d_lo)));
         }
       }
       return low4(bad) + high4(bad);

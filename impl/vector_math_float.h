@@ -16,6 +16,8 @@
 //   log_float_lanes(x)     = log x for a positive normal double x, in double: relative error < 2^-47 when x is a
 //                          float (24-bit significand: the reduction is exact), < 2^-46 for any double x;
 //                          log_float_lanes<true>, the short form (degree 6): < 2^-30 relative.
+//   log_minus_float_lanes_of(t, x) = log t - x for a float t > 0 and a double x, as hi + lo: < 2^-54.3 +
+//                          2^-104 (|log t| + |x| + 0.04) absolute (tests/impl/kl_div_accuracy_test.cpp).
 
 #include <cstdint>
 #include <cstring>
@@ -230,6 +232,13 @@ inline constexpr log_table_entry log_table[16] = {
     {0x1.7238342p-1, 0x1.4c028994f26e5p-2},    // [1.351713, 1.414213): r in [-0.02260, 0.02260]
 };  // generated with mpmath (300 bits): invc = 1/c rounded to 29 bits, c the sub-interval's middle; logc = -log(invc)
 
+/// log x as three doubles whose sum is log_float_lanes_of(x): k ln2_hi (exact), logc_j (the table's), and
+/// log1p(r) + k ln2_lo (the small part, |tail| < 0.0394 + 2^-22).
+template <class VD>
+struct log_float_parts {
+  VD k_ln2_hi, logc, tail;
+};
+
 // log x for a positive normal double x (finite; the caller guarantees it), in double lanes without a division:
 //   x = 2^k m, m in [0.70709, 1.41418) (k from the bits of x - OFF),  j = 4 bits of m above OFF,
 //   r = m invc_j - 1   (exact when x is a float: 24 + 29 bits; invc_j = 1 for the j holding 1, so r = m - 1 exact),
@@ -243,7 +252,7 @@ inline constexpr log_table_entry log_table[16] = {
 // 2^-53 absolute, relative to |log x| >= 0.0117 (j not holding 1): < 2^-46. The short form: < 2^-30 relative (for
 // sums of logs that do not cancel, rounded to float: 1/64 ULP).
 template <bool short_form = false, class VD>
-LOSSCHECK_INLINE VD log_float_lanes_of(VD x) {
+LOSSCHECK_INLINE log_float_parts<VD> log_float_parts_of(VD x) {
   using VI = typename double_vector<VD>::int_type;
   using VU = typename double_vector<VD>::uint_type;
   constexpr int width = sizeof(VD) / sizeof(double);
@@ -296,7 +305,32 @@ LOSSCHECK_INLINE VD log_float_lanes_of(VD x) {
     tail = (b03 + r4 * b47) + r8 * a89;
   }
   const VD log1p_r = r + r2 * tail;
-  return (kd * (zero + ln2_hi) + logc) + (log1p_r + kd * (zero + ln2_lo));
+  return {kd * (zero + ln2_hi), logc, log1p_r + kd * (zero + ln2_lo)};
+}
+template <bool short_form = false, class VD>
+LOSSCHECK_INLINE VD log_float_lanes_of(VD x) {
+  const log_float_parts<VD> p = log_float_parts_of<short_form>(x);
+  return (p.k_ln2_hi + p.logc) + p.tail;
+}
+
+// log t - x for a float t > 0 (in a double lane) and a finite double x, as hi + lo (not normalized), from the parts
+// above with the two large additions error-free (Knuth's TwoSum; k ln2_hi + logc_j and then - x):
+//   (s, e) = TwoSum(k ln2_hi, logc_j),  (hi, f) = TwoSum(s, -x),  lo = (e + f) + tail.
+// Error of hi + lo against log t - x (absolute; all of log t's digits are kept up to the subtraction, so there is no
+// cancellation penalty where x is close to log t): the table's logc_j rounding < 2^-55.5 (|logc| < 0.35), tail's
+// < 2^-53 |tail| (log1p's polynomial, its truncation 2^-55 |r| and the rounded sum, |tail| < 0.0394), the two
+// roundings of lo < 2^-53 (|e| + |f| + |tail|) with |e| + |f| <= 2^-53 (|s| + |hi|): < 2^-54.3 + 2^-105 (|s| + |hi|)
+// in all. fdlibm's log (< 1 ULP of log t, up to 2^-52 |log t|) then - x had an absolute error that grows with |log t|.
+template <class VD>
+LOSSCHECK_INLINE void log_minus_float_lanes_of(VD t, VD x, VD& hi, VD& lo) {
+  const log_float_parts<VD> p = log_float_parts_of(t);
+  const VD s = p.k_ln2_hi + p.logc;
+  const VD bs = s - p.k_ln2_hi;
+  const VD e = (p.k_ln2_hi - (s - bs)) + (p.logc - bs);
+  hi = s - x;
+  const VD bh = hi - s;
+  const VD f = (s - (hi - bh)) + (-x - bh);
+  lo = (e + f) + p.tail;
 }
 template <bool short_form = false>
 LOSSCHECK_INLINE vd log_float_lanes(vd x) {
