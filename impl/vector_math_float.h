@@ -32,8 +32,8 @@ typedef std::int32_t vi8 __attribute__((vector_size(32)));
 typedef float vf4 __attribute__((vector_size(16)));
 constexpr int float_lanes = 8;
 
-LOSSCHECK_INLINE vf8 splat_f(float v) { return vf8{v, v, v, v, v, v, v, v}; }
-LOSSCHECK_INLINE vi8 splat_i8(std::int32_t v) { return vi8{v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vf8 splat_f(float v) { return broadcast<vf8>(v); }
+LOSSCHECK_INLINE vi8 splat_i8(std::int32_t v) { return broadcast<vi8>(v); }
 LOSSCHECK_INLINE vf8 as_float8(vi8 v) { return reinterpret<vf8>(v); }
 LOSSCHECK_INLINE vi8 as_int8(vf8 v) { return reinterpret<vi8>(v); }
 /// a > b ? a : b (and a < b ? a : b) lane-wise: b when either is NaN, exactly the maxps/minps instructions.
@@ -88,7 +88,7 @@ struct float_vector<vf16> {
 template <class VF>
 using int_vector = typename float_vector<VF>::int_type;
 
-LOSSCHECK_INLINE vf16 splat_f16(float v) { return vf16{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v}; }
+LOSSCHECK_INLINE vf16 splat_f16(float v) { return broadcast<vf16>(v); }
 LOSSCHECK_INLINE vf16 load_f16(const float* p) {
   vf16 v;
   std::memcpy(&v, p, sizeof v);
