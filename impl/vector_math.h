@@ -196,44 +196,57 @@ LOSSCHECK_INLINE vd power_of_two(vi k) { return as_double((k + splat_int(1023)) 
 /// r_lo = -k ln2_lo), s = fl(1 + r) and d its rounding error (Fast2Sum):
 ///   e^(r + c) = s + (d + (r^2 / 2 + r^3 t(r)) + c s),   t(r) = sum_{j=0}^{10} r^j / (j + 3)!   (Estrin's scheme)
 /// so only small terms are rounded before the final addition (error < 0.5 ULP + about 0.2 ULP).
-LOSSCHECK_INLINE vd exp_reduced(vd xc, vd& k) {
+/// VD is vd or vd8 (the AVX-512 build's 8 lanes): the same operations lane by lane, so the same values.
+template <class VD>
+LOSSCHECK_INLINE VD exp_reduced_of(VD xc, VD& k) {
   constexpr double log2e = 1.4426950408889634074;
   constexpr double ln2_hi = 6.93147180369123816490e-01;  // 0x3fe62e42fee00000
   constexpr double ln2_lo = 1.90821492927058770002e-10;  // ln 2 - ln2_hi
-  k = (xc * splat(log2e) + splat(shifter)) - splat(shifter);  // round to nearest
-  const vd r_hi = xc - k * splat(ln2_hi);
-  const vd r_lo = -(k * splat(ln2_lo));
-  const vd r = r_hi + r_lo;
-  const vd c = (r_hi - r) + r_lo;
-  const vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  const vd p01 = splat(1.0 / 6) + r * splat(1.0 / 24);
-  const vd p23 = splat(1.0 / 120) + r * splat(1.0 / 720);
-  const vd p45 = splat(1.0 / 5040) + r * splat(1.0 / 40320);
-  const vd p67 = splat(1.0 / 362880) + r * splat(1.0 / 3628800);
-  const vd p89 = splat(1.0 / 39916800) + r * splat(1.0 / 479001600);
-  const vd q03 = p01 + r2 * p23, q47 = p45 + r2 * p67, q810 = p89 + r2 * splat(1.0 / 6227020800.0);
-  const vd t = (q03 + r4 * q47) + r8 * q810;
-  const vd w = r2 * splat(0.5) + (r2 * r) * t;
-  const vd s = splat(1.0) + r;
-  const vd d = (splat(1.0) - s) + r;
-  return s + ((d + w) + c * s);
+  auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
+  k = (xc * c(log2e) + c(shifter)) - c(shifter);  // round to nearest
+  const VD r_hi = xc - k * c(ln2_hi);
+  const VD r_lo = -(k * c(ln2_lo));
+  const VD r = r_hi + r_lo;
+  const VD cr = (r_hi - r) + r_lo;
+  const VD r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const VD p01 = c(1.0 / 6) + r * c(1.0 / 24);
+  const VD p23 = c(1.0 / 120) + r * c(1.0 / 720);
+  const VD p45 = c(1.0 / 5040) + r * c(1.0 / 40320);
+  const VD p67 = c(1.0 / 362880) + r * c(1.0 / 3628800);
+  const VD p89 = c(1.0 / 39916800) + r * c(1.0 / 479001600);
+  const VD q03 = p01 + r2 * p23, q47 = p45 + r2 * p67, q810 = p89 + r2 * c(1.0 / 6227020800.0);
+  const VD t = (q03 + r4 * q47) + r8 * q810;
+  const VD w = r2 * c(0.5) + (r2 * r) * t;
+  const VD s = c(1.0) + r;
+  const VD d = (c(1.0) - s) + r;
+  return s + ((d + w) + cr * s);
 }
+LOSSCHECK_INLINE vd exp_reduced(vd xc, vd& k) { return exp_reduced_of(xc, k); }
 
 // e^x = 2^k e^r with k = round(x / ln 2) and r = x - k ln2_hi - k ln2_lo, |r| <= ln 2 / 2 (ln2_hi has 32 trailing zero
 // bits, so k ln2_hi and x - k ln2_hi are exact for |k| < 2^20); e^r as in exp_reduced (the Taylor remainder
 // r^14 / 14! < 4.3e-18 < 2^-57 relative). 2^k is applied as 2^k1 2^k2 (k1 = floor(k / 2)), so results between the
 // largest subnormal and DBL_MAX come from one final rounding; x is clamped to [-746, 710] (0 and inf beyond).
-LOSSCHECK_INLINE vd exp_lanes(vd x) {
-  const vi is_nan = x != x;
-  const vd xc = min(max(x, splat(-746.0)), splat(710.0));
-  vd k;
-  const vd p = exp_reduced(xc, k);
-  const vi ki = to_int(k);
+// VD is vd or vd8, as exp_reduced_of.
+template <class VD>
+LOSSCHECK_INLINE VD exp_lanes_of(VD x) {
+  using VI = typename double_vector<VD>::int_type;
+  using VU = typename double_vector<VD>::uint_type;
+  auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
+  auto ci = [](std::int64_t v) __attribute__((always_inline)) { return broadcast<VI>(v); };
+  const VI is_nan = x != x;
+  const VD lower = select_lanes(x > c(-746.0), x, c(-746.0));  // max(x, -746): -746 for NaN (restored below)
+  const VD xc = select_lanes(lower < c(710.0), lower, c(710.0));
+  VD k;
+  const VD p = exp_reduced_of(xc, k);
+  const VI ki = reinterpret<VI>(k + c(shifter)) - reinterpret<VI>(c(shifter));  // to_int
   // floor(k / 2) without an arithmetic shift (AVX2 has none for 64-bit lanes): k + 2048 >= 0.
-  const vi k1 = (vi)((vu)(ki + splat_int(2048)) >> 1) - splat_int(1024);
-  const vd result = (p * power_of_two(k1)) * power_of_two(ki - k1);
-  return select(is_nan, x, result);
+  const VI k1 = (VI)((VU)(ki + ci(2048)) >> 1) - ci(1024);
+  auto two_to = [&](VI e) __attribute__((always_inline)) { return reinterpret<VD>((e + ci(1023)) << 52); };
+  const VD result = (p * two_to(k1)) * two_to(ki - k1);
+  return select_lanes(is_nan, x, result);
 }
+LOSSCHECK_INLINE vd exp_lanes(vd x) { return exp_lanes_of(x); }
 
 /// e^x for finite x <= 0 (the max-shifted logits of a softmax), as exp_lanes (the same value) with a single scaling
 /// by 2^k where every lane is above -708 (k >= -1022), and exp_lanes itself otherwise.

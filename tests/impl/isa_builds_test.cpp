@@ -1,5 +1,5 @@
 // The kernels with an AVX-512 build (impl/isa.h's dispatch_wide: cross_entropy's float32 rows in 16 float lanes,
-// kl_div's, mse_loss's and binary_cross_entropy's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
+// kl_div's, mse_loss's, binary_cross_entropy's and soft_margin_loss's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
 // bits. The kernels perform each element's operations and each sum's additions in the same order in every build
 // (impl/cross_entropy.cpp above fast_row_float_body, impl/fast_elementwise.h's run_blocks_wide), so any difference is
 // a bug.
@@ -10,7 +10,8 @@
 // loss (none) and gradient. kl_div: every length from 1 to 70 and 100003 (two chunks, many blocks), targets with zeros
 // and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients. mse_loss
 // and binary_cross_entropy likewise (reductions none and mean; binary_cross_entropy with weights and out-of-domain
-// values).
+// values). soft_margin_loss: the same lengths, y = +-1 and other targets, x from -200 to 200 (e^-|z| near 1 and
+// subnormal), an inf in some blocks; reductions none and sum.
 //
 // What it can see: any difference in an element's operations (checked: a 16-lane cross_entropy scaling pass
 // multiplying in float instead of double fails it). What it cannot: the order of the double sums of a float32 result,
@@ -39,6 +40,7 @@
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
 #include "losscheck/impl/multi_margin_loss.h"
+#include "losscheck/impl/soft_margin_loss.h"
 
 namespace {
 
@@ -118,6 +120,25 @@ void add_mse_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64
   append(bytes, loss);
   append(bytes, grad_x);
   append(bytes, grad_t);
+}
+
+/// soft_margin_loss over n elements: x in [-200, 200] (half of them in [-4, 4]), y = +-1 or (one in four) in [-3, 3],
+/// an inf input in some cases; reduction none (with a random grad_output) or sum; the input gradient.
+template <class T>
+void add_soft_margin_case(std::string& bytes, std::int64_t n, bool none, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> wide(-200, 200), narrow(-4, 4), other(-3, 3);
+  std::vector<T> x(static_cast<std::size_t>(n)), y(x.size()), g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<T>(i % 2 ? wide(rng) : narrow(rng));
+    y[i] = static_cast<T>(rng() % 4 == 0 ? other(rng) : (rng() % 2 ? 1.0 : -1.0));
+    g[i] = static_cast<T>(narrow(rng));
+  }
+  if (n > 40 && n % 3 == 0) x[static_cast<std::size_t>(n / 2)] = std::numeric_limits<T>::infinity();
+  std::vector<T> loss(none ? x.size() : 1), grad_x(x.size());
+  li::soft_margin_loss_args<T> a{x.data(), y.data(), n, none ? reduction::none : reduction::sum};
+  li::soft_margin_loss_forward_backward<T>(a, none ? g.data() : nullptr, loss.data(), grad_x.data());
+  append(bytes, loss);
+  append(bytes, grad_x);
 }
 
 /// multi_margin_loss (AVX2 and generic builds only): `rows` rows of `classes` scores, p = 1 and 2, with and without
@@ -210,6 +231,10 @@ std::string all_result_bytes() {
     for (bool none : {true, false}) add_bce_case<float>(bytes, n, none, rng);
   for (std::int64_t n : {100003, 100002, 100001})
     for (bool none : {true, false}) add_bce_case<float>(bytes, n, none, rng);
+  for (std::int64_t n = 1; n <= 70; ++n)
+    for (bool none : {true, false}) add_soft_margin_case<float>(bytes, n, none, rng);
+  for (std::int64_t n : {100003, 100002})
+    for (bool none : {true, false}) add_soft_margin_case<float>(bytes, n, none, rng);
   return bytes;
 }
 
