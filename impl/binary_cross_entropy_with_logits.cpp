@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "accumulate.h"
 #include "case_io.h"
@@ -103,73 +104,100 @@ struct fast_args {
 //   L     = w (l s + (1 - y) x)  (x >= 0),   w (l s - p y x)  (x < 0),        l = 1 + (p - 1) y
 //   dL/dx = ((1 - y) sigmoid(x) - p y sigmoid(-x)) g w,  sigmoid(|x|) = 1 / (1 + e), sigmoid(-|x|) = e / (1 + e)
 //   dL/dy = -x g w  (no pos_weight),  (p softplus(-x) - softplus(x)) g w  (softplus(|x|) = |x| + s, softplus(-|x|) = s)
-template <class T, class Acc, class Slow>
-LOSSCHECK_INLINE void fast_body(const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
+// float32 in the AVX-512 build (isa.h's dispatch_wide): each step's 8 elements in one 8-lane vector instead of two
+// 4-lane ones, the same operations per lane (so the same bits), the loss sum given the two halves in order.
+template <class Build, class T, class Acc, class Slow>
+LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
                                 const Slow& slow) {
   using namespace simd;
-  // Elements [i, i + 4) given x and e = e^-|x|; `float32` selects the float32 forms of s and the sigmoids.
-  auto lanes4 = [&](std::int64_t i, vd x, vd e, Acc* acc, bool float32) __attribute__((always_inline)) {
-    const vd y = load(a.target + i);
-    vd bad = (x - x) + (y - y);
-    const vd p = a.pos_weight ? load(a.pos_weight + i) : splat(1.0);
-    const vd w = a.weight ? load(a.weight + i) : splat(1.0);
+  // Elements [i, i + W) given x and e = e^-|x| (W = 4: vd; W = 8: vd8, the AVX-512 build's float32 steps);
+  // `float32` selects the float32 forms of s and the sigmoids.
+  auto lanes_of = [&](std::int64_t i, auto x, auto e, Acc* acc, bool float32) __attribute__((always_inline)) {
+    using VD = decltype(x);
+    constexpr bool eight = sizeof(VD) == 64;
+    auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
+    auto load_at = [](const T* p) __attribute__((always_inline)) {
+      if constexpr (eight) return load8(p);
+      else return load(p);
+    };
+    auto store_at = [](T* p, VD v) __attribute__((always_inline)) {
+      if constexpr (eight) store8(p, v);
+      else store(p, v);
+    };
+    const VD y = load_at(a.target + i);
+    VD bad = (x - x) + (y - y);
+    const VD p = a.pos_weight ? load_at(a.pos_weight + i) : c(1.0);
+    const VD w = a.weight ? load_at(a.weight + i) : c(1.0);
     if (a.pos_weight) bad += p - p;
     if (a.weight) bad += w - w;
-    vd s;
+    VD s;
     if (float32) {  // log1p(e) = log(u) + c, u = fl(1 + e), c = e - (u - 1) (exact; != 0 only for e < 2^-29, u ~ 1)
-      const vd u = splat(1.0) + e;
-      s = log_float_lanes<true>(u) + (e - (u - splat(1.0)));
+      const VD u = c(1.0) + e;
+      s = log_float_lanes_of<true>(u) + (e - (u - c(1.0)));
     } else {
-      s = log1p_lanes(e);
+      s = log1p_lanes_of(e);
     }
-    const vi positive = x >= splat(0.0);
+    const auto positive = x >= c(0.0);
     if (a.output || acc) {
-      const vd tail = (splat(1.0) + (p - splat(1.0)) * y) * s;
-      const vd loss = select(positive, tail + (splat(1.0) - y) * x, tail - p * y * x) * w;
-      if (a.output) store(a.output + i, loss);
-      if (acc) acc->add(loss);
+      const VD tail = (c(1.0) + (p - c(1.0)) * y) * s;
+      const VD loss = select_lanes(positive, tail + (c(1.0) - y) * x, tail - p * y * x) * w;
+      if (a.output) store_at(a.output + i, loss);
+      if (acc) acc->add(loss);  // eight: lanes 0-3, then 4-7
     }
     if (a.grad_input || a.grad_target) {
-      vd g = splat(a.g);
+      VD g = c(a.g);
       if (a.grad_output) {
-        g = load(a.grad_output + i);
+        g = load_at(a.grad_output + i);
         bad += g - g;
       }
       if (a.grad_input) {
-        const vd d = splat(1.0) + e;
-        const vd big = splat(1.0) / d, small = float32 ? e * big : e / d;
-        const vd sigmoid_x = select(positive, big, small), sigmoid_minus_x = select(positive, small, big);
-        store(a.grad_input + i, ((splat(1.0) - y) * sigmoid_x - p * y * sigmoid_minus_x) * g * w);
+        const VD d = c(1.0) + e;
+        const VD big = c(1.0) / d, small = float32 ? e * big : e / d;
+        const VD sigmoid_x = select_lanes(positive, big, small), sigmoid_minus_x = select_lanes(positive, small, big);
+        store_at(a.grad_input + i, ((c(1.0) - y) * sigmoid_x - p * y * sigmoid_minus_x) * g * w);
       }
       if (a.grad_target) {
-        vd unweighted = -x;
+        VD unweighted = -x;
         if (a.pos_weight) {
-          const vi above = x > splat(0.0);
-          const vd softplus_x = select(above, x + s, s), softplus_minus_x = select(above, s, s - x);
+          const auto above = x > c(0.0);
+          const VD softplus_x = select_lanes(above, x + s, s), softplus_minus_x = select_lanes(above, s, s - x);
           unweighted = -softplus_x - -softplus_minus_x * p;
         }
-        store(a.grad_target + i, unweighted * g * w);
+        store_at(a.grad_target + i, unweighted * g * w);
       }
     }
-    return bad;
+    if constexpr (eight) return low4(bad) + high4(bad);
+    else return bad;
   };
   if constexpr (sizeof(T) == 4) {
     // float32: e = e^-|x| for 8 elements at once in float lanes (vector_math_float.h's exp as head + tail, added in
     // double: < 2^-26 relative; -|x| clamped at -104, where e^x rounds to 0 in float anyway), the rest in double
     // lanes as above.
-    auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
-      const vf8 xf = load_f(a.input + i);
-      vf8 head, tail;  // e = head + tail, added in double (< 2^-26 relative)
+    auto exps = [&](std::int64_t i, vf8& xf, vf8& head, vf8& tail) __attribute__((always_inline)) {
+      xf = load_f(a.input + i);
       exp_difference_parts_f(max_f(-as_float8(as_int8(xf) & splat_i8(0x7fffffff)), splat_f(-104.0f)), splat_f(0.0f),
                              head, tail);
-      const vd bad = lanes4(i, low_half(xf), low_half(head) + low_half(tail), acc, true);
-      return bad + lanes4(i + 4, high_half(xf), high_half(head) + high_half(tail), acc, true);
     };
-    run_blocks<2 * lanes>(begin, end, sum, step, slow);
+    if constexpr (std::is_same_v<Build, avx512_build>) {
+      auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+        vf8 xf, head, tail;  // e = head + tail, added in double (< 2^-26 relative)
+        exps(i, xf, head, tail);
+        return lanes_of(i, widen8(xf), widen8(head) + widen8(tail), acc, true);
+      };
+      run_blocks<2 * lanes>(begin, end, sum, step, slow);
+    } else {
+      auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+        vf8 xf, head, tail;
+        exps(i, xf, head, tail);
+        const vd bad = lanes_of(i, low_half(xf), low_half(head) + low_half(tail), acc, true);
+        return bad + lanes_of(i + 4, high_half(xf), high_half(head) + high_half(tail), acc, true);
+      };
+      run_blocks<2 * lanes>(begin, end, sum, step, slow);
+    }
   } else {
     auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
       const vd x = load(a.input + i);
-      return lanes4(i, x, exp_lanes(-abs(x)), acc, false);
+      return lanes_of(i, x, exp_lanes(-abs(x)), acc, false);
     };
     run_blocks(begin, end, sum, step, slow);
   }
@@ -226,10 +254,11 @@ void binary_cross_entropy_with_logits_forward_backward(const binary_cross_entrop
                          grad_target};
     simd::lane_accumulator<T> sums[2];
     const bool reduce = output && !none;
-    simd::run_fast_path(args.numel, reduce ? sums : nullptr,
-                        [&](auto, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
-                          fast_body(a, begin, end, sum, element);
-                        });
+    simd::run_fast_path<std::is_same_v<T, float>>(  // float32: an AVX-512 build too
+        args.numel, reduce ? sums : nullptr,
+        [&](auto build, int, std::int64_t begin, std::int64_t end, auto* sum) __attribute__((always_inline)) {
+          fast_body(build, a, begin, end, sum, element);
+        });
     sums[0].merge(sums[1]);
     finish(sums[0].value());
     return;

@@ -112,6 +112,12 @@ LOSSCHECK_INLINE vd8 widen_high(vf16 v) {
   const vd16 w = __builtin_convertvector(v, vd16);
   return __builtin_shufflevector(w, w, 8, 9, 10, 11, 12, 13, 14, 15);
 }
+/// Eight floats as eight doubles (exact; one vcvtps2pd: the upper half of the 16-lane conversion is left undefined).
+LOSSCHECK_INLINE vd8 widen8(vf8 v) {
+  const vd16 w =
+      __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1, -1, -1, -1, -1), vd16);
+  return __builtin_shufflevector(w, w, 0, 1, 2, 3, 4, 5, 6, 7);
+}
 LOSSCHECK_INLINE vf16 narrow16(vd8 lo, vd8 hi) {
   const vd16 w = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   return __builtin_convertvector(w, vf16);

@@ -1,5 +1,5 @@
 // The kernels with an AVX-512 build (impl/isa.h's dispatch_wide: cross_entropy's float32 rows in 16 float lanes,
-// kl_div's, mse_loss's, binary_cross_entropy's and soft_margin_loss's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
+// kl_div's, mse_loss's, binary_cross_entropy's, binary_cross_entropy_with_logits's and soft_margin_loss's float32 elements in 8 double lanes) and the AVX2 and generic builds of every kernel here must give the same
 // bits. The kernels perform each element's operations and each sum's additions in the same order in every build
 // (impl/cross_entropy.cpp above fast_row_float_body, impl/fast_elementwise.h's run_blocks_wide), so any difference is
 // a bug.
@@ -11,7 +11,8 @@
 // and (in some blocks) an inf or a NaN, with and without grad_output; reductions none and sum; both gradients. mse_loss
 // and binary_cross_entropy likewise (reductions none and mean; binary_cross_entropy with weights and out-of-domain
 // values). soft_margin_loss: the same lengths, y = +-1 and other targets, x from -200 to 200 (e^-|z| near 1 and
-// subnormal), an inf in some blocks; reductions none and sum.
+// subnormal), an inf in some blocks; reductions none and sum. binary_cross_entropy_with_logits: the same lengths,
+// with and without weight and pos_weight, x up to +-120 (e^-|x| below float's range), an inf; both gradients.
 //
 // What it can see: any difference in an element's operations (checked: a 16-lane cross_entropy scaling pass
 // multiplying in float instead of double fails it). What it cannot: the order of the double sums of a float32 result,
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "losscheck/impl/binary_cross_entropy.h"
+#include "losscheck/impl/binary_cross_entropy_with_logits.h"
 #include "losscheck/impl/cross_entropy.h"
 #include "losscheck/impl/kl_div.h"
 #include "losscheck/impl/mse_loss.h"
@@ -141,6 +143,32 @@ void add_soft_margin_case(std::string& bytes, std::int64_t n, bool none, std::mt
   append(bytes, grad_x);
 }
 
+/// binary_cross_entropy_with_logits over n elements: x in [-120, 120] (half of them in [-4, 4]), y in [0, 1] (a third
+/// exactly 0 or 1), weight and pos_weight when `weighted`, an inf logit in some cases; reduction none (with a random
+/// grad_output) or mean; both gradients.
+template <class T>
+void add_bce_with_logits_case(std::string& bytes, std::int64_t n, bool none, bool weighted, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> wide(-120, 120), narrow(-4, 4), unit(0, 1), positive(0.1, 3);
+  std::vector<T> x(static_cast<std::size_t>(n)), y(x.size()), w(x.size()), p(x.size()), g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<T>(i % 2 ? wide(rng) : narrow(rng));
+    y[i] = static_cast<T>(rng() % 3 == 0 ? static_cast<double>(rng() % 2) : unit(rng));
+    w[i] = static_cast<T>(positive(rng));
+    p[i] = static_cast<T>(positive(rng));
+    g[i] = static_cast<T>(narrow(rng));
+  }
+  if (n > 40 && n % 3 == 0) x[static_cast<std::size_t>(n / 2)] = -std::numeric_limits<T>::infinity();
+  std::vector<T> loss(none ? x.size() : 1), grad_x(x.size()), grad_y(x.size());
+  li::binary_cross_entropy_with_logits_args<T> a{x.data(), y.data(), weighted ? w.data() : nullptr,
+                                                 weighted ? p.data() : nullptr, n,
+                                                 none ? reduction::none : reduction::mean};
+  li::binary_cross_entropy_with_logits_forward_backward<T>(a, none ? g.data() : nullptr, loss.data(), grad_x.data(),
+                                                           grad_y.data());
+  append(bytes, loss);
+  append(bytes, grad_x);
+  append(bytes, grad_y);
+}
+
 /// multi_margin_loss (AVX2 and generic builds only): `rows` rows of `classes` scores, p = 1 and 2, with and without
 /// weights, reductions none (random grad_output) and mean; an inf and a NaN score in some rows (their z is inf or NaN:
 /// the lanes' select), targets at every position of the 4-lane steps and the tail.
@@ -235,6 +263,10 @@ std::string all_result_bytes() {
     for (bool none : {true, false}) add_soft_margin_case<float>(bytes, n, none, rng);
   for (std::int64_t n : {100003, 100002})
     for (bool none : {true, false}) add_soft_margin_case<float>(bytes, n, none, rng);
+  for (std::int64_t n = 1; n <= 70; ++n)
+    for (bool none : {true, false}) add_bce_with_logits_case<float>(bytes, n, none, n % 2 == 0, rng);
+  for (std::int64_t n : {100003, 100002})
+    for (bool weighted : {true, false}) add_bce_with_logits_case<float>(bytes, n, n % 2 == 0, weighted, rng);
   return bytes;
 }
 
