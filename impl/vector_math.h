@@ -52,14 +52,22 @@ struct double_vector<vd8> {
   using uint_type = vu8l;
 };
 
-/// Every lane v (bit for bit, -0 and NaN payloads included), as one broadcast instruction. Formed as the integer
-/// vector 0 + bits(v), reinterpreted: GCC 12 compiles a braced initializer `V{v, v, ...}` of a runtime v in these
+/// Every lane v (bit for bit, -0 and NaN payloads included). A 512-bit vector of a runtime v is formed as the
+/// integer vector 0 + bits(v), reinterpreted: GCC 12 compiles a braced initializer `V{v, v, ...}` of a runtime v in these
 /// helpers (functions without the kernel's instruction set, inlined into it) lane by lane — eight masked broadcasts
 /// for eight doubles under AVX-512, a chain of inserts for floats under AVX2 — and a loop or a shuffle of lane 0 the
 /// same way, while an integer addition of a scalar becomes vpbroadcastq/d. A kernel splatting its upstream gradient
-/// at every step (mse_loss float32 forward+backward) ran 30-40 % slower for it.
+/// at every step (mse_loss float32 forward+backward) ran 30-40 % slower for it. The integer form is used for the
+/// 512-bit vectors only (they exist only in the AVX-512 build) and for runtime values: constants fold into vector
+/// constants in the plain form, and the 256-bit vectors are also compiled for SSE2 (the generic build), where the
+/// integer form is lowered piece by piece (it made that build's mse_loss 2x slower).
 template <class V, class S>
 LOSSCHECK_INLINE V broadcast(S v) {
+  if (sizeof(V) < 64 || __builtin_constant_p(v)) {  // see above: the braced form for constants and 4/8-lane vectors
+    V r;
+    for (int i = 0; i < static_cast<int>(sizeof(V) / sizeof(S)); ++i) r[i] = v;
+    return r;
+  }
   using bits_type = std::conditional_t<sizeof(S) == 8, std::int64_t, std::int32_t>;
   typedef bits_type bits_vector __attribute__((vector_size(sizeof(V))));
   bits_type bits;
