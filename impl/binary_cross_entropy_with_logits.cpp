@@ -116,18 +116,10 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
     using VD = decltype(x);
     constexpr bool eight = sizeof(VD) == 64;
     auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
-    auto load_at = [](const T* p) __attribute__((always_inline)) {
-      if constexpr (eight) return load8(p);
-      else return load(p);
-    };
-    auto store_at = [](T* p, VD v) __attribute__((always_inline)) {
-      if constexpr (eight) store8(p, v);
-      else store(p, v);
-    };
-    const VD y = load_at(a.target + i);
+    const VD y = load_lanes<VD>(a.target + i);
     VD bad = (x - x) + (y - y);
-    const VD p = a.pos_weight ? load_at(a.pos_weight + i) : c(1.0);
-    const VD w = a.weight ? load_at(a.weight + i) : c(1.0);
+    const VD p = a.pos_weight ? load_lanes<VD>(a.pos_weight + i) : c(1.0);
+    const VD w = a.weight ? load_lanes<VD>(a.weight + i) : c(1.0);
     if (a.pos_weight) bad += p - p;
     if (a.weight) bad += w - w;
     VD s;
@@ -141,20 +133,20 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
     if (a.output || acc) {
       const VD tail = (c(1.0) + (p - c(1.0)) * y) * s;
       const VD loss = select_lanes(positive, tail + (c(1.0) - y) * x, tail - p * y * x) * w;
-      if (a.output) store_at(a.output + i, loss);
+      if (a.output) store_lanes(a.output + i, loss);
       if (acc) acc->add(loss);  // eight: lanes 0-3, then 4-7
     }
     if (a.grad_input || a.grad_target) {
       VD g = c(a.g);
       if (a.grad_output) {
-        g = load_at(a.grad_output + i);
+        g = load_lanes<VD>(a.grad_output + i);
         bad += g - g;
       }
       if (a.grad_input) {
         const VD d = c(1.0) + e;
         const VD big = c(1.0) / d, small = float32 ? e * big : e / d;
         const VD sigmoid_x = select_lanes(positive, big, small), sigmoid_minus_x = select_lanes(positive, small, big);
-        store_at(a.grad_input + i, ((c(1.0) - y) * sigmoid_x - p * y * sigmoid_minus_x) * g * w);
+        store_lanes(a.grad_input + i, ((c(1.0) - y) * sigmoid_x - p * y * sigmoid_minus_x) * g * w);
       }
       if (a.grad_target) {
         VD unweighted = -x;
@@ -163,7 +155,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
           const VD softplus_x = select_lanes(above, x + s, s), softplus_minus_x = select_lanes(above, s, s - x);
           unweighted = -softplus_x - -softplus_minus_x * p;
         }
-        store_at(a.grad_target + i, unweighted * g * w);
+        store_lanes(a.grad_target + i, unweighted * g * w);
       }
     }
     if constexpr (eight) return low4(bad) + high4(bad);

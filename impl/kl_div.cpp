@@ -171,10 +171,8 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
           store(a.grad_target + i, g * log_plus_one_lanes(d));
         } else {
           // (hi + 1) + lo with the rounding error of hi + 1 added back (Knuth's TwoSum)
-          const vd s1 = d_hi + splat(1.0);
-          const vd b1 = s1 - d_hi;
-          const vd e1 = (d_hi - (s1 - b1)) + (splat(1.0) - b1);
-          store(a.grad_target + i, g * (s1 + (e1 + d_lo)));
+          const vdd s1 = two_sum(d_hi, splat(1.0));
+          store(a.grad_target + i, g * (s1.hi + (s1.lo + d_lo)));
         }
       }
     }
@@ -206,11 +204,8 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
         }
         if (a.grad_input) store8(a.grad_input + i, -(t * g));
         if (a.grad_target) {
-          const vd8 one = splat8(1.0);
-          const vd8 s1 = d_hi + one;
-          const vd8 b1 = s1 - d_hi;
-          const vd8 e1 = (d_hi - (s1 - b1)) + (one - b1);
-          store8(a.grad_target + i, g * (s1 + (e1 + d_lo)));
+          const double_double_of<vd8> s1 = two_sum(d_hi, splat8(1.0));
+          store8(a.grad_target + i, g * (s1.hi + (s1.lo + d_lo)));
         }
       }
       return low4(bad) + high4(bad);

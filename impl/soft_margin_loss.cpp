@@ -60,58 +60,38 @@ template <class Build, class T, class Acc, class Slow>
 LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin, std::int64_t end, Acc* sum,
                                 const Slow& slow) {
   using namespace simd;
-  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
-    const vd x = load(a.input + i);
-    const vd y = load(a.target + i);
-    vd bad = (x - x) + (y - y);
-    const vd z = -(y * x);
-    const vd e = exp_lanes(-abs(z));
-    const vi positive = z > splat(0.0);
+  // Elements [i, i + W): W = 4 (vd) or 8 (vd8, the AVX-512 build's float32 steps); the same operations per lane.
+  auto lanes_of = [&](auto zero, std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    using VD = decltype(zero);
+    auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
+    const VD x = load_lanes<VD>(a.input + i);
+    const VD y = load_lanes<VD>(a.target + i);
+    VD bad = (x - x) + (y - y);
+    const VD z = -(y * x);
+    const VD e = exp_lanes_of(-abs(z));
+    const auto positive = z > zero;
     if (a.output || acc) {
-      const vd s = log1p_lanes(e);
-      const vd loss = select(positive, z + s, s);
-      if (a.output) store(a.output + i, loss);
-      if (acc) acc->add(loss);
+      const VD s = log1p_lanes_of(e);
+      const VD loss = select_lanes(positive, z + s, s);
+      if (a.output) store_lanes(a.output + i, loss);
+      if (acc) acc->add(loss);  // 8 lanes: lanes 0-3, then 4-7
     }
     if (a.grad_input) {
-      vd g = splat(a.g);
+      VD g = c(a.g);
       if (a.grad_output) {
-        g = load(a.grad_output + i);
+        g = load_lanes<VD>(a.grad_output + i);
         bad += g - g;
       }
-      const vd d = splat(1.0) + e;
-      const vd sigma = select(positive, splat(1.0) / d, e / d);
-      store(a.grad_input + i, -y * sigma * g);
+      const VD d = c(1.0) + e;
+      const VD sigma = select_lanes(positive, c(1.0) / d, e / d);
+      store_lanes(a.grad_input + i, -y * sigma * g);
     }
-    return bad;
+    if constexpr (sizeof(VD) == 64) return low4(bad) + high4(bad);
+    else return bad;
   };
+  auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) { return lanes_of(vd{}, i, acc); };
   if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx512_build>) {
-    auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
-      const vd8 one = splat8(1.0);
-      const vd8 x = load8(a.input + i);
-      const vd8 y = load8(a.target + i);
-      vd8 bad = (x - x) + (y - y);
-      const vd8 z = -(y * x);
-      const vd8 e = exp_lanes_of(-reinterpret<vd8>(reinterpret<vi8l>(z) & broadcast<vi8l>(0x7fffffffffffffff)));
-      const vi8l positive = z > splat8(0.0);
-      if (a.output || acc) {
-        const vd8 s = log1p_lanes_of(e);
-        const vd8 loss = select_lanes(positive, z + s, s);
-        if (a.output) store8(a.output + i, loss);
-        if (acc) acc->add(loss);  // lanes 0-3, then 4-7
-      }
-      if (a.grad_input) {
-        vd8 g = splat8(a.g);
-        if (a.grad_output) {
-          g = load8(a.grad_output + i);
-          bad += g - g;
-        }
-        const vd8 d = one + e;
-        const vd8 sigma = select_lanes(positive, one / d, e / d);
-        store8(a.grad_input + i, -y * sigma * g);
-      }
-      return low4(bad) + high4(bad);
-    };
+    auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) { return lanes_of(vd8{}, i, acc); };
     run_blocks_wide(begin, end, sum, wide_step, step, slow);
   } else {
     run_blocks(begin, end, sum, step, slow);

@@ -160,6 +160,17 @@ LOSSCHECK_INLINE void store8(T* p, vd8 v) {
     std::memcpy(p, &v, sizeof v);
   }
 }
+/// load or load8, store or store8, by the vector type (for kernel bodies written once for 4 and 8 lanes).
+template <class VD, class T>
+LOSSCHECK_INLINE VD load_lanes(const T* p) {
+  if constexpr (sizeof(VD) == 64) return load8(p);
+  else return load(p);
+}
+template <class T, class VD>
+LOSSCHECK_INLINE void store_lanes(T* p, VD v) {
+  if constexpr (sizeof(VD) == 64) store8(p, v);
+  else store(p, v);
+}
 /// Stores v at p bypassing the caches (a non-temporal store: no read of the line before it is written), for outputs
 /// much larger than the caches. p must be aligned to 16 bytes (streamable()); follow with stream_fence().
 template <class T>
@@ -188,16 +199,24 @@ inline bool streamable(const T* p, std::int64_t n) {
 inline void stream_fence() { _mm_sfence(); }
 LOSSCHECK_INLINE double horizontal_sum(vd v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 LOSSCHECK_INLINE vd abs(vd v) { return as_double(as_int(v) & splat_int(0x7fffffffffffffff)); }
+LOSSCHECK_INLINE vd8 abs(vd8 v) { return reinterpret<vd8>(reinterpret<vi8l>(v) & broadcast<vi8l>(0x7fffffffffffffff)); }
 LOSSCHECK_INLINE vd max(vd a, vd b) { return select(a > b, a, b); }
 LOSSCHECK_INLINE vd min(vd a, vd b) { return select(a < b, a, b); }
 
 /// An integer-valued double k (|k| < 2^51) as a 64-bit integer, and back (the 1.5 * 2^52 shifter trick: AVX2 has no
 /// double <-> int64 conversion).
 constexpr double shifter = 6755399441055744.0;  // 1.5 * 2^52
-LOSSCHECK_INLINE vi to_int(vd k) { return as_int(k + splat(shifter)) - as_int(splat(shifter)); }
+template <class VD>
+LOSSCHECK_INLINE typename double_vector<VD>::int_type to_int(VD k) {
+  using VI = typename double_vector<VD>::int_type;
+  return reinterpret<VI>(k + broadcast<VD>(shifter)) - reinterpret<VI>(broadcast<VD>(shifter));
+}
 LOSSCHECK_INLINE vd to_double(vi k) { return as_double(k + as_int(splat(shifter))) - splat(shifter); }
 /// 2^k for integer lanes k in [-1022, 1023].
-LOSSCHECK_INLINE vd power_of_two(vi k) { return as_double((k + splat_int(1023)) << 52); }
+template <class VD = vd>
+LOSSCHECK_INLINE VD power_of_two(typename double_vector<VD>::int_type k) {
+  return reinterpret<VD>((k + broadcast<typename double_vector<VD>::int_type>(1023)) << 52);
+}
 
 /// e^r with r = xc - k ln 2, |r| <= ln 2 / 2, k = round(xc / ln 2) (returned), xc already clamped to [-746, 710]:
 /// the common part of the exps below. With r = fl(r_hi + r_lo) and c its rounding error (r_hi = xc - k ln2_hi exact,
@@ -247,11 +266,10 @@ LOSSCHECK_INLINE VD exp_lanes_of(VD x) {
   const VD xc = select_lanes(lower < c(710.0), lower, c(710.0));
   VD k;
   const VD p = exp_reduced_of(xc, k);
-  const VI ki = reinterpret<VI>(k + c(shifter)) - reinterpret<VI>(c(shifter));  // to_int
+  const VI ki = to_int(k);
   // floor(k / 2) without an arithmetic shift (AVX2 has none for 64-bit lanes): k + 2048 >= 0.
   const VI k1 = (VI)((VU)(ki + ci(2048)) >> 1) - ci(1024);
-  auto two_to = [&](VI e) __attribute__((always_inline)) { return reinterpret<VD>((e + ci(1023)) << 52); };
-  const VD result = (p * two_to(k1)) * two_to(ki - k1);
+  const VD result = (p * power_of_two<VD>(k1)) * power_of_two<VD>(ki - k1);
   return select_lanes(is_nan, x, result);
 }
 LOSSCHECK_INLINE vd exp_lanes(vd x) { return exp_lanes_of(x); }

@@ -330,13 +330,10 @@ LOSSCHECK_INLINE VD log_float_lanes_of(VD x) {
 template <class VD>
 LOSSCHECK_INLINE void log_minus_float_lanes_of(VD t, VD x, VD& hi, VD& lo) {
   const log_float_parts<VD> p = log_float_parts_of(t);
-  const VD s = p.k_ln2_hi + p.logc;
-  const VD bs = s - p.k_ln2_hi;
-  const VD e = (p.k_ln2_hi - (s - bs)) + (p.logc - bs);
-  hi = s - x;
-  const VD bh = hi - s;
-  const VD f = (s - (hi - bh)) + (-x - bh);
-  lo = (e + f) + p.tail;
+  const double_double_of<VD> s = two_sum(p.k_ln2_hi, p.logc);
+  const double_double_of<VD> d = two_sum(s.hi, -x);
+  hi = d.hi;
+  lo = (s.lo + d.lo) + p.tail;
 }
 template <bool short_form = false>
 LOSSCHECK_INLINE vd log_float_lanes(vd x) {
