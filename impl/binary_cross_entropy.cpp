@@ -80,6 +80,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
                                 const Slow& slow) {
   using namespace simd;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input, a.target, a.weight, a.grad_output);
     const vd x = load(a.input + i);
     const vd y = load(a.target + i);
     vi ok = (x >= splat(unclamped_floor)) & (x < splat(1.0)) & (y >= splat(0.0)) & (y <= splat(1.0));
@@ -122,6 +123,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
   };
   if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx512_build>) {
     auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+      prefetch_ahead(i, a.input, a.target, a.weight, a.grad_output);
       const vd8 zero = splat8(0.0), one = splat8(1.0);
       const vd8 x = load8(a.input + i);
       const vd8 y = load8(a.target + i);

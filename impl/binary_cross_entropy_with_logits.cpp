@@ -172,6 +172,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
     };
     if constexpr (std::is_same_v<Build, avx512_build>) {
       auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+        prefetch_ahead(i, a.input, a.target, a.weight, a.pos_weight, a.grad_output);
         vf8 xf, head, tail;  // e = head + tail, added in double (< 2^-26 relative)
         exps(i, xf, head, tail);
         return lanes_of(i, widen8(xf), widen8(head) + widen8(tail), acc, true);
@@ -179,6 +180,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
       run_blocks<2 * lanes>(begin, end, sum, step, slow);
     } else {
       auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+        prefetch_ahead(i, a.input, a.target, a.weight, a.pos_weight, a.grad_output);
         vf8 xf, head, tail;
         exps(i, xf, head, tail);
         const vd bad = lanes_of(i, low_half(xf), low_half(head) + low_half(tail), acc, true);
@@ -188,6 +190,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
     }
   } else {
     auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+      prefetch_ahead(i, a.input, a.target, a.weight, a.pos_weight, a.grad_output);
       const vd x = load(a.input + i);
       return lanes_of(i, x, exp_lanes(-abs(x)), acc, false);
     };

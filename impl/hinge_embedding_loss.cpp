@@ -34,6 +34,7 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
                                 const Slow& slow) {
   using namespace simd;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input, a.target, a.grad_output);
     const vd x = load(a.input + i);
     const vd y = load(a.target + i);
     vd bad = (x - x) + (y - y);

@@ -72,6 +72,7 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, G>& a, std::int64_t begin, st
   using namespace simd;
   const vd b = splat(a.b), minus_b = splat(-a.b);
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input, a.target, a.grad_output);
     const vd x = load(a.input + i);
     const vd t = load(a.target + i);
     const vd d = x - t;

@@ -131,6 +131,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
   using namespace simd;
   constexpr bool wide = std::is_same_v<T, double>;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input, a.target, a.grad_output);
     const vd x = load(a.input + i);
     const vd t = load(a.target + i);
     const vi zero = t == splat(0.0);
@@ -180,6 +181,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
   };
   if constexpr (!wide && std::is_same_v<Build, avx512_build>) {
     auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+      prefetch_ahead(i, a.input, a.target, a.grad_output);
       const vd8 zero8 = splat8(0.0);
       const vd8 x = load8(a.input + i);
       const vd8 t = load8(a.target + i);

@@ -38,6 +38,7 @@ LOSSCHECK_INLINE void fast_body(const fast_args<T, Gt>& a, std::int64_t begin, s
                                 const Slow& slow) {
   using namespace simd;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input1, a.input2, a.target, a.grad_output);
     const vd x1 = load(a.input1 + i);
     const vd x2 = load(a.input2 + i);
     const vd y = load(a.target + i);

@@ -87,6 +87,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
                                 const Slow& slow) {
   using namespace simd;
   auto step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+    prefetch_ahead(i, a.input, a.target, a.grad_output);
     const vd x = load(a.input + i);
     const vd t = load(a.target + i);
     const vd hi = x - t;
@@ -115,6 +116,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T, G>& a, std::int64_t be
   };
   if constexpr (sizeof(T) == 4 && std::is_same_v<Build, avx512_build>) {
     auto wide_step = [&](std::int64_t i, Acc* acc) __attribute__((always_inline)) {
+      prefetch_ahead(i, a.input, a.target, a.grad_output);
       const vd8 x = load8(a.input + i);
       const vd8 t = load8(a.target + i);
       const vd8 hi = x - t;

@@ -64,6 +64,7 @@ LOSSCHECK_INLINE void fast_body(Build, const fast_args<T>& a, std::int64_t begin
   auto lanes_of = [&](auto zero, std::int64_t i, Acc* acc) __attribute__((always_inline)) {
     using VD = decltype(zero);
     auto c = [](double v) __attribute__((always_inline)) { return broadcast<VD>(v); };
+    prefetch_ahead(i, a.input, a.target, a.grad_output);
     const VD x = load_lanes<VD>(a.input + i);
     const VD y = load_lanes<VD>(a.target + i);
     VD bad = (x - x) + (y - y);
