@@ -27,18 +27,22 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/CPUAllocator.h>
 #include <benchmark/benchmark.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -105,6 +109,74 @@ struct cache_line_allocator {
 };
 template <class T>
 using buffer = std::vector<T, cache_line_allocator<T>>;
+
+/// LibTorch's CPU allocator replaced by one that keeps freed blocks for reuse (the "torch_kernels" rows;
+/// docs/performance.md "LibTorch's allocations"). LibTorch allocates its outputs and autograd's intermediates on every
+/// call; glibc serves blocks of 32 MB and more with a fresh mmap, so every call also pays the kernel's page faults,
+/// whose cost depends on the machine (on a VM under memory pressure: 20-30 us per 4 KB page, which made LibTorch's
+/// cross_entropy 10-20 times slower from one hour to the next). With this allocator, after the first call, LibTorch's
+/// rows time its kernels only: a stricter comparison for impl (which allocates nothing per call), and a stable one.
+/// Blocks are 64-byte aligned as c10's, kept per size, never returned to the system.
+class caching_torch_allocator final : public at::Allocator {
+ public:
+  at::DataPtr allocate(std::size_t bytes) const override {
+    void* p = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto& pool = free_[bytes];
+      if (!pool.empty()) {
+        p = pool.back();
+        pool.pop_back();
+      }
+    }
+    if (!p) {
+      p = std::aligned_alloc(64, std::max<std::size_t>(64, (bytes + 63) / 64 * 64));
+      if (!p) throw std::bad_alloc();
+      std::lock_guard<std::mutex> lock(mutex_);
+      sizes_[p] = bytes;
+    }
+    return {p, p, &release, at::Device(at::DeviceType::CPU)};
+  }
+  at::DeleterFnPtr raw_deleter() const override { return &release; }
+  /// Returns the blocks not in use to the system (the end of a benchmark: the next case's sizes differ).
+  void trim() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [bytes, pool] : free_)
+      for (void* p : pool) {
+        sizes_.erase(p);
+        std::free(p);
+      }
+    free_.clear();
+  }
+  static caching_torch_allocator& instance() {
+    static caching_torch_allocator* a = new caching_torch_allocator;  // never destroyed: tensors may outlive main
+    return *a;
+  }
+
+ private:
+  static void release(void* p) {
+    if (!p) return;
+    auto& a = instance();
+    std::lock_guard<std::mutex> lock(a.mutex_);
+    a.free_[a.sizes_.at(p)].push_back(p);
+  }
+  mutable std::mutex mutex_;
+  mutable std::map<std::size_t, std::vector<void*>> free_;
+  mutable std::map<void*, std::size_t> sizes_;
+};
+
+/// Makes LibTorch allocate through caching_torch_allocator (cached = true) or its default CPU allocator for a scope.
+struct torch_allocator_scope {
+  explicit torch_allocator_scope(bool cached) {
+    c10::SetCPUAllocator(cached ? &caching_torch_allocator::instance() : c10::GetDefaultCPUAllocator(), 0);
+  }
+  ~torch_allocator_scope() {
+    c10::SetCPUAllocator(c10::GetDefaultCPUAllocator(), 0);
+    caching_torch_allocator::instance().trim();
+  }
+  torch_allocator_scope(const torch_allocator_scope&) = delete;
+  torch_allocator_scope& operator=(const torch_allocator_scope&) = delete;
+};
 
 /// A tensor owning `values` (copied), of shape `shape`.
 template <class T>
@@ -507,33 +579,40 @@ void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
       set_counters(state, b->bytes_fwdbwd);
       li::set_num_threads(1);
     })->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark((prefix + "fwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
-      at::set_num_threads(threads);
-      at::NoGradGuard no_grad;
-      for (auto _ : state) {
-        auto out = b->torch_forward(b->torch_inputs);
-        benchmark::DoNotOptimize(out.data_ptr());
-      }
-      set_counters(state, b->bytes_fwd);
-    })->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark((prefix + "fwdbwd/torch" + t).c_str(), [b, threads](benchmark::State& state) {
-      at::set_num_threads(threads);
-      std::vector<at::Tensor> in;
-      std::vector<at::Tensor> wrt;
-      for (std::size_t i = 0; i < b->torch_inputs.size(); ++i) {
-        in.push_back(b->torch_inputs[i].detach());
-        if (std::find(b->differentiable.begin(), b->differentiable.end(), i) != b->differentiable.end()) {
-          in.back().set_requires_grad(true);
-          wrt.push_back(in.back());
+    // LibTorch as users run it (its default CPU allocator: glibc, fresh pages for large blocks) and with its
+    // allocations served from a cache (its kernels alone; caching_torch_allocator)
+    for (const bool cached : {false, true}) {
+      const std::string torch = cached ? "torch_kernels" : "torch";
+      benchmark::RegisterBenchmark((prefix + "fwd/" + torch + t).c_str(), [b, threads, cached](benchmark::State& state) {
+        const torch_allocator_scope allocator(cached);
+        at::set_num_threads(threads);
+        at::NoGradGuard no_grad;
+        for (auto _ : state) {
+          auto out = b->torch_forward(b->torch_inputs);
+          benchmark::DoNotOptimize(out.data_ptr());
         }
-      }
-      for (auto _ : state) {
-        auto out = b->torch_forward(in);
-        auto grads = torch::autograd::grad({out}, wrt);
-        benchmark::DoNotOptimize(grads[0].data_ptr());
-      }
-      set_counters(state, b->bytes_fwdbwd);
-    })->Unit(benchmark::kMillisecond)->UseRealTime();
+        set_counters(state, b->bytes_fwd);
+      })->Unit(benchmark::kMillisecond)->UseRealTime();
+      benchmark::RegisterBenchmark((prefix + "fwdbwd/" + torch + t).c_str(), [b, threads, cached](benchmark::State& state) {
+        const torch_allocator_scope allocator(cached);
+        at::set_num_threads(threads);
+        std::vector<at::Tensor> in;
+        std::vector<at::Tensor> wrt;
+        for (std::size_t i = 0; i < b->torch_inputs.size(); ++i) {
+          in.push_back(b->torch_inputs[i].detach());
+          if (std::find(b->differentiable.begin(), b->differentiable.end(), i) != b->differentiable.end()) {
+            in.back().set_requires_grad(true);
+            wrt.push_back(in.back());
+          }
+        }
+        for (auto _ : state) {
+          auto out = b->torch_forward(in);
+          auto grads = torch::autograd::grad({out}, wrt);
+          benchmark::DoNotOptimize(grads[0].data_ptr());
+        }
+        set_counters(state, b->bytes_fwdbwd);
+      })->Unit(benchmark::kMillisecond)->UseRealTime();
+    }
   }
 }
 

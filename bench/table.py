@@ -30,8 +30,10 @@ def main(path):
                     for isa, (ops, lanes) in peaks.items()))
     print()
     print("| case | dtype | pass | impl t1 ms | LibTorch t1 ms | t1 ratio | impl t2 ms | LibTorch t2 ms | t2 ratio "
-          "| t1 CPU-time ratio | impl t1 BW | impl t2 BW | LibTorch t1 BW | LibTorch t2 BW | impl allocs/call |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| t1 CPU-time ratio | impl t1 BW | impl t2 BW | LibTorch t1 BW | LibTorch t2 BW | impl allocs/call "
+          "| kernels t1 ms | kernels t1 ratio | kernels t2 ms | kernels t2 ratio |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: | ---: | ---: | ---: |")
     keys = []
     for name in med:
         parts = name.split("/")
@@ -54,8 +56,10 @@ def main(path):
         i1, i2 = med.get(f"{prefix}/impl/t1"), med.get(f"{prefix}/impl/t2")
         t1, t2 = med.get(f"{prefix}/torch/t1"), med.get(f"{prefix}/torch/t2")
         allocs = [r[3] for r in (i1, i2) if r and r[3] is not None]
+        k1, k2 = med.get(f"{prefix}/torch_kernels/t1"), med.get(f"{prefix}/torch_kernels/t2")
         cells = [case, dtype, pas, ms(i1), ms(t1), ratio(t1, i1), ms(i2), ms(t2), ratio(t2, i2), ratio(t1, i1, 2),
-                 frac(i1, 1), frac(i2, 2), frac(t1, 1), frac(t2, 2), f"{max(allocs):g}" if allocs else "?"]
+                 frac(i1, 1), frac(i2, 2), frac(t1, 1), frac(t2, 2), f"{max(allocs):g}" if allocs else "?",
+                 ms(k1), ratio(k1, i1), ms(k2), ratio(k2, i2)]
         print("| " + " | ".join(cells) + " |")
 
 
