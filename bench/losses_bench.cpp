@@ -587,6 +587,7 @@ void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
         const torch_allocator_scope allocator(cached);
         at::set_num_threads(threads);
         at::NoGradGuard no_grad;
+        if (cached) b->torch_forward(b->torch_inputs);  // fills the cache: the timed calls allocate nothing new
         for (auto _ : state) {
           auto out = b->torch_forward(b->torch_inputs);
           benchmark::DoNotOptimize(out.data_ptr());
@@ -605,6 +606,7 @@ void register_case(const std::shared_ptr<bench_case>& b, const char* dtype) {
             wrt.push_back(in.back());
           }
         }
+        if (cached) torch::autograd::grad({b->torch_forward(in)}, wrt);  // fills the cache
         for (auto _ : state) {
           auto out = b->torch_forward(in);
           auto grads = torch::autograd::grad({out}, wrt);
