@@ -34,7 +34,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <cmath>
@@ -116,7 +115,7 @@ using buffer = std::vector<T, cache_line_allocator<T>>;
 /// whose cost depends on the machine (on a VM under memory pressure: 20-30 us per 4 KB page, which made LibTorch's
 /// cross_entropy 10-20 times slower from one hour to the next). With this allocator, after the first call, LibTorch's
 /// rows time its kernels only: a stricter comparison for impl (which allocates nothing per call), and a stable one.
-/// Blocks are 64-byte aligned as c10's, kept per size, never returned to the system.
+/// Blocks are 64-byte aligned as c10's and kept per size; trim() frees the idle ones (at the end of each benchmark).
 class caching_torch_allocator final : public at::Allocator {
  public:
   at::DataPtr allocate(std::size_t bytes) const override {

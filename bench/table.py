@@ -4,7 +4,8 @@
 same thread count (> 1: impl is faster), each one's bandwidth as a fraction of the triad's at the same thread count,
 and impl's allocations per call (max over its rows). The "t1 CPU-time ratio" divides the CPU times of the calling
 thread instead (at 1 thread both run on it alone): on a loaded machine it leaves out the time the process waited for
-a core."""
+a core. The "kernels" columns time LibTorch with its allocations served from a cache (the torch_kernels rows: its
+kernels alone, no page faults) and give impl's ratio against those."""
 import json
 import sys
 
